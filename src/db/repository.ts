@@ -1,0 +1,97 @@
+// The storage contract. Services depend on this interface only, so SQLite and PostgreSQL are interchangeable.
+export interface User {
+  id: number;
+  username: string;
+}
+
+export interface UserCredentials extends User {
+  passwordHash: string;
+}
+
+export interface Session {
+  id: string;
+  userId: number;
+  /** Unix seconds. */
+  expiresAt: number;
+  revoked: boolean;
+}
+
+export type ThreadKind = "room" | "direct";
+
+export interface Thread {
+  id: number;
+  kind: ThreadKind;
+  /** Room name; for a direct thread, null here (the caller knows who the other person is). */
+  name: string | null;
+  lastSeq: number;
+}
+
+export interface Message {
+  id: number;
+  threadId: number;
+  seq: number;
+  author: User;
+  body: string;
+  clientId: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deleted: boolean;
+}
+
+export interface NewMessage {
+  threadId: number;
+  authorId: number;
+  body: string;
+  clientId: string | null;
+}
+
+export interface MessagePage {
+  after?: number;
+  before?: number;
+  limit: number;
+}
+
+export interface ThreadSummary extends Thread {
+  /** For direct threads: the other member. */
+  peer: User | null;
+}
+
+export interface Repository {
+  users: {
+    /** null when the username is taken. */
+    insert(username: string, passwordHash: string): Promise<User | null>;
+    findCredentials(username: string): Promise<UserCredentials | null>;
+    findById(id: number): Promise<User | null>;
+    findByUsername(username: string): Promise<User | null>;
+    list(): Promise<User[]>;
+  };
+  sessions: {
+    insert(session: Omit<Session, "revoked">): Promise<void>;
+    find(id: string): Promise<Session | null>;
+    revoke(id: string): Promise<void>;
+    extend(id: string, expiresAt: number): Promise<void>;
+  };
+  threads: {
+    /** Creates the room with its creator as the first member; null when the name is taken. */
+    createRoom(name: string, creatorId: number): Promise<Thread | null>;
+    find(id: number): Promise<Thread | null>;
+    /** The one direct thread of a pair, created with both members on first call. */
+    openDirect(userId: number, otherId: number): Promise<Thread>;
+    listRooms(): Promise<Thread[]>;
+    listForUser(userId: number): Promise<ThreadSummary[]>;
+    addMember(threadId: number, userId: number): Promise<void>;
+    isMember(threadId: number, userId: number): Promise<boolean>;
+    members(threadId: number): Promise<User[]>;
+  };
+  messages: {
+    /** Stores the message with the thread's next seq in one transaction; a repeated (author, clientId) returns the stored one. */
+    append(message: NewMessage): Promise<{ message: Message; created: boolean }>;
+    find(id: number): Promise<Message | null>;
+    page(threadId: number, page: MessagePage): Promise<Message[]>;
+    edit(id: number, body: string): Promise<Message>;
+    markDeleted(id: number): Promise<Message>;
+  };
+  /** Reachable and answering. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

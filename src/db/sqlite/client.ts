@@ -1,0 +1,33 @@
+// Opens the embedded SQLite database and brings its schema up to date.
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
+import type { SQLiteSession, SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
+import type { Durability } from "../../config.ts";
+import { embeddedMigrations } from "../migrations.macro.ts" with { type: "macro" };
+import * as schema from "./schema.ts";
+
+export type SqliteDb = BunSQLiteDatabase<typeof schema> & { $client: Database };
+
+/** `path` is a file, or ":memory:" for tests. */
+export function openSqlite(path: string, durability: Durability = "full"): SqliteDb {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const client = new Database(path, { create: true, strict: true });
+  client.exec("PRAGMA journal_mode = WAL");
+  // FULL survives power loss; NORMAL only a process crash (DURABILITY=relaxed).
+  client.exec(`PRAGMA synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
+  client.exec("PRAGMA foreign_keys = ON");
+  client.exec("PRAGMA busy_timeout = 5000");
+  const db = drizzle({ client, schema, casing: "snake_case" }) as SqliteDb;
+  migrateSqlite(db);
+  return db;
+}
+
+function migrateSqlite(db: SqliteDb): void {
+  const migrations = embeddedMigrations("sqlite");
+  // drizzle's own migrator (what drizzle-orm/bun-sqlite/migrator runs), fed the list the macro
+  // embedded instead of one read from drizzle/ on disk. `dialect` and `session` are internal in its types.
+  const internals = db as unknown as { dialect: SQLiteSyncDialect; session: SQLiteSession<"sync", void, never, never> };
+  internals.dialect.migrate(migrations, internals.session, { migrationsFolder: "" });
+}

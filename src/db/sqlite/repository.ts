@@ -1,0 +1,247 @@
+// The Repository on SQLite. bun:sqlite is synchronous; the async signatures are the shared contract.
+import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import type { Message, Repository, Thread, User } from "../repository.ts";
+import type { SqliteDb } from "./client.ts";
+import { memberships, messages, sessions, threads, users } from "./schema.ts";
+
+const messageColumns = {
+  id: messages.id,
+  threadId: messages.threadId,
+  seq: messages.seq,
+  authorId: messages.authorId,
+  authorName: users.username,
+  body: messages.body,
+  clientId: messages.clientId,
+  createdAt: messages.createdAt,
+  editedAt: messages.editedAt,
+  deleted: messages.deleted,
+};
+
+type MessageRow = {
+  id: number;
+  threadId: number;
+  seq: number;
+  authorId: number;
+  authorName: string;
+  body: string;
+  clientId: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deleted: boolean;
+};
+
+const toMessage = ({ authorId, authorName, ...row }: MessageRow): Message => ({
+  ...row,
+  author: { id: authorId, username: authorName },
+});
+
+const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, lastSeq: threads.lastSeq };
+
+const isUniqueViolation = (error: unknown) =>
+  error instanceof Error && "code" in error && String(error.code).startsWith("SQLITE_CONSTRAINT_UNIQUE");
+
+export function sqliteRepository(db: SqliteDb): Repository {
+  const selectMessages = () =>
+    db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
+  const findMessage = (id: number) => {
+    const row = selectMessages().where(eq(messages.id, id)).get();
+    return row ? toMessage(row) : null;
+  };
+  const addMember = (threadId: number, userId: number) =>
+    db.insert(memberships).values({ threadId, userId }).onConflictDoNothing().run();
+
+  return {
+    users: {
+      async insert(username, passwordHash) {
+        try {
+          return db.insert(users).values({ username, passwordHash }).returning({ id: users.id, username: users.username }).get();
+        } catch (error) {
+          if (isUniqueViolation(error)) return null;
+          throw error;
+        }
+      },
+      async findCredentials(username) {
+        return (
+          db
+            .select({ id: users.id, username: users.username, passwordHash: users.passwordHash })
+            .from(users)
+            .where(eq(users.username, username))
+            .get() ?? null
+        );
+      },
+      async findById(id) {
+        return db.select({ id: users.id, username: users.username }).from(users).where(eq(users.id, id)).get() ?? null;
+      },
+      async findByUsername(username) {
+        return (
+          db.select({ id: users.id, username: users.username }).from(users).where(eq(users.username, username)).get() ??
+          null
+        );
+      },
+      async list() {
+        return db.select({ id: users.id, username: users.username }).from(users).orderBy(asc(users.username)).all();
+      },
+    },
+
+    sessions: {
+      async insert(session) {
+        db.insert(sessions).values(session).run();
+      },
+      async find(id) {
+        const row = db.select().from(sessions).where(eq(sessions.id, id)).get();
+        return row ? { id: row.id, userId: row.userId, expiresAt: row.expiresAt, revoked: row.revokedAt !== null } : null;
+      },
+      async revoke(id) {
+        db.update(sessions).set({ revokedAt: new Date().toISOString() }).where(eq(sessions.id, id)).run();
+      },
+      async extend(id, expiresAt) {
+        db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id)).run();
+      },
+    },
+
+    threads: {
+      async createRoom(name, creatorId) {
+        try {
+          return db.transaction((tx) => {
+            const thread = tx
+              .insert(threads)
+              .values({ kind: "room", name, nameKey: name.toLowerCase() })
+              .returning(threadColumns)
+              .get();
+            tx.insert(memberships).values({ threadId: thread.id, userId: creatorId }).run();
+            return thread;
+          });
+        } catch (error) {
+          if (isUniqueViolation(error)) return null;
+          throw error;
+        }
+      },
+      async find(id) {
+        return db.select(threadColumns).from(threads).where(eq(threads.id, id)).get() ?? null;
+      },
+      async openDirect(userId, otherId) {
+        const pairKey = [userId, otherId].sort((a, b) => a - b).join(":");
+        return db.transaction(
+          (tx) => {
+            const existing = tx.select(threadColumns).from(threads).where(eq(threads.pairKey, pairKey)).get();
+            if (existing) return existing;
+            const thread = tx.insert(threads).values({ kind: "direct", pairKey }).returning(threadColumns).get();
+            tx.insert(memberships)
+              .values([...new Set([userId, otherId])].map((id) => ({ threadId: thread.id, userId: id })))
+              .run();
+            return thread;
+          },
+          { behavior: "immediate" },
+        );
+      },
+      async listRooms() {
+        return db.select(threadColumns).from(threads).where(eq(threads.kind, "room")).orderBy(asc(threads.nameKey)).all();
+      },
+      async listForUser(userId) {
+        const rows = db
+          .select(threadColumns)
+          .from(memberships)
+          .innerJoin(threads, eq(threads.id, memberships.threadId))
+          .where(eq(memberships.userId, userId))
+          .orderBy(asc(threads.id))
+          .all();
+        const peers = db.all<{ threadId: number; id: number; username: string }>(sql`
+          select m.thread_id as threadId, u.id as id, u.username as username
+          from memberships mine
+          join threads t on t.id = mine.thread_id and t.kind = 'direct'
+          join memberships m on m.thread_id = t.id and m.user_id <> mine.user_id
+          join users u on u.id = m.user_id
+          where mine.user_id = ${userId}`);
+        const peerOf = new Map(peers.map((p) => [p.threadId, { id: p.id, username: p.username }]));
+        return rows.map((thread: Thread) => ({ ...thread, peer: peerOf.get(thread.id) ?? null }));
+      },
+      async addMember(threadId, userId) {
+        addMember(threadId, userId);
+      },
+      async isMember(threadId, userId) {
+        return (
+          db
+            .select({ one: sql`1` })
+            .from(memberships)
+            .where(and(eq(memberships.threadId, threadId), eq(memberships.userId, userId)))
+            .get() !== undefined
+        );
+      },
+      async members(threadId) {
+        return db
+          .select({ id: users.id, username: users.username })
+          .from(memberships)
+          .innerJoin(users, eq(users.id, memberships.userId))
+          .where(eq(memberships.threadId, threadId))
+          .orderBy(asc(users.username))
+          .all() satisfies User[];
+      },
+    },
+
+    messages: {
+      async append({ threadId, authorId, body, clientId }) {
+        // IMMEDIATE takes the write lock up front, so the seq read and the insert cannot interleave
+        // with another process writing the same file.
+        return db.transaction(
+          (tx) => {
+            if (clientId !== null) {
+              const existing = tx
+                .select({ id: messages.id })
+                .from(messages)
+                .where(and(eq(messages.authorId, authorId), eq(messages.clientId, clientId)))
+                .get();
+              if (existing) return { message: findMessage(existing.id)!, created: false };
+            }
+            const { lastSeq } = tx
+              .update(threads)
+              .set({ lastSeq: sql`${threads.lastSeq} + 1` })
+              .where(eq(threads.id, threadId))
+              .returning({ lastSeq: threads.lastSeq })
+              .get()!;
+            const { id } = tx
+              .insert(messages)
+              .values({ threadId, seq: lastSeq, authorId, body, clientId })
+              .returning({ id: messages.id })
+              .get();
+            return { message: findMessage(id)!, created: true };
+          },
+          { behavior: "immediate" },
+        );
+      },
+      async find(id) {
+        return findMessage(id);
+      },
+      async page(threadId, { after, before, limit }) {
+        if (after !== undefined) {
+          return selectMessages()
+            .where(and(eq(messages.threadId, threadId), gt(messages.seq, after)))
+            .orderBy(asc(messages.seq))
+            .limit(limit)
+            .all()
+            .map(toMessage);
+        }
+        const newestFirst = selectMessages()
+          .where(and(eq(messages.threadId, threadId), before !== undefined ? lt(messages.seq, before) : undefined))
+          .orderBy(desc(messages.seq))
+          .limit(limit)
+          .all();
+        return newestFirst.reverse().map(toMessage);
+      },
+      async edit(id, body) {
+        db.update(messages).set({ body, editedAt: new Date().toISOString() }).where(eq(messages.id, id)).run();
+        return findMessage(id)!;
+      },
+      async markDeleted(id) {
+        db.update(messages).set({ body: "", deleted: true }).where(eq(messages.id, id)).run();
+        return findMessage(id)!;
+      },
+    },
+
+    async ping() {
+      db.get(sql`select 1`);
+    },
+    async close() {
+      db.$client.close();
+    },
+  };
+}

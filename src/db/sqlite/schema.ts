@@ -1,0 +1,81 @@
+// SQLite tables. Column names become snake_case through drizzle's `casing` option.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const createdAt = () =>
+  text()
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
+
+export const users = sqliteTable("users", {
+  id: integer().primaryKey({ autoIncrement: true }),
+  username: text().notNull().unique(),
+  passwordHash: text().notNull(),
+  createdAt: createdAt(),
+});
+
+/** One row per signed-in client; the JWT names it, so signing out can revoke it server-side. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text().primaryKey(),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: integer().notNull(),
+    revokedAt: text(),
+  },
+  (table) => [index("sessions_user_idx").on(table.userId)],
+);
+
+export const threads = sqliteTable("threads", {
+  id: integer().primaryKey({ autoIncrement: true }),
+  kind: text({ enum: ["room", "direct"] }).notNull(),
+  /** Room name as typed; null for direct threads. */
+  name: text(),
+  /** Lower-cased room name, unique among rooms. */
+  nameKey: text().unique(),
+  /** "<lowId>:<highId>" for a direct thread, so a pair has exactly one. */
+  pairKey: text().unique(),
+  /** The seq of the newest message; bumped in the transaction that stores it. */
+  lastSeq: integer().notNull().default(0),
+  createdAt: createdAt(),
+});
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    threadId: integer()
+      .notNull()
+      .references(() => threads.id, { onDelete: "cascade" }),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    joinedAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.threadId, table.userId] }), index("memberships_user_idx").on(table.userId)],
+);
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    threadId: integer()
+      .notNull()
+      .references(() => threads.id, { onDelete: "cascade" }),
+    seq: integer().notNull(),
+    authorId: integer()
+      .notNull()
+      .references(() => users.id),
+    body: text().notNull(),
+    clientId: text(),
+    createdAt: createdAt(),
+    editedAt: text(),
+    deleted: integer({ mode: "boolean" }).notNull().default(false),
+  },
+  (table) => [
+    uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
+    uniqueIndex("messages_author_client_idx").on(table.authorId, table.clientId),
+  ],
+);

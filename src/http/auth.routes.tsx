@@ -1,0 +1,87 @@
+// Sign-up, sign-in and sign-out: the pages (plain form posts, no JavaScript needed) and the JSON API.
+import { Elysia, t } from "elysia";
+import type { AccountsService } from "../chat/accounts.service.ts";
+import type { Config } from "../config.ts";
+import { AppError } from "../errors.ts";
+import { type AuthFormState, AuthPage } from "../../views/pages/AuthPage.tsx";
+import type { PageContext } from "../../views/page-context.ts";
+import type { AssetUrls } from "./assets.ts";
+import { sessionPlugin } from "./plugins/session.ts";
+
+export interface AuthDeps {
+  config: Config;
+  accounts: AccountsService;
+  assets: AssetUrls;
+}
+
+const credentials = t.Object({ username: t.String(), password: t.String() });
+
+/** A form error goes back beside its field; anything else is the error handler's. */
+function formState(error: unknown, username: string): AuthFormState {
+  if (!(error instanceof AppError) || error.status >= 500) throw error;
+  const field = error.field === "username" || error.field === "password" ? error.field : "form";
+  return { username, errors: { [field]: error.message } };
+}
+
+export function authRoutes(deps: AuthDeps) {
+  const ctx = (): PageContext => ({ viewer: null, assets: deps.assets });
+  const { accounts } = deps;
+
+  return new Elysia({ name: "auth-routes" })
+    .use(sessionPlugin(deps))
+    .get("/signin", () => <AuthPage ctx={ctx()} mode="signin" />)
+    .get("/signup", () => <AuthPage ctx={ctx()} mode="signup" />)
+    .post(
+      "/signin",
+      async ({ body, signIn, redirect, set }) => {
+        try {
+          await signIn(await accounts.login(body.username, body.password));
+          return redirect("/", 303);
+        } catch (error) {
+          const state = formState(error, body.username);
+          set.status = (error as AppError).status;
+          return <AuthPage ctx={ctx()} mode="signin" state={state} />;
+        }
+      },
+      { body: credentials },
+    )
+    .post(
+      "/signup",
+      async ({ body, signIn, redirect, set }) => {
+        try {
+          await signIn(await accounts.register(body.username, body.password));
+          return redirect("/", 303);
+        } catch (error) {
+          const state = formState(error, body.username);
+          set.status = (error as AppError).status;
+          return <AuthPage ctx={ctx()} mode="signup" state={state} />;
+        }
+      },
+      { body: credentials },
+    )
+    .post("/signout", async ({ currentSession, signOut, redirect }) => {
+      await signOut((await currentSession())?.sessionId ?? null);
+      return redirect("/signin", 303);
+    })
+    .post(
+      "/api/auth/register",
+      async ({ body, signIn, status }) => {
+        const user = await accounts.register(body.username, body.password);
+        return status(201, { user, token: await signIn(user) });
+      },
+      { body: credentials },
+    )
+    .post(
+      "/api/auth/login",
+      async ({ body, signIn }) => {
+        const user = await accounts.login(body.username, body.password);
+        return { user, token: await signIn(user) };
+      },
+      { body: credentials },
+    )
+    .post("/api/auth/logout", async ({ currentSession, signOut, status }) => {
+      await signOut((await currentSession())?.sessionId ?? null);
+      return status(204);
+    })
+    .get("/api/me", ({ user }) => ({ user }), { signedIn: true });
+}

@@ -1,0 +1,31 @@
+import { createApp } from "./app.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { openDeps } from "./deps.ts";
+import { log } from "./log.ts";
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) console.error(`parley: bad setting: ${problem}`);
+    process.exit(1);
+  }
+}
+
+const config = configOrExit();
+const deps = await openDeps(config).catch((error: Error) => {
+  console.error(`parley: cannot start: ${error.message}`);
+  process.exit(1);
+});
+const app = createApp(deps).listen({ port: config.port, hostname: config.host });
+log.info("listening", { url: `http://${config.host}:${app.server?.port}` });
+
+async function shutdown(signal: string) {
+  log.info("stopping", { signal });
+  await app.stop();
+  await deps.close();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

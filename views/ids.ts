@@ -1,0 +1,14 @@
+// Every DOM id the server renders or targets, so pages and pushed fragments agree.
+export const ids = {
+  threadLog: (threadId: number) => `log-${threadId}`,
+  message: (messageId: number) => `m-${messageId}`,
+  olderLoader: (threadId: number) => `older-${threadId}`,
+  presence: (threadId: number) => `presence-${threadId}`,
+  typing: (threadId: number) => `typing-${threadId}`,
+  composer: (threadId: number) => `composer-${threadId}`,
+  composerError: (threadId: number) => `composer-error-${threadId}`,
+  connection: (threadId: number) => `connection-${threadId}`,
+  peopleList: "people",
+  roomList: "rooms",
+  fieldError: (field: string) => `${field}-error`,
+} as const;
