@@ -1,12 +1,12 @@
 import type { Children } from "@kitajs/html";
 import type { PageContext } from "../page-context.ts";
 
-// htmx settings live in a meta tag because the CSP forbids inline script.
+// htmx reads this meta tag once, when htmx.js loads, so it comes first; a meta tag because the CSP
+// forbids inline script. htmx 4 has no selfRequestsOnly: same-origin fetch mode is its replacement.
+// The reconnect cap keeps a page live again within a few seconds of the server's return.
 const htmxConfig = JSON.stringify({
-  selfRequestsOnly: true,
-  allowScriptTags: false,
-  allowEval: false,
-  ws: { reconnectMaxDelay: 3000 },
+  mode: "same-origin",
+  ws: { reconnectDelay: 250, reconnectMaxDelay: 2000, reconnectJitter: 0.2 },
 });
 
 export function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: Children }) {
@@ -20,9 +20,10 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
         <title safe>{title === "Parley" ? title : `${title} · Parley`}</title>
         <link rel="icon" href={ctx.assets["favicon.svg"]} type="image/svg+xml" />
         <link rel="stylesheet" href={ctx.assets["app.css"]} />
-        <script src={ctx.assets["htmx.js"]} defer />
-        <script src={ctx.assets["hx-ws.js"]} defer />
-        <script src={ctx.assets["app.js"]} defer />
+        {/* Not deferred: app.js must listen before htmx opens the first WebSocket. */}
+        <script src={ctx.assets["htmx.js"]} />
+        <script src={ctx.assets["hx-ws.js"]} />
+        <script src={ctx.assets["app.js"]} />
       </head>
       <body>
         <header class="topbar">

@@ -1,0 +1,62 @@
+// A real Parley on a random port with its own data folder, for integration and browser tests.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import { openDeps } from "../../src/deps.ts";
+
+export interface TestServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Stops the server; `keepData` leaves the folder for a restart on the same data. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export async function startServer(
+  env: Record<string, string> = {},
+  options: { port?: number; dataDir?: string } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "parley-test-"));
+  const config = loadConfig({ RATE_LIMITS: "off", DURABILITY: "relaxed", ...env, DATA_DIR: dataDir, HOST: "127.0.0.1" });
+  const deps = await openDeps(config);
+  const app = createApp(deps).listen({ port: options.port ?? 0, hostname: "127.0.0.1" });
+  const port = app.server!.port!;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    async stop({ keepData = false } = {}) {
+      await app.stop(true);
+      await deps.close();
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** JSON API calls with an optional bearer token; answers status and parsed body. */
+export function apiClient(baseUrl: string) {
+  return async function call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; body: T; headers: Headers }> {
+    const response = await fetch(baseUrl + path, {
+      method,
+      redirect: "manual",
+      headers: {
+        ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...options.headers,
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as T, headers: response.headers };
+  };
+}
+
+let counter = 0;
+/** A username unique within this run. */
+export const uniqueName = (prefix = "user") => `${prefix}${process.pid % 10000}_${++counter}`;
