@@ -1,0 +1,208 @@
+// What htmx cannot do by itself on a thread page: resume by seq, a fresh clientId per message,
+// pending messages, following the conversation, typing, and the connection state.
+// No inline script and no eval anywhere (the CSP forbids both).
+(() => {
+  const reconnectCodes = [1001, 1005, 1006, 1011, 1012, 1013, 1014];
+  const typingEvery = 2000;
+  const typingShownFor = 4000;
+  const nearBottom = 48;
+
+  const thread = () => document.querySelector("main.thread[data-thread]");
+  const log = () => document.querySelector('[role="log"]');
+  const viewerId = () => document.body.dataset.viewer;
+
+  /** The newest seq on the page: the resume point for ?after=. */
+  const lastSeq = () => {
+    let max = 0;
+    for (const el of document.querySelectorAll(".msg[data-seq]")) max = Math.max(max, Number(el.dataset.seq) || 0);
+    return max;
+  };
+
+  const withAfter = (url) => {
+    const u = new URL(url, location.href);
+    u.searchParams.set("after", String(lastSeq()));
+    return u.href;
+  };
+
+  // ---- connection: resume point, state, and a session that has ended ----
+  let connection = null;
+  let everOpen = false;
+
+  const setState = (state, text) => {
+    const el = document.querySelector(".thread-head .connection");
+    if (!el) return;
+    el.dataset.state = state;
+    el.textContent = text;
+  };
+
+  document.addEventListener("htmx:ws:before:connection", (e) => {
+    connection = e.detail.connection;
+    connection.url = withAfter(connection.url);
+    setState(everOpen ? "reconnecting" : "connecting", everOpen ? "Reconnecting…" : "Connecting…");
+  });
+
+  // A tab that comes back from the background reopens without before:connection: refresh the URL first.
+  window.addEventListener(
+    "visibilitychange",
+    () => {
+      if (!document.hidden && connection) connection.url = withAfter(connection.url);
+    },
+    true,
+  );
+
+  document.addEventListener("htmx:ws:after:connection", () => {
+    everOpen = true;
+    setState("live", "Live");
+  });
+
+  document.addEventListener("htmx:ws:close", async (e) => {
+    const { reason, code } = e.detail;
+    if (reason !== "closed") return;
+    setState(reconnectCodes.includes(code) ? "reconnecting" : "offline", reconnectCodes.includes(code) ? "Reconnecting…" : "Offline");
+    // A refused upgrade looks like 1006: if the session is gone, go to sign-in instead of retrying forever.
+    try {
+      const me = await fetch("/api/me", { credentials: "same-origin", cache: "no-store" });
+      if (me.status === 401) location.assign("/signin");
+    } catch {
+      // The server is down: the extension keeps retrying.
+    }
+  });
+
+  // ---- sending: a fresh clientId per message, shown as pending until the server's copy arrives ----
+  document.addEventListener("htmx:ws:before:message:outgoing", (e) => {
+    const form = e.target.closest?.("form.composer");
+    const values = e.detail.message.values;
+    if (!form || typeof values.body !== "string") return;
+    if (!values.body.trim()) {
+      e.preventDefault();
+      return;
+    }
+    values.clientId = crypto.randomUUID();
+    addPending(values.clientId, values.body);
+    form.reset();
+    form.querySelector("textarea")?.focus();
+    clearComposerError();
+  });
+
+  const addPending = (clientId, body) => {
+    const item = document.createElement("li");
+    item.className = "msg pending";
+    item.dataset.clientId = clientId;
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    meta.textContent = "Sending…";
+    const text = document.createElement("p");
+    text.className = "body";
+    text.textContent = body;
+    item.append(meta, text);
+    log()?.append(item);
+    scrollToBottom();
+  };
+
+  const clearComposerError = () => {
+    const error = document.querySelector(".composer .field-error");
+    if (error) error.textContent = "";
+  };
+
+  // Enter sends, Shift+Enter starts a new line.
+  document.addEventListener("keydown", (e) => {
+    const field = e.target;
+    if (!(field instanceof HTMLTextAreaElement) || !field.form?.classList.contains("composer")) return;
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      if (field.value.trim()) field.form.requestSubmit();
+    }
+  });
+
+  // ---- typing: tell the others at most every two seconds ----
+  let lastTypingSent = 0;
+  document.addEventListener("input", (e) => {
+    if (!e.target.closest?.("form.composer")) return;
+    const now = Date.now();
+    if (now - lastTypingSent < typingEvery || connection?.socket?.readyState !== WebSocket.OPEN) return;
+    lastTypingSent = now;
+    connection.socket.send(JSON.stringify({ type: "typing" }));
+  });
+
+  let typingTimer = 0;
+  const showTyping = (notice) => {
+    clearTimeout(typingTimer);
+    if (notice.dataset.user === viewerId()) notice.textContent = "";
+    else typingTimer = setTimeout(() => (notice.textContent = ""), typingShownFor);
+  };
+
+  // ---- the log: no duplicates, pending replaced, following new messages ----
+  let atBottom = true;
+  const marker = () => document.querySelector(".new-marker");
+
+  const scrollToBottom = () => {
+    const el = log();
+    if (!el) return;
+    el.scrollTop = el.scrollHeight;
+    atBottom = true;
+    if (marker()) marker().hidden = true;
+  };
+
+  const watchLog = (el) => {
+    el.addEventListener("scroll", () => {
+      atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < nearBottom;
+      if (atBottom && marker()) marker().hidden = true;
+    });
+    new MutationObserver((records) => {
+      let appended = false;
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (!(node instanceof HTMLElement) || !node.classList.contains("msg") || node.classList.contains("pending")) continue;
+          // Catch-up and live pushes can overlap: the first copy of an id wins.
+          if (node.id && document.querySelectorAll(`#${CSS.escape(node.id)}`).length > 1) {
+            node.remove();
+            continue;
+          }
+          const clientId = node.dataset.clientId;
+          if (clientId) document.querySelector(`.msg.pending[data-client-id="${CSS.escape(clientId)}"]`)?.remove();
+          localTime(node);
+          if (!node.nextElementSibling) appended = true;
+        }
+      }
+      if (!appended) return;
+      if (atBottom) scrollToBottom();
+      else if (marker()) marker().hidden = false;
+    }).observe(el, { childList: true });
+  };
+
+  // Older messages go above: keep the reader's place by holding the distance from the bottom.
+  let distanceFromBottom = null;
+  document.addEventListener("htmx:before:swap", (e) => {
+    if (e.target.closest?.(".older") && log()) distanceFromBottom = log().scrollHeight - log().scrollTop;
+  });
+  document.addEventListener("htmx:after:swap", () => {
+    if (distanceFromBottom === null || !log()) return;
+    log().scrollTop = log().scrollHeight - distanceFromBottom;
+    distanceFromBottom = null;
+  });
+
+  // Typing notices arrive as replacements of the notice element, a child of the thread.
+  const watchTyping = (main) =>
+    new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (node instanceof HTMLElement && node.classList.contains("typing") && node.dataset.user) showTyping(node);
+        }
+      }
+    }).observe(main, { childList: true });
+
+  const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+  const localTime = (root) => {
+    for (const t of root.querySelectorAll("time[datetime]")) t.textContent = timeFormat.format(new Date(t.dateTime));
+  };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const el = log();
+    if (!el || !thread()) return;
+    localTime(el);
+    watchLog(el);
+    watchTyping(thread());
+    if (!location.hash) scrollToBottom();
+    marker()?.addEventListener("click", scrollToBottom);
+  });
+})();

@@ -2,21 +2,37 @@
 import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import type { AppDeps } from "./deps.ts";
+import { apiRoutes } from "./http/api.routes.ts";
 import { authRoutes } from "./http/auth.routes.tsx";
 import { errorHandler } from "./http/errors.plugin.tsx";
 import { healthRoutes } from "./http/health.routes.ts";
 import { originGuard } from "./http/plugins/origin.ts";
 import { pageRoutes } from "./http/pages.routes.tsx";
+import { threadSocket } from "./realtime/thread-socket.tsx";
+
+/** WebSocket limits: frames over 64 KiB close with 1009; a reader that stops reading is cut off. */
+const websocket = {
+  idleTimeout: 120,
+  maxPayloadLength: 64 * 1024,
+  backpressureLimit: 4 * 1024 * 1024,
+  closeOnBackpressureLimit: true,
+  perMessageDeflate: false,
+};
 
 export function createApp(deps: AppDeps) {
-  return new Elysia()
+  const app = new Elysia({ websocket })
     .use(errorHandler(deps.assets))
     .use(originGuard(deps.config.publicOrigin))
     .use(html({ contentType: "text/html; charset=utf-8" }))
     .use(deps.assetRoutes)
     .use(healthRoutes(deps))
     .use(authRoutes(deps))
-    .use(pageRoutes(deps));
+    .use(apiRoutes(deps))
+    .use(pageRoutes(deps))
+    .use(threadSocket(deps));
+  // Fan-out publishes to every subscriber of a topic through the server, once it listens.
+  deps.hub.attach((topic, data) => app.server?.publish(topic, data));
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

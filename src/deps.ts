@@ -1,23 +1,39 @@
 // Builds the services the app runs on, from the configuration; the one place they are wired together.
 import { accountsService } from "./chat/accounts.service.ts";
+import type { Broker } from "./chat/events.ts";
+import { messagesService } from "./chat/messages.service.ts";
+import { threadsService } from "./chat/threads.service.ts";
 import type { Config } from "./config.ts";
 import { openRepository } from "./db/open.ts";
 import type { Repository } from "./db/repository.ts";
 import { loadAssets } from "./http/assets.ts";
+import { createHub } from "./realtime/hub.ts";
+import { memoryBroker } from "./realtime/memory-broker.ts";
+import { presenceTracker } from "./realtime/presence.ts";
 
 export type AppDeps = Awaited<ReturnType<typeof openDeps>>;
 
-export async function openDeps(config: Config, repo?: Repository) {
-  const storage = repo ?? (await openRepository(config));
+export async function openDeps(config: Config, overrides: { repo?: Repository; broker?: Broker } = {}) {
+  const repo = overrides.repo ?? (await openRepository(config));
+  const broker = overrides.broker ?? memoryBroker();
   const assets = await loadAssets();
+  const accounts = accountsService(repo, { sessionTtl: config.sessionTtl });
+  const threads = threadsService(repo);
+  const messages = messagesService(repo, threads, broker);
+  const hub = createHub({ broker, presence: presenceTracker(), messages });
   return {
     config,
-    repo: storage,
+    repo,
+    broker,
     assets: assets.urls,
     assetRoutes: assets.plugin,
-    accounts: accountsService(storage, { sessionTtl: config.sessionTtl }),
+    accounts,
+    threads,
+    messages,
+    hub,
     async close() {
-      await storage.close();
+      await broker.close();
+      await repo.close();
     },
   };
 }

@@ -1,11 +1,193 @@
-// The signed-in pages.
-import { Elysia } from "elysia";
+// The signed-in pages. Every action is a plain form post with a redirect, so pages work without
+// JavaScript; htmx requests (HX-Request) get the fragment to swap instead.
+import { Elysia, t } from "elysia";
+import { MessageEditor, MessageItem } from "../../views/components/MessageItem.tsx";
+import type { SidebarData } from "../../views/components/Sidebar.tsx";
+import { hasOlder, OlderLoader } from "../../views/components/ThreadParts.tsx";
+import { ids } from "../../views/ids.ts";
+import type { PageContext } from "../../views/page-context.ts";
+import { EditMessagePage } from "../../views/pages/EditMessagePage.tsx";
 import { HomePage } from "../../views/pages/HomePage.tsx";
-import type { AuthDeps } from "./auth.routes.tsx";
+import { ThreadPage } from "../../views/pages/ThreadPage.tsx";
+import type { AccountsService } from "../chat/accounts.service.ts";
+import type { MessagesService } from "../chat/messages.service.ts";
+import type { ThreadsService } from "../chat/threads.service.ts";
+import type { Config } from "../config.ts";
+import type { User } from "../db/repository.ts";
+import { AppError } from "../errors.ts";
+import type { Hub } from "../realtime/hub.ts";
+import type { AssetUrls } from "./assets.ts";
 import { sessionPlugin } from "./plugins/session.ts";
 
-export function pageRoutes(deps: AuthDeps) {
+export interface PageDeps {
+  config: Config;
+  accounts: AccountsService;
+  threads: ThreadsService;
+  messages: MessagesService;
+  hub: Hub;
+  assets: AssetUrls;
+}
+
+const threadParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
+const messageParams = t.Object({ id: t.Numeric({ minimum: 1 }), mid: t.Numeric({ minimum: 1 }) });
+const isHtmx = (headers: Record<string, string | undefined>) => headers["hx-request"] === "true";
+
+/** A form error to show beside the form; anything else goes to the error handler. */
+function userError(error: unknown): AppError {
+  if (error instanceof AppError && error.status < 500 && error.status !== 401 && error.status !== 404) return error;
+  throw error;
+}
+
+export function pageRoutes(deps: PageDeps) {
+  const { accounts, threads, messages, hub } = deps;
+  const ctx = (viewer: User): PageContext => ({ viewer, assets: deps.assets });
+
+  async function sidebar(user: User, extra: Partial<SidebarData> = {}): Promise<SidebarData> {
+    const [rooms, people, mine] = await Promise.all([
+      threads.listRooms(user.id),
+      accounts.listUsers(),
+      threads.listForUser(user.id),
+    ]);
+    return {
+      rooms,
+      people: people.map((p) => ({ ...p, online: hub.isOnline(p.id) })),
+      directs: mine.filter((d) => d.kind === "direct"),
+      ...extra,
+    };
+  }
+
+  async function threadPage(user: User, threadId: number, options: { before?: number; composer?: { error: string; body: string } } = {}) {
+    const thread = await threads.requireMember(threadId, user.id);
+    const list = await messages.page(threadId, user.id, { before: options.before });
+    return (
+      <ThreadPage
+        ctx={ctx(user)}
+        data={{
+          thread,
+          messages: list,
+          online: hub.online(threadId),
+          sidebar: await sidebar(user, { currentThreadId: threadId }),
+          clientId: crypto.randomUUID(),
+          olderWindow: options.before !== undefined,
+          composer: options.composer,
+        }}
+      />
+    );
+  }
+
   return new Elysia({ name: "page-routes" })
     .use(sessionPlugin(deps))
-    .get("/", ({ user }) => <HomePage ctx={{ viewer: user, assets: deps.assets }} />, { signedIn: true });
+    .get("/", async ({ user }) => <HomePage ctx={ctx(user)} sidebar={await sidebar(user)} />, { signedIn: true })
+    .post(
+      "/rooms",
+      async ({ user, body, redirect, set }) => {
+        try {
+          const room = await threads.createRoom(body.name, user.id);
+          return redirect(`/t/${room.id}`, 303);
+        } catch (error) {
+          const { status, message } = userError(error);
+          set.status = status;
+          return <HomePage ctx={ctx(user)} sidebar={await sidebar(user, { roomError: message, roomName: body.name })} />;
+        }
+      },
+      { signedIn: true, body: t.Object({ name: t.String() }) },
+    )
+    .post(
+      "/rooms/:id/join",
+      async ({ user, params, redirect }) => {
+        await threads.joinRoom(params.id, user.id);
+        return redirect(`/t/${params.id}`, 303);
+      },
+      { signedIn: true, params: threadParams },
+    )
+    .get(
+      "/dm/:username",
+      async ({ user, params, redirect }) => redirect(`/t/${(await threads.openDirect(user.id, params.username)).id}`, 303),
+      { signedIn: true },
+    )
+    .get("/t/:id", ({ user, params, query }) => threadPage(user, params.id, { before: query.before }), {
+      signedIn: true,
+      params: threadParams,
+      query: t.Object({ before: t.Optional(t.Numeric({ minimum: 1 })) }),
+    })
+    .get(
+      "/t/:id/older",
+      async ({ user, params, query }) => {
+        const older = await messages.page(params.id, user.id, { before: query.before });
+        return (
+          <>
+            {hasOlder(older) ? <OlderLoader threadId={params.id} before={older[0]!.seq} /> : null}
+            {older.map((m) => (
+              <MessageItem m={m} />
+            ))}
+          </>
+        );
+      },
+      { signedIn: true, params: threadParams, query: t.Object({ before: t.Numeric({ minimum: 1 }) }) },
+    )
+    .post(
+      "/t/:id/messages",
+      async ({ user, params, body, redirect, set }) => {
+        try {
+          const { message } = await messages.post({ threadId: params.id, authorId: user.id, ...body });
+          return redirect(`/t/${params.id}#${ids.message(message.id)}`, 303);
+        } catch (error) {
+          const { status, message } = userError(error);
+          set.status = status;
+          return threadPage(user, params.id, { composer: { error: message, body: body.body } });
+        }
+      },
+      { signedIn: true, params: threadParams, body: t.Object({ body: t.String(), clientId: t.Optional(t.String()) }) },
+    )
+    .get("/t/:id/messages/:mid", async ({ user, params }) => <MessageItem m={await messages.find(params.mid, user.id)} />, {
+      signedIn: true,
+      params: messageParams,
+    })
+    .get(
+      "/t/:id/messages/:mid/edit",
+      async ({ user, params, headers }) => {
+        const m = await messages.find(params.mid, user.id);
+        return isHtmx(headers) ? <MessageEditor m={m} /> : <EditMessagePage ctx={ctx(user)} m={m} />;
+      },
+      { signedIn: true, params: messageParams },
+    )
+    .post(
+      "/t/:id/messages/:mid/edit",
+      async ({ user, params, body, headers, redirect, set }) => {
+        try {
+          const m = await messages.edit(params.mid, user.id, body.body);
+          return isHtmx(headers) ? <MessageItem m={m} /> : redirect(`/t/${m.threadId}#${ids.message(m.id)}`, 303);
+        } catch (error) {
+          const { status, message } = userError(error);
+          set.status = status;
+          const m = { ...(await messages.find(params.mid, user.id)), body: body.body };
+          return isHtmx(headers) ? (
+            <MessageEditor m={m} error={message} />
+          ) : (
+            <EditMessagePage ctx={ctx(user)} m={m} error={message} />
+          );
+        }
+      },
+      { signedIn: true, params: messageParams, body: t.Object({ body: t.String() }) },
+    )
+    .post(
+      "/t/:id/messages/:mid/delete",
+      async ({ user, params, headers, redirect }) => {
+        const m = await messages.remove(params.mid, user.id);
+        return isHtmx(headers) ? <MessageItem m={m} /> : redirect(`/t/${m.threadId}`, 303);
+      },
+      { signedIn: true, params: messageParams },
+    )
+    .get(
+      "/viewer/:file",
+      ({ params, set, status }) => {
+        // The viewer's own stylesheet: shows Edit and Delete on their messages, in pages and live pushes alike.
+        const match = /^(\d{1,15})\.css$/.exec(params.file);
+        if (!match) return status(404, "Not found");
+        set.headers["content-type"] = "text/css; charset=utf-8";
+        set.headers["cache-control"] = "public, max-age=31536000, immutable";
+        const own = `.msg[data-author="${match[1]}"]`;
+        return `${own} .own-actions{display:flex}\n${own}{--mine:1}\n${own} .bubble,${own}{background:var(--mine-bg)}\n`;
+      },
+    );
 }

@@ -20,12 +20,13 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
         <title safe>{title === "Parley" ? title : `${title} · Parley`}</title>
         <link rel="icon" href={ctx.assets["favicon.svg"]} type="image/svg+xml" />
         <link rel="stylesheet" href={ctx.assets["app.css"]} />
+        {ctx.viewer ? <link rel="stylesheet" href={`/viewer/${ctx.viewer.id}.css`} /> : null}
         {/* Not deferred: app.js must listen before htmx opens the first WebSocket. */}
         <script src={ctx.assets["htmx.js"]} />
         <script src={ctx.assets["hx-ws.js"]} />
         <script src={ctx.assets["app.js"]} />
       </head>
-      <body>
+      <body data-viewer={ctx.viewer ? String(ctx.viewer.id) : undefined}>
         <header class="topbar">
           <a class="brand" href="/">
             Parley

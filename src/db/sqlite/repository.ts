@@ -214,7 +214,13 @@ export function sqliteRepository(db: SqliteDb): Repository {
       async page(threadId, { after, before, limit }) {
         if (after !== undefined) {
           return selectMessages()
-            .where(and(eq(messages.threadId, threadId), gt(messages.seq, after)))
+            .where(
+              and(
+                eq(messages.threadId, threadId),
+                gt(messages.seq, after),
+                before !== undefined ? lt(messages.seq, before) : undefined,
+              ),
+            )
             .orderBy(asc(messages.seq))
             .limit(limit)
             .all()

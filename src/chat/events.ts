@@ -1,0 +1,19 @@
+// What happens in a thread, as carried by the Broker to every instance.
+import type { Message, User } from "../db/repository.ts";
+
+export type ChatEvent =
+  | { type: "message"; threadId: number; message: Message }
+  | { type: "edited"; threadId: number; message: Message }
+  /** `message` is the stored row after deletion (body ""), so a page can show the placeholder. */
+  | { type: "deleted"; threadId: number; message: Message }
+  /** `source` names the connection that typed, so it is not told about itself. */
+  | { type: "typing"; threadId: number; user: User; source?: string }
+  | { type: "presence"; threadId: number; online: User[] };
+
+/** Carries events between the services and every instance's fan-out. */
+export interface Broker {
+  publish(event: ChatEvent): void;
+  /** Every published event, including this instance's own. Returns a function that unsubscribes. */
+  subscribe(handler: (event: ChatEvent) => void): () => void;
+  close(): Promise<void>;
+}

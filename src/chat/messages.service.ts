@@ -1,0 +1,75 @@
+// Posting, reading, editing and deleting messages. After each commit, one event goes to the Broker.
+import type { Message, Repository } from "../db/repository.ts";
+import { Conflict, Forbidden, NotFound } from "../errors.ts";
+import type { Broker } from "./events.ts";
+import type { ThreadsService } from "./threads.service.ts";
+import { limits, normalizeBody, normalizeClientId } from "./validation.ts";
+
+export interface PostInput {
+  threadId: number;
+  authorId: number;
+  body: string;
+  clientId?: string | null;
+}
+
+export interface PageQuery {
+  after?: number;
+  before?: number;
+  limit?: number;
+}
+
+export function messagesService(repo: Repository, threads: ThreadsService, broker: Broker) {
+  /** The message, if the user may see it (a member of its thread). */
+  async function visible(messageId: number, userId: number): Promise<Message> {
+    const message = await repo.messages.find(messageId);
+    if (!message || !(await repo.threads.isMember(message.threadId, userId))) throw new NotFound("No such message.");
+    return message;
+  }
+
+  async function own(messageId: number, userId: number): Promise<Message> {
+    const message = await visible(messageId, userId);
+    if (message.author.id !== userId) throw new Forbidden("Only the author can change a message.");
+    return message;
+  }
+
+  return {
+    /** `created` is false when this (author, clientId) was already stored: nothing new is published. */
+    async post(input: PostInput): Promise<{ message: Message; created: boolean }> {
+      const body = normalizeBody(input.body);
+      const clientId = normalizeClientId(input.clientId);
+      await threads.requireMember(input.threadId, input.authorId);
+      const result = await repo.messages.append({ threadId: input.threadId, authorId: input.authorId, body, clientId });
+      if (result.created) broker.publish({ type: "message", threadId: input.threadId, message: result.message });
+      return result;
+    },
+
+    async page(threadId: number, userId: number, query: PageQuery = {}): Promise<Message[]> {
+      await threads.requireMember(threadId, userId);
+      const limit = Math.min(Math.max(query.limit ?? limits.pageDefault, 1), limits.pageMax);
+      return repo.messages.page(threadId, { after: query.after, before: query.before, limit });
+    },
+
+    async edit(messageId: number, userId: number, rawBody: string): Promise<Message> {
+      const body = normalizeBody(rawBody);
+      if ((await own(messageId, userId)).deleted) {
+        throw new Conflict("That message was deleted.", { code: "message_deleted" });
+      }
+      const message = await repo.messages.edit(messageId, body);
+      broker.publish({ type: "edited", threadId: message.threadId, message });
+      return message;
+    },
+
+    /** Idempotent: deleting a deleted message changes nothing and publishes nothing. */
+    async remove(messageId: number, userId: number): Promise<Message> {
+      const existing = await own(messageId, userId);
+      if (existing.deleted) return existing;
+      const message = await repo.messages.markDeleted(messageId);
+      broker.publish({ type: "deleted", threadId: message.threadId, message });
+      return message;
+    },
+
+    find: visible,
+  };
+}
+
+export type MessagesService = ReturnType<typeof messagesService>;

@@ -1,0 +1,79 @@
+// Rooms, direct threads and membership. Non-members are told "not found" so that ids do not leak.
+import type { Repository, Thread, User } from "../db/repository.ts";
+import { Conflict, NotFound } from "../errors.ts";
+import { normalizeRoomName } from "./validation.ts";
+
+/** A thread as API.md shows it: a direct thread is named after the other person. */
+export interface ThreadView {
+  id: number;
+  kind: Thread["kind"];
+  name: string;
+  lastSeq: number;
+}
+
+export interface RoomListing extends ThreadView {
+  joined: boolean;
+}
+
+const notFound = () => new NotFound("No such thread.");
+
+export function threadsService(repo: Repository) {
+  async function view(thread: Thread, viewerId: number): Promise<ThreadView> {
+    if (thread.kind === "room") return { id: thread.id, kind: thread.kind, name: thread.name ?? "", lastSeq: thread.lastSeq };
+    const members = await repo.threads.members(thread.id);
+    const peer = members.find((m) => m.id !== viewerId) ?? members[0];
+    return { id: thread.id, kind: thread.kind, name: peer?.username ?? "", lastSeq: thread.lastSeq };
+  }
+
+  return {
+    view,
+
+    async createRoom(rawName: string, creatorId: number): Promise<ThreadView> {
+      const name = normalizeRoomName(rawName);
+      const room = await repo.threads.createRoom(name, creatorId);
+      if (!room) throw new Conflict("A room with that name exists.", { code: "room_exists", field: "name" });
+      return view(room, creatorId);
+    },
+
+    /** Anyone may join a room; a direct thread is never joinable. */
+    async joinRoom(threadId: number, userId: number): Promise<ThreadView> {
+      const thread = await repo.threads.find(threadId);
+      if (!thread || thread.kind !== "room") throw notFound();
+      await repo.threads.addMember(threadId, userId);
+      return view(thread, userId);
+    },
+
+    async openDirect(userId: number, otherUsername: string): Promise<ThreadView> {
+      const other = await repo.users.findByUsername(otherUsername.trim().toLowerCase());
+      if (!other) throw new NotFound("No such person.");
+      return view(await repo.threads.openDirect(userId, other.id), userId);
+    },
+
+    /** The thread, if the user is a member; otherwise NotFound, exactly as if it did not exist. */
+    async requireMember(threadId: number, userId: number): Promise<ThreadView> {
+      const thread = await repo.threads.find(threadId);
+      if (!thread || !(await repo.threads.isMember(threadId, userId))) throw notFound();
+      return view(thread, userId);
+    },
+
+    async listForUser(userId: number): Promise<ThreadView[]> {
+      const threads = await repo.threads.listForUser(userId);
+      return threads.map((t) => ({
+        id: t.id,
+        kind: t.kind,
+        name: t.kind === "room" ? (t.name ?? "") : (t.peer?.username ?? ""),
+        lastSeq: t.lastSeq,
+      }));
+    },
+
+    async listRooms(userId: number): Promise<RoomListing[]> {
+      const [rooms, mine] = await Promise.all([repo.threads.listRooms(), repo.threads.listForUser(userId)]);
+      const joined = new Set(mine.map((t) => t.id));
+      return rooms.map((r) => ({ id: r.id, kind: r.kind, name: r.name ?? "", lastSeq: r.lastSeq, joined: joined.has(r.id) }));
+    },
+
+    members: (threadId: number): Promise<User[]> => repo.threads.members(threadId),
+  };
+}
+
+export type ThreadsService = ReturnType<typeof threadsService>;

@@ -1,0 +1,76 @@
+// The JSON API for bots and scripts (API.md "JSON API"). Thin: each route calls one service.
+import { Elysia, t } from "elysia";
+import type { AccountsService } from "../chat/accounts.service.ts";
+import type { MessagesService } from "../chat/messages.service.ts";
+import type { ThreadsService } from "../chat/threads.service.ts";
+import type { Config } from "../config.ts";
+import type { Hub } from "../realtime/hub.ts";
+import { sessionPlugin } from "./plugins/session.ts";
+
+export interface ApiDeps {
+  config: Config;
+  accounts: AccountsService;
+  threads: ThreadsService;
+  messages: MessagesService;
+  hub: Hub;
+}
+
+const id = t.Object({ id: t.Numeric({ minimum: 1 }) });
+const seqQuery = t.Object({
+  after: t.Optional(t.Numeric({ minimum: 0 })),
+  before: t.Optional(t.Numeric({ minimum: 1 })),
+  limit: t.Optional(t.Numeric({ minimum: 1 })),
+});
+
+export function apiRoutes({ accounts, threads, messages, hub, ...deps }: ApiDeps) {
+  return new Elysia({ name: "api-routes", prefix: "/api" })
+    .use(sessionPlugin({ accounts, ...deps }))
+    .get(
+      "/users",
+      async () => ({ users: (await accounts.listUsers()).map((u) => ({ ...u, online: hub.isOnline(u.id) })) }),
+      { signedIn: true },
+    )
+    .get("/threads", async ({ user }) => ({ threads: await threads.listForUser(user.id) }), { signedIn: true })
+    .post(
+      "/rooms",
+      async ({ user, body, status }) => status(201, { thread: await threads.createRoom(body.name, user.id) }),
+      { signedIn: true, body: t.Object({ name: t.String() }) },
+    )
+    .post("/threads/:id/join", async ({ user, params }) => ({ thread: await threads.joinRoom(params.id, user.id) }), {
+      signedIn: true,
+      params: id,
+    })
+    .post("/dm/:username", async ({ user, params }) => ({ thread: await threads.openDirect(user.id, params.username) }), {
+      signedIn: true,
+    })
+    .get(
+      "/threads/:id/messages",
+      async ({ user, params, query }) => ({ messages: await messages.page(params.id, user.id, query) }),
+      { signedIn: true, params: id, query: seqQuery },
+    )
+    .post(
+      "/threads/:id/messages",
+      async ({ user, params, body, status }) => {
+        const { message, created } = await messages.post({ threadId: params.id, authorId: user.id, ...body });
+        return status(created ? 201 : 200, { message });
+      },
+      {
+        signedIn: true,
+        params: id,
+        body: t.Object({ body: t.String(), clientId: t.Optional(t.Union([t.String(), t.Null()])) }),
+      },
+    )
+    .patch(
+      "/messages/:id",
+      async ({ user, params, body }) => ({ message: await messages.edit(params.id, user.id, body.body) }),
+      { signedIn: true, params: id, body: t.Object({ body: t.String() }) },
+    )
+    .delete(
+      "/messages/:id",
+      async ({ user, params, status }) => {
+        await messages.remove(params.id, user.id);
+        return status(204);
+      },
+      { signedIn: true, params: id },
+    );
+}

@@ -1,0 +1,18 @@
+// The Broker for a single instance: events go straight to this process's subscribers.
+import type { Broker, ChatEvent } from "../chat/events.ts";
+
+export function memoryBroker(): Broker {
+  const handlers = new Set<(event: ChatEvent) => void>();
+  return {
+    publish(event) {
+      for (const handler of handlers) handler(event);
+    },
+    subscribe(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    async close() {
+      handlers.clear();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+// GET /t/:threadId/ws: one socket per open thread, authorised before the upgrade.
+import { Elysia, t } from "elysia";
+import { ComposerError } from "../../views/fragments/pushes.tsx";
+import type { AccountsService } from "../chat/accounts.service.ts";
+import type { MessagesService } from "../chat/messages.service.ts";
+import type { ThreadsService } from "../chat/threads.service.ts";
+import type { Config } from "../config.ts";
+import { AppError, NotFound, Unauthorized } from "../errors.ts";
+import { sessionPlugin } from "../http/plugins/session.ts";
+import { log } from "../log.ts";
+import { type ClientFrame, parseClientFrame } from "./client-frames.ts";
+import { renderFrames } from "./frames.tsx";
+import type { Connection, Hub } from "./hub.ts";
+import type { WireFormat } from "./topics.ts";
+
+export interface ThreadSocketDeps {
+  config: Config;
+  accounts: AccountsService;
+  threads: ThreadsService;
+  messages: MessagesService;
+  hub: Hub;
+}
+
+const positiveInt = (value: string | undefined) => (value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : null);
+
+export function threadSocket(deps: ThreadSocketDeps) {
+  const { hub, messages } = deps;
+  const connectionOf = new WeakMap<object, Connection>();
+
+  async function handle(conn: Connection, frame: ClientFrame) {
+    switch (frame.type) {
+      case "send": {
+        const { message, created } = await messages.post({
+          threadId: conn.threadId,
+          authorId: conn.user.id,
+          body: frame.body,
+          clientId: frame.clientId,
+        });
+        if (conn.format === "json") {
+          hub.send(conn, JSON.stringify({ type: "ack", clientId: message.clientId, id: message.id, seq: message.seq }));
+        } else if (!created) {
+          // A resend of a stored message: the page may have missed it; it skips ids it already shows.
+          hub.send(conn, renderFrames({ type: "message", threadId: conn.threadId, message }).html);
+        }
+        return;
+      }
+      case "edit":
+        await messages.edit(frame.id, conn.user.id, frame.body);
+        return;
+      case "delete":
+        await messages.remove(frame.id, conn.user.id);
+        return;
+      case "typing":
+        hub.typing(conn);
+        return;
+    }
+  }
+
+  function reportError(conn: Connection, error: unknown) {
+    const known = error instanceof AppError && error.status < 500;
+    if (!known) log.error("socket frame failed", { threadId: conn.threadId, error });
+    const code = known ? error.code : "internal";
+    const message = known ? error.message : "Something went wrong on our side.";
+    hub.send(
+      conn,
+      conn.format === "json"
+        ? JSON.stringify({ type: "error", code, message })
+        : String(<ComposerError threadId={conn.threadId} message={message} />),
+    );
+  }
+
+  return new Elysia({ name: "thread-socket" })
+    .use(sessionPlugin(deps))
+    .macro({
+      /** Authenticates and authorises the upgrade: a real 401/404 answer before any frame. */
+      threadSocket: {
+        async resolve({ currentSession, params, query }) {
+          const session = await currentSession!();
+          if (!session) throw new Unauthorized("Sign in first.");
+          const threadId = positiveInt((params as { threadId?: string }).threadId);
+          if (threadId === null) throw new NotFound("No such thread.");
+          await deps.threads.requireMember(threadId, session.user.id);
+          const { after, format } = query as { after?: string; format?: string };
+          const wire: WireFormat = format === "json" ? "json" : "html";
+          return { socketInit: { user: session.user, threadId, format: wire, after: positiveInt(after) ?? undefined } };
+        },
+      },
+    })
+    .ws("/t/:threadId/ws", {
+      threadSocket: true,
+    open(ws) {
+      connectionOf.set(ws.raw, hub.open(ws.raw as never, ws.data.socketInit));
+    },
+    async message(ws, raw) {
+      const conn = connectionOf.get(ws.raw);
+      if (!conn) return;
+      try {
+        await handle(conn, parseClientFrame(raw, conn.format));
+      } catch (error) {
+        reportError(conn, error);
+      }
+    },
+    close(ws) {
+      const conn = connectionOf.get(ws.raw);
+      if (conn) hub.close(conn);
+    },
+  });
+}

@@ -1,0 +1,57 @@
+// Pieces of the thread view that are also pushed live, so page and push share one markup.
+import type { Message, User } from "../../src/db/repository.ts";
+import { ids } from "../ids.ts";
+
+/** `oob`: marked for htmx to swap it in place of the one on the page. */
+export function PresenceList({ threadId, online, oob }: { threadId: number; online: User[]; oob?: boolean }) {
+  return (
+    <ul id={ids.presence(threadId)} class="presence" aria-label="Here now" hx-swap-oob={oob ? "true" : undefined}>
+      {online.map((user) => (
+        <li data-user={String(user.id)} safe>
+          {user.username}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function TypingNotice({ threadId, user, oob }: { threadId: number; user: User | null; oob?: boolean }) {
+  return (
+    <p
+      id={ids.typing(threadId)}
+      class="typing"
+      data-user={user ? String(user.id) : undefined}
+      aria-live="polite"
+      hx-swap-oob={oob ? "true" : undefined}
+    >
+      {user ? (
+        <>
+          <span safe>{user.username}</span> is typing…
+        </>
+      ) : null}
+    </p>
+  );
+}
+
+/** The "load older" control that sits first in the log; replaced by older messages and a new one. */
+export function OlderLoader({ threadId, before }: { threadId: number; before: number }) {
+  return (
+    <li id={ids.olderLoader(threadId)} class="older">
+      <a
+        href={`/t/${threadId}?before=${before}`}
+        hx-get={`/t/${threadId}/older?before=${before}`}
+        hx-target={`#${ids.olderLoader(threadId)}`}
+        hx-swap="outerHTML"
+        hx-indicator={`#${ids.olderLoader(threadId)}`}
+      >
+        Load older messages
+      </a>
+      <span class="spinner htmx-indicator" role="status">
+        Loading…
+      </span>
+    </li>
+  );
+}
+
+/** The oldest message on screen has a predecessor when its seq is above 1. */
+export const hasOlder = (messages: Message[]) => messages.length > 0 && messages[0]!.seq > 1;
