@@ -1,5 +1,6 @@
 // Composes the route plugins and the one error handler. Never listens: main.ts and tests do.
 import { html } from "@elysiajs/html";
+import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { AppDeps } from "./deps.ts";
 import { apiRoutes } from "./http/api.routes.ts";
@@ -24,6 +25,7 @@ export function createApp(deps: AppDeps) {
     .use(errorHandler(deps.assets))
     .use(originGuard(deps.config.publicOrigin))
     .use(html({ contentType: "text/html; charset=utf-8" }))
+    .use(apiDocs(deps))
     .use(deps.assetRoutes)
     .use(healthRoutes(deps))
     .use(authRoutes(deps))
@@ -36,3 +38,28 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/** OpenAPI at /api/docs/json and a docs page at /api/docs, for the JSON API only. */
+function apiDocs(deps: AppDeps) {
+  return openapi({
+    path: "/api/docs",
+    provider: "swagger-ui",
+    swagger: { cdn: deps.assets["swagger-ui-bundle.js"], theme: deps.assets["swagger-ui.css"] },
+    exclude: { paths: [/^\/(?!api\/)/] },
+    documentation: {
+      info: { title: "Parley API", version: "1", description: "Rooms, direct threads and messages for bots and scripts." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+      security: [{ bearer: [] }],
+    },
+  });
+}
+
+/**
+ * Stops without losing anything acknowledged (acks follow commits): sockets close with 1012, which
+ * tells clients to come back, then in-flight requests finish, then storage closes.
+ */
+export async function shutdown(app: App, deps: AppDeps): Promise<void> {
+  deps.hub.closeAll(1012, "restart");
+  await app.stop();
+  await deps.close();
+}

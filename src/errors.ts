@@ -11,12 +11,19 @@ export abstract class AppError extends Error {
   }
 }
 
-export class BadRequest extends AppError {
-  readonly status = 400;
+/** An error whose code varies (API.md slugs such as "username_taken"), with an optional form field. */
+abstract class CodedError extends AppError {
   readonly code: string;
-  constructor(message: string, options: { code?: string; field?: string } = {}) {
+  constructor(message: string, defaultCode: string, options: { code?: string; field?: string }) {
     super(message, options.field);
-    this.code = options.code ?? "invalid_input";
+    this.code = options.code ?? defaultCode;
+  }
+}
+
+export class BadRequest extends CodedError {
+  readonly status = 400;
+  constructor(message: string, options: { code?: string; field?: string } = {}) {
+    super(message, "invalid_input", options);
   }
 }
 
@@ -35,12 +42,10 @@ export class NotFound extends AppError {
   readonly code = "not_found";
 }
 
-export class Conflict extends AppError {
+export class Conflict extends CodedError {
   readonly status = 409;
-  readonly code: string;
   constructor(message: string, options: { code?: string; field?: string } = {}) {
-    super(message, options.field);
-    this.code = options.code ?? "conflict";
+    super(message, "conflict", options);
   }
 }
 

@@ -1,4 +1,4 @@
-import { createApp } from "./app.ts";
+import { createApp, shutdown } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { openDeps } from "./deps.ts";
 import { log } from "./log.ts";
@@ -21,11 +21,10 @@ const deps = await openDeps(config).catch((error: Error) => {
 const app = createApp(deps).listen({ port: config.port, hostname: config.host });
 log.info("listening", { url: `http://${config.host}:${app.server?.port}` });
 
-async function shutdown(signal: string) {
+async function stop(signal: string) {
   log.info("stopping", { signal });
-  await app.stop();
-  await deps.close();
+  await shutdown(app, deps);
   process.exit(0);
 }
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void stop("SIGTERM"));
+process.on("SIGINT", () => void stop("SIGINT"));

@@ -6,6 +6,9 @@ import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import appCss from "../../public/app.css" with { type: "file" };
 import appJs from "../../public/app.js" with { type: "file" };
 import favicon from "../../public/favicon.svg" with { type: "file" };
+// The API docs page's viewer, served from here: a self-hosted chat should not need a CDN.
+import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
+import swaggerJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 
 const sources = {
   "htmx.js": htmx,
@@ -13,6 +16,8 @@ const sources = {
   "app.js": appJs,
   "app.css": appCss,
   "favicon.svg": favicon,
+  "swagger-ui.css": swaggerCss,
+  "swagger-ui-bundle.js": swaggerJs,
 } as const;
 
 export type AssetName = keyof typeof sources;

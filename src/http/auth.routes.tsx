@@ -2,6 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { AccountsService } from "../chat/accounts.service.ts";
 import type { Config } from "../config.ts";
+import type { User } from "../db/repository.ts";
 import { AppError } from "../errors.ts";
 import { type AuthFormState, AuthPage } from "../../views/pages/AuthPage.tsx";
 import type { PageContext } from "../../views/page-context.ts";
@@ -16,6 +17,13 @@ export interface AuthDeps {
 
 const credentials = t.Object({ username: t.String(), password: t.String() });
 
+interface FormContext {
+  body: { username: string };
+  signIn: (user: User) => Promise<string>;
+  redirect: (url: string, status: 303) => Response;
+  set: { status?: number | string };
+}
+
 /** A form error goes back beside its field; anything else is the error handler's. */
 function formState(error: unknown, username: string): AuthFormState {
   if (!(error instanceof AppError) || error.status >= 500) throw error;
@@ -27,36 +35,36 @@ export function authRoutes(deps: AuthDeps) {
   const ctx = (): PageContext => ({ viewer: null, assets: deps.assets });
   const { accounts } = deps;
 
+  /** Signs the user in and goes home; on a user error, the same form again with the message beside its field. */
+  async function submitForm(
+    mode: "signin" | "signup",
+    authenticate: () => Promise<User>,
+    { body, signIn, redirect, set }: FormContext,
+  ) {
+    try {
+      await signIn(await authenticate());
+      return redirect("/", 303);
+    } catch (error) {
+      const state = formState(error, body.username);
+      set.status = (error as AppError).status;
+      return <AuthPage ctx={ctx()} mode={mode} state={state} />;
+    }
+  }
+
   return new Elysia({ name: "auth-routes" })
     .use(sessionPlugin(deps))
     .get("/signin", () => <AuthPage ctx={ctx()} mode="signin" />)
     .get("/signup", () => <AuthPage ctx={ctx()} mode="signup" />)
     .post(
       "/signin",
-      async ({ body, signIn, redirect, set }) => {
-        try {
-          await signIn(await accounts.login(body.username, body.password));
-          return redirect("/", 303);
-        } catch (error) {
-          const state = formState(error, body.username);
-          set.status = (error as AppError).status;
-          return <AuthPage ctx={ctx()} mode="signin" state={state} />;
-        }
-      },
+      ({ body, signIn, redirect, set }) =>
+        submitForm("signin", () => accounts.login(body.username, body.password), { body, signIn, redirect, set }),
       { body: credentials },
     )
     .post(
       "/signup",
-      async ({ body, signIn, redirect, set }) => {
-        try {
-          await signIn(await accounts.register(body.username, body.password));
-          return redirect("/", 303);
-        } catch (error) {
-          const state = formState(error, body.username);
-          set.status = (error as AppError).status;
-          return <AuthPage ctx={ctx()} mode="signup" state={state} />;
-        }
-      },
+      ({ body, signIn, redirect, set }) =>
+        submitForm("signup", () => accounts.register(body.username, body.password), { body, signIn, redirect, set }),
       { body: credentials },
     )
     .post("/signout", async ({ currentSession, signOut, redirect }) => {

@@ -15,3 +15,7 @@ declare module "*/public/app.js" {
   const path: string;
   export default path;
 }
+declare module "swagger-ui-dist/*" {
+  const path: string;
+  export default path;
+}

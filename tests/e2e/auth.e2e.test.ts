@@ -1,42 +1,30 @@
 // A person signing up, out and in again, in Chromium.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Browser } from "playwright-core";
-import { browserAvailable, launchBrowser } from "../helpers/browser.ts";
-import { startServer, type TestServer, uniqueName } from "../helpers/server.ts";
+import { expect, test } from "bun:test";
+import { browserSuite } from "../helpers/browser.ts";
+import { uniqueName } from "../helpers/server.ts";
 
-const enabled = browserAvailable();
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!enabled) return;
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const suite = browserSuite();
+const { enabled } = suite;
 
 test.skipIf(!enabled)("sign up, land signed in, sign out, sign in again; a wrong password shows an error", async () => {
-  const page = await browser.newPage();
+  const page = await suite.browser.newPage();
   const username = uniqueName("pat");
 
-  await page.goto(`${server.url}/`);
+  await page.goto(`${suite.server.url}/`);
   expect(new URL(page.url()).pathname).toBe("/signin");
   await page.getByRole("link", { name: /sign up/i }).click();
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill("a good password");
   await page.getByRole("button", { name: "Sign up" }).click();
 
-  await page.waitForURL(`${server.url}/`);
+  await page.waitForURL(`${suite.server.url}/`);
   await expect(page.getByRole("button", { name: "Sign out" }).isVisible()).resolves.toBe(true);
   expect(await page.locator("body").innerText()).toContain(username);
   const cookies = await page.context().cookies();
   expect(cookies.find((c) => c.name === "parley_session")).toMatchObject({ httpOnly: true, sameSite: "Lax" });
 
   await page.getByRole("button", { name: "Sign out" }).click();
-  await page.waitForURL(`${server.url}/signin`);
+  await page.waitForURL(`${suite.server.url}/signin`);
 
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill("not the password");
@@ -46,20 +34,20 @@ test.skipIf(!enabled)("sign up, land signed in, sign out, sign in again; a wrong
 
   await page.getByLabel("Password").fill("a good password");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${server.url}/`);
+  await page.waitForURL(`${suite.server.url}/`);
   await expect(page.getByRole("button", { name: "Sign out" }).isVisible()).resolves.toBe(true);
 });
 
 test.skipIf(!enabled)("the pages work with JavaScript disabled", async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await suite.browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   const username = uniqueName("nojs");
-  await page.goto(`${server.url}/signup`);
+  await page.goto(`${suite.server.url}/signup`);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill("a good password");
   await page.getByRole("button", { name: "Sign up" }).click();
-  await page.waitForURL(`${server.url}/`);
+  await page.waitForURL(`${suite.server.url}/`);
   await page.getByRole("button", { name: "Sign out" }).click();
-  await page.waitForURL(`${server.url}/signin`);
+  await page.waitForURL(`${suite.server.url}/signin`);
   await context.close();
 });

@@ -1,6 +1,8 @@
 // Debian's Chromium driven by playwright-core. Never downloads a browser.
+import { afterAll, beforeAll } from "bun:test";
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
+import { startServer, type TestServer } from "./server.ts";
 
 export const chromiumPath = "/usr/bin/chromium";
 
@@ -27,4 +29,33 @@ export function launchBrowser(): Promise<Browser> {
       "--no-first-run",
     ],
   });
+}
+
+/**
+ * One server and one Chromium for a test file, started before its tests and stopped after.
+ * `restart()` stops the server and starts a new one on the same port and data, as a redeploy would.
+ */
+export function browserSuite() {
+  const enabled = browserAvailable();
+  const suite = {
+    enabled,
+    server: undefined as unknown as TestServer,
+    browser: undefined as unknown as Browser,
+    async restart(between?: () => Promise<void>) {
+      const { port, dataDir } = suite.server;
+      await suite.server.stop({ keepData: true });
+      await between?.();
+      suite.server = await startServer({}, { port, dataDir });
+    },
+  };
+  beforeAll(async () => {
+    if (!enabled) return;
+    suite.server = await startServer();
+    suite.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.server?.stop();
+  });
+  return suite;
 }

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp } from "../../src/app.ts";
+import { createApp, shutdown } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { openDeps } from "../../src/deps.ts";
 
@@ -28,8 +28,7 @@ export async function startServer(
     port,
     dataDir,
     async stop({ keepData = false } = {}) {
-      await app.stop(true);
-      await deps.close();
+      await shutdown(app, deps);
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
