@@ -161,6 +161,7 @@
           const clientId = node.dataset.clientId;
           if (clientId) document.querySelector(`.msg.pending[data-client-id="${CSS.escape(clientId)}"]`)?.remove();
           localTime(node);
+          groupWithPrevious(node);
           if (!node.nextElementSibling) appended = true;
         }
       }
@@ -190,6 +191,16 @@
         }
       }
     }).observe(main, { childList: true });
+
+  // Same author within five minutes: the name and time are not repeated (as the server renders pages).
+  const groupWithPrevious = (node) => {
+    const previous = node.previousElementSibling;
+    if (!previous?.classList.contains("msg") || previous.classList.contains("pending")) return;
+    const time = (el) => Date.parse(el.querySelector("time")?.dateTime ?? "");
+    if (previous.dataset.author === node.dataset.author && time(node) - time(previous) < 5 * 60 * 1000) {
+      node.classList.add("grouped");
+    }
+  };
 
   const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
   const localTime = (root) => {

@@ -9,7 +9,7 @@ import type { Repository } from "./db/repository.ts";
 import { loadAssets } from "./http/assets.ts";
 import { createHub } from "./realtime/hub.ts";
 import { memoryBroker } from "./realtime/memory-broker.ts";
-import { presenceTracker } from "./realtime/presence.ts";
+import { memoryPresence } from "./realtime/presence.ts";
 
 export type AppDeps = Awaited<ReturnType<typeof openDeps>>;
 
@@ -20,7 +20,8 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const accounts = accountsService(repo, { sessionTtl: config.sessionTtl });
   const threads = threadsService(repo);
   const messages = messagesService(repo, threads, broker);
-  const hub = createHub({ broker, presence: presenceTracker(), messages });
+  const presence = memoryPresence();
+  const hub = createHub({ broker, presence, messages });
   return {
     config,
     repo,
@@ -32,6 +33,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     messages,
     hub,
     async close() {
+      await presence.close();
       await broker.close();
       await repo.close();
     },

@@ -8,6 +8,7 @@ export type ChatEvent =
   | { type: "deleted"; threadId: number; message: Message }
   /** `source` names the connection that typed, so it is not told about itself. */
   | { type: "typing"; threadId: number; user: User; source?: string }
+  /** Rendered locally from the PresenceDirectory; never sent through the Broker. */
   | { type: "presence"; threadId: number; online: User[] };
 
 /** Carries events between the services and every instance's fan-out. */
@@ -15,5 +16,9 @@ export interface Broker {
   publish(event: ChatEvent): void;
   /** Every published event, including this instance's own. Returns a function that unsubscribes. */
   subscribe(handler: (event: ChatEvent) => void): () => void;
+  /** Called when events may have been lost (the broker reconnected): read the database for what was missed. */
+  onResync(handler: () => void): void;
+  /** Null when healthy, else why not (for /healthz). */
+  problem(): string | null;
   close(): Promise<void>;
 }

@@ -69,6 +69,10 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
     },
 
     find: visible,
+
+    /** For the realtime feed, which has already checked access: the oldest `limit` messages after a seq. */
+    since: (threadId: number, after: number, limit: number): Promise<Message[]> =>
+      repo.messages.page(threadId, { after, limit }),
   };
 }
 

@@ -27,7 +27,10 @@ export function apiRoutes({ accounts, threads, messages, hub, ...deps }: ApiDeps
     .use(sessionPlugin({ accounts, ...deps }))
     .get(
       "/users",
-      async () => ({ users: (await accounts.listUsers()).map((u) => ({ ...u, online: hub.isOnline(u.id) })) }),
+      async () => {
+        const [users, online] = await Promise.all([accounts.listUsers(), hub.onlineUserIds()]);
+        return { users: users.map((u) => ({ ...u, online: online.has(u.id) })) };
+      },
       { signedIn: true },
     )
     .get("/threads", async ({ user }) => ({ threads: await threads.listForUser(user.id) }), { signedIn: true })

@@ -43,14 +43,15 @@ export function pageRoutes(deps: PageDeps) {
   const ctx = (viewer: User): PageContext => ({ viewer, assets: deps.assets });
 
   async function sidebar(user: User, extra: Partial<SidebarData> = {}): Promise<SidebarData> {
-    const [rooms, people, mine] = await Promise.all([
+    const [rooms, people, mine, online] = await Promise.all([
       threads.listRooms(user.id),
       accounts.listUsers(),
       threads.listForUser(user.id),
+      hub.onlineUserIds(),
     ]);
     return {
       rooms,
-      people: people.map((p) => ({ ...p, online: hub.isOnline(p.id) })),
+      people: people.map((p) => ({ ...p, online: online.has(p.id) })),
       directs: mine.filter((d) => d.kind === "direct"),
       ...extra,
     };
@@ -65,7 +66,7 @@ export function pageRoutes(deps: PageDeps) {
         data={{
           thread,
           messages: list,
-          online: hub.online(threadId),
+          online: await hub.online(threadId),
           sidebar: await sidebar(user, { currentThreadId: threadId }),
           clientId: crypto.randomUUID(),
           olderWindow: options.before !== undefined,

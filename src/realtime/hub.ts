@@ -1,10 +1,13 @@
-// This instance's open thread sockets: fan-out of Broker events, catch-up on connect, presence, shutdown.
+// This instance's open thread sockets. Broker events go through each thread's feed (in seq order,
+// exactly once), are rendered once per wire format and published once per topic. A socket that
+// connects with ?after= is brought up to the feed from the database before it joins the topic.
 import type { Broker, ChatEvent } from "../chat/events.ts";
 import type { MessagesService } from "../chat/messages.service.ts";
-import type { Message, User } from "../db/repository.ts";
+import type { User } from "../db/repository.ts";
 import { log } from "../log.ts";
 import { catchUpFrames, type Frames, renderFrames } from "./frames.tsx";
-import type { PresenceTracker } from "./presence.ts";
+import type { PresenceDirectory } from "./presence.ts";
+import { ThreadFeed } from "./thread-feed.ts";
 import { topics, type WireFormat } from "./topics.ts";
 
 /** The part of a server WebSocket the hub uses (Bun's ServerWebSocket, through Elysia). */
@@ -22,10 +25,24 @@ export interface Connection {
   readonly user: User;
   readonly threadId: number;
   readonly format: WireFormat;
-  /** Events that arrived while the connection was catching up; null once it is live on the topic. */
+  /** The seq of the last message this socket was sent. */
+  cursor: number;
+  /** Feed output that arrived while the socket was catching up; null once it is live on the topic. */
   pending: { event: ChatEvent; frames: Frames }[] | null;
+  /** Wakes a catch-up that waits for the feed. */
+  wake: (() => void) | null;
   closed: boolean;
   lastTypingAt: number;
+}
+
+export interface OpenSocket {
+  user: User;
+  threadId: number;
+  format: WireFormat;
+  /** Where the client's view ends: the `?after=` it asked for, or the thread's newest seq for "live only". */
+  after: number;
+  /** The thread's newest seq when the upgrade was authorised: where a new feed starts. */
+  threadLastSeq: number;
 }
 
 const catchUpPage = 200;
@@ -33,60 +50,118 @@ const typingInterval = 1000;
 
 export interface HubDeps {
   broker: Broker;
-  presence: PresenceTracker;
+  presence: PresenceDirectory;
   messages: MessagesService;
 }
 
 export function createHub({ broker, presence, messages }: HubDeps) {
   const connections = new Map<string, Connection>();
-  const catchingUp = new Map<number, Set<Connection>>();
+  const byThread = new Map<number, Set<Connection>>();
+  const feeds = new Map<number, ThreadFeed>();
   let publish: (topic: string, data: string) => void = () => {};
 
-  broker.subscribe((event) => {
+  /** What a feed emits: rendered once, published once per wire format, and queued for sockets still catching up. */
+  function deliver(event: ChatEvent, sender?: Connection) {
     const frames = renderFrames(event);
-    const sender = event.type === "typing" && event.source ? connections.get(event.source) : undefined;
     for (const format of ["html", "json"] as const) {
       const topic = topics.thread(event.threadId, format);
       // Typing goes to the others only: a socket's own publish skips that socket.
       if (sender) sender.socket.publish(topic, frames[format]);
       else publish(topic, frames[format]);
     }
-    for (const conn of catchingUp.get(event.threadId) ?? []) {
-      if (conn !== sender) conn.pending!.push({ event, frames });
+    for (const conn of byThread.get(event.threadId) ?? []) {
+      if (!conn.pending || conn === sender) continue;
+      conn.pending.push({ event, frames });
+      conn.wake?.();
     }
-  });
-
-  function announcePresence(threadId: number) {
-    broker.publish({ type: "presence", threadId, online: presence.online(threadId) });
   }
 
-  /** Sends every message after `after` from the database, then whatever arrived meanwhile, then goes live. */
-  async function catchUp(conn: Connection, after: number) {
-    let last = after;
+  broker.subscribe((event) => {
+    const feed = feeds.get(event.threadId);
+    if (!feed) return; // nobody here has the thread open
+    if (event.type === "typing") deliver(event, event.source ? connections.get(event.source) : undefined);
+    else feed.offer(event);
+  });
+
+  // After a Redis outage, what other instances sent meanwhile is only in the database.
+  broker.onResync(() => {
+    for (const feed of feeds.values()) void feed.fill();
+  });
+
+  presence.onChange((threadId) => {
+    if (!feeds.has(threadId)) return;
+    presence
+      .online(threadId)
+      .then((online) => feeds.has(threadId) && deliver({ type: "presence", threadId, online }))
+      .catch((error) => log.warn("presence unavailable", { threadId, error }));
+  });
+
+  function feedFor(threadId: number, startAfter: number): ThreadFeed {
+    let feed = feeds.get(threadId);
+    if (!feed) {
+      feed = new ThreadFeed(threadId, startAfter, messages.since, (event) => deliver(event));
+      feeds.set(threadId, feed);
+    }
+    return feed;
+  }
+
+  /** Brings a socket from its cursor to the feed (database, then what the feed emitted meanwhile), then subscribes it. */
+  async function catchUp(conn: Connection, feed: ThreadFeed) {
     for (;;) {
-      const page: Message[] = await messages.page(conn.threadId, conn.user.id, { after: last, limit: catchUpPage });
       if (conn.closed) return;
-      for (const frame of catchUpFrames(conn.threadId, page)[conn.format]) conn.socket.send(frame);
-      last = page.at(-1)?.seq ?? last;
-      if (page.length < catchUpPage) break;
-    }
-    // From here to subscribe() nothing awaits, so no event can slip between the buffer and the topic.
-    for (const { event, frames } of conn.pending!) {
-      if (event.type === "message") {
-        if (event.message.seq <= last) continue;
-        last = event.message.seq;
+      const pending = conn.pending!.filter(({ event }) => event.type !== "message" || event.message.seq > conn.cursor);
+      conn.pending = pending;
+      const firstMessage = pending.find(({ event }) => event.type === "message")?.event;
+      const joinsFeed =
+        firstMessage?.type === "message" ? firstMessage.message.seq === conn.cursor + 1 : conn.cursor === feed.last;
+      if (joinsFeed) {
+        // No await from here to subscribe(): nothing can slip between the buffer and the topic.
+        for (const { event, frames } of pending) {
+          conn.socket.send(frames[conn.format]);
+          if (event.type === "message") conn.cursor = event.message.seq;
+        }
+        goLive(conn);
+        return;
       }
-      conn.socket.send(frames[conn.format]);
+      if (conn.cursor > feed.last) {
+        // The socket has seen more than this feed: let the feed read the database, then look again.
+        const woken = new Promise<void>((resolve) => (conn.wake = resolve));
+        await Promise.race([feed.fill(), woken]);
+        conn.wake = null;
+        if (conn.cursor > feed.last && !conn.pending?.length) {
+          log.warn("cursor ahead of the thread", { threadId: conn.threadId, cursor: conn.cursor, last: feed.last });
+          conn.cursor = feed.last;
+        }
+        continue;
+      }
+      const rows = await messages.since(conn.threadId, conn.cursor, catchUpPage);
+      if (conn.closed) return;
+      const fresh = rows.filter((m) => m.seq > conn.cursor);
+      for (const frame of catchUpFrames(conn.threadId, fresh)[conn.format]) conn.socket.send(frame);
+      conn.cursor = fresh.at(-1)?.seq ?? conn.cursor;
+      if (rows.length === 0) await feed.fill();
     }
-    goLive(conn);
   }
 
   function goLive(conn: Connection) {
     conn.pending = null;
-    catchingUp.get(conn.threadId)?.delete(conn);
-    if (catchingUp.get(conn.threadId)?.size === 0) catchingUp.delete(conn.threadId);
     conn.socket.subscribe(topics.thread(conn.threadId, conn.format));
-    conn.socket.send(renderFrames({ type: "presence", threadId: conn.threadId, online: presence.online(conn.threadId) })[conn.format]);
+    presence
+      .online(conn.threadId)
+      .then((online) => {
+        if (!conn.closed) conn.socket.send(renderFrames({ type: "presence", threadId: conn.threadId, online })[conn.format]);
+      })
+      .catch((error) => log.warn("presence unavailable", { threadId: conn.threadId, error }));
+  }
+
+  function forget(conn: Connection) {
+    connections.delete(conn.id);
+    const siblings = byThread.get(conn.threadId);
+    siblings?.delete(conn);
+    if (siblings?.size === 0) {
+      byThread.delete(conn.threadId);
+      feeds.delete(conn.threadId);
+    }
   }
 
   return {
@@ -95,38 +170,38 @@ export function createHub({ broker, presence, messages }: HubDeps) {
       publish = publishToTopic;
     },
 
-    open(socket: Socket, init: { user: User; threadId: number; format: WireFormat; after?: number }): Connection {
+    open(socket: Socket, init: OpenSocket): Connection {
       const conn: Connection = {
         id: crypto.randomUUID(),
         socket,
-        ...init,
-        pending: init.after === undefined ? null : [],
+        user: init.user,
+        threadId: init.threadId,
+        format: init.format,
+        cursor: init.after,
+        pending: [],
+        wake: null,
         closed: false,
         lastTypingAt: 0,
       };
       connections.set(conn.id, conn);
+      const siblings = byThread.get(conn.threadId) ?? new Set();
+      byThread.set(conn.threadId, siblings.add(conn));
       socket.subscribe(topics.user(conn.user.id));
-      if (conn.pending) {
-        const waiting = catchingUp.get(conn.threadId) ?? new Set();
-        catchingUp.set(conn.threadId, waiting.add(conn));
-      }
-      if (presence.join(conn.threadId, conn.user)) announcePresence(conn.threadId);
-      if (init.after === undefined) goLive(conn);
-      else {
-        catchUp(conn, init.after).catch((error) => {
-          log.error("catch-up failed", { threadId: conn.threadId, error });
-          conn.socket.close(1011, "catch-up failed");
-        });
-      }
+      const feed = feedFor(conn.threadId, init.threadLastSeq);
+      presence.join(conn.threadId, conn.user);
+      catchUp(conn, feed).catch((error) => {
+        log.error("catch-up failed", { threadId: conn.threadId, error });
+        conn.socket.close(1011, "catch-up failed");
+      });
       return conn;
     },
 
     close(conn: Connection) {
       if (conn.closed) return;
       conn.closed = true;
-      connections.delete(conn.id);
-      catchingUp.get(conn.threadId)?.delete(conn);
-      if (presence.leave(conn.threadId, conn.user.id)) announcePresence(conn.threadId);
+      conn.wake?.();
+      forget(conn);
+      presence.leave(conn.threadId, conn.user.id);
     },
 
     /** At most one typing event a second per connection. */
@@ -142,13 +217,18 @@ export function createHub({ broker, presence, messages }: HubDeps) {
       if (!conn.closed) conn.socket.send(data);
     },
 
+    /** Closes every socket of a user on this instance (their session ended). */
+    closeUser(userId: number, code: number, reason: string) {
+      for (const conn of connections.values()) if (conn.user.id === userId) conn.socket.close(code, reason);
+    },
+
     /** On shutdown: 1012 tells clients to come back. */
     closeAll(code: number, reason: string) {
       for (const conn of connections.values()) conn.socket.close(code, reason);
     },
 
-    isOnline: presence.isOnline,
-    online: presence.online,
+    online: (threadId: number) => presence.online(threadId),
+    onlineUserIds: () => presence.onlineUserIds(),
     get size() {
       return connections.size;
     },

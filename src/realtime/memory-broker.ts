@@ -11,6 +11,10 @@ export function memoryBroker(): Broker {
       handlers.add(handler);
       return () => handlers.delete(handler);
     },
+    onResync() {
+      // Nothing in process is ever lost.
+    },
+    problem: () => null,
     async close() {
       handlers.clear();
     },

@@ -10,8 +10,7 @@ import { sessionPlugin } from "../http/plugins/session.ts";
 import { log } from "../log.ts";
 import { type ClientFrame, parseClientFrame } from "./client-frames.ts";
 import { renderFrames } from "./frames.tsx";
-import type { Connection, Hub } from "./hub.ts";
-import type { WireFormat } from "./topics.ts";
+import type { Connection, Hub, OpenSocket } from "./hub.ts";
 
 export interface ThreadSocketDeps {
   config: Config;
@@ -79,10 +78,17 @@ export function threadSocket(deps: ThreadSocketDeps) {
           if (!session) throw new Unauthorized("Sign in first.");
           const threadId = positiveInt((params as { threadId?: string }).threadId);
           if (threadId === null) throw new NotFound("No such thread.");
-          await deps.threads.requireMember(threadId, session.user.id);
+          const thread = await deps.threads.requireMember(threadId, session.user.id);
           const { after, format } = query as { after?: string; format?: string };
-          const wire: WireFormat = format === "json" ? "json" : "html";
-          return { socketInit: { user: session.user, threadId, format: wire, after: positiveInt(after) ?? undefined } };
+          const socketInit: OpenSocket = {
+            user: session.user,
+            threadId,
+            format: format === "json" ? "json" : "html",
+            // Without ?after= the socket is live-only; an ?after= beyond the newest message means "up to date".
+            after: Math.min(positiveInt(after) ?? thread.lastSeq, thread.lastSeq),
+            threadLastSeq: thread.lastSeq,
+          };
+          return { socketInit };
         },
       },
     })

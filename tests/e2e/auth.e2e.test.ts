@@ -28,7 +28,11 @@ test.skipIf(!enabled)("sign up, land signed in, sign out, sign in again; a wrong
 
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill("not the password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/signin"),
+    page.getByRole("button", { name: "Sign in" }).click(),
+  ]);
+  expect(answer.status()).toBe(401);
   await expect(page.getByRole("alert").innerText()).resolves.toContain("Wrong username or password");
   expect(await page.getByLabel("Username").inputValue()).toBe(username);
 

@@ -8,12 +8,18 @@ const clock = (iso: string) => iso.slice(11, 16);
  * One message, the same markup for every viewer: Edit and Delete are always rendered and the
  * viewer's own stylesheet (/viewer/:id.css) shows them on that viewer's messages only.
  */
-export function MessageItem({ m, oob }: { m: Message; oob?: boolean }) {
+/** A message from the same author within five minutes of the previous one shows no name and time again. */
+export const continuesRun = (m: Message, previous: Message | undefined) =>
+  previous !== undefined &&
+  previous.author.id === m.author.id &&
+  Date.parse(m.createdAt) - Date.parse(previous.createdAt) < 5 * 60 * 1000;
+
+export function MessageItem({ m, oob, grouped }: { m: Message; oob?: boolean; grouped?: boolean }) {
   const base = `/t/${m.threadId}/messages/${m.id}`;
   return (
     <li
       id={ids.message(m.id)}
-      class={m.deleted ? "msg deleted" : "msg"}
+      class={["msg", m.deleted && "deleted", grouped && "grouped"].filter(Boolean).join(" ")}
       data-seq={String(m.seq)}
       data-author={String(m.author.id)}
       data-client-id={m.clientId ?? undefined}
@@ -68,7 +74,7 @@ export function MessageEditor({ m, error }: { m: Message; error?: string }) {
         class="edit-form"
       >
         <label for={fieldId}>Edit message</label>
-        <textarea id={fieldId} name="body" required maxlength="4000" rows="2" safe>
+        <textarea id={fieldId} name="body" required maxlength="4000" rows="2" autofocus safe>
           {m.body}
         </textarea>
         {error ? (

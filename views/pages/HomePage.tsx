@@ -9,7 +9,7 @@ export function HomePage({ ctx, sidebar }: { ctx: PageContext; sidebar: SidebarD
         <h1>
           Welcome, <span safe>{ctx.viewer?.username}</span>
         </h1>
-        <p>Open a room or a person on the left, or create a room to start talking.</p>
+        <p>Open a room or a person, or create a room to start talking.</p>
       </main>
     </AppShell>
   );

@@ -1,6 +1,6 @@
 import type { ThreadView } from "../../src/chat/threads.service.ts";
 import type { Message, User } from "../../src/db/repository.ts";
-import { MessageItem } from "../components/MessageItem.tsx";
+import { continuesRun, MessageItem } from "../components/MessageItem.tsx";
 import type { SidebarData } from "../components/Sidebar.tsx";
 import { hasOlder, OlderLoader, PresenceList, TypingNotice } from "../components/ThreadParts.tsx";
 import { ids } from "../ids.ts";
@@ -35,8 +35,8 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
         </header>
         <ol id={ids.threadLog(thread.id)} class="log" role="log" aria-label="Messages" tabindex="0">
           {hasOlder(messages) ? <OlderLoader threadId={thread.id} before={messages[0]!.seq} /> : null}
-          {messages.map((m) => (
-            <MessageItem m={m} />
+          {messages.map((m, i) => (
+            <MessageItem m={m} grouped={continuesRun(m, messages[i - 1])} />
           ))}
         </ol>
         {data.olderWindow ? (

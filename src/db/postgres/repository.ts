@@ -1,0 +1,297 @@
+// The Repository on PostgreSQL, behaving exactly like the SQLite one, also when several instances write at once.
+import { type AnyColumn, and, asc, desc, eq, gt, lt, ne, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { Message, Repository, Thread, User } from "../repository.ts";
+import type { PostgresDb } from "./client.ts";
+import { memberships, messages, sessions, threads, users } from "./schema.ts";
+
+const messageColumns = {
+  id: messages.id,
+  threadId: messages.threadId,
+  seq: messages.seq,
+  authorId: messages.authorId,
+  authorName: users.username,
+  body: messages.body,
+  clientId: messages.clientId,
+  createdAt: messages.createdAt,
+  editedAt: messages.editedAt,
+  deleted: messages.deleted,
+};
+
+type MessageRow = {
+  id: number;
+  threadId: number;
+  seq: number;
+  authorId: number;
+  authorName: string;
+  body: string;
+  clientId: string | null;
+  createdAt: Date;
+  editedAt: Date | null;
+  deleted: boolean;
+};
+
+const toMessage = ({ authorId, authorName, createdAt, editedAt, ...row }: MessageRow): Message => ({
+  ...row,
+  author: { id: authorId, username: authorName },
+  createdAt: createdAt.toISOString(),
+  editedAt: editedAt?.toISOString() ?? null,
+});
+
+const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, lastSeq: threads.lastSeq };
+
+const userColumns = { id: users.id, username: users.username };
+
+/** SQLite compares text byte by byte; collation "C" does the same whatever the database's locale. */
+const bytewise = (column: AnyColumn): SQL => sql`${column} collate "C"`;
+
+/**
+ * SQLite takes any number as an id or a seq and simply finds nothing; PostgreSQL refuses a fraction or
+ * an out-of-range value for an integer column. These keep such inputs an empty answer, not an error.
+ */
+const storableId = (id: number) => Number.isSafeInteger(id);
+const INT4_MAX = 2 ** 31 - 1;
+/** `seq > after` selects the same integers as `seq > floor(after)`, clamped to what a seq can be. */
+const afterBound = (after: number) => Math.min(Math.max(Math.floor(after), -1), INT4_MAX);
+/** `seq < before` selects the same integers as `seq < ceil(before)`; above every seq, no bound at all. */
+const beforeBound = (before: number) => (before > INT4_MAX ? undefined : Math.max(Math.ceil(before), 0));
+
+/** A unique violation (SQLSTATE 23505), optionally of one constraint; drizzle wraps the driver's error in `cause`. */
+function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const pg = e as Error & { code?: unknown; constraint_name?: unknown };
+    if (pg.code === "23505") return constraint === undefined || pg.constraint_name === constraint;
+  }
+  return false;
+}
+
+export function postgresRepository(db: PostgresDb): Repository {
+  const selectMessages = () =>
+    db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
+  const findMessage = async (id: number) => {
+    if (!storableId(id)) return null;
+    const [row] = await selectMessages().where(eq(messages.id, id));
+    return row ? toMessage(row) : null;
+  };
+  const findByClientId = async (authorId: number, clientId: string) => {
+    const [row] = await selectMessages().where(and(eq(messages.authorId, authorId), eq(messages.clientId, clientId)));
+    return row ? toMessage(row) : null;
+  };
+  const findDirect = async (pairKey: string) => {
+    const [row] = await db.select(threadColumns).from(threads).where(eq(threads.pairKey, pairKey));
+    return row ?? null;
+  };
+
+  return {
+    users: {
+      async insert(username, passwordHash) {
+        try {
+          const [user] = await db.insert(users).values({ username, passwordHash }).returning(userColumns);
+          return user!;
+        } catch (error) {
+          if (isUniqueViolation(error, "users_username_unique")) return null;
+          throw error;
+        }
+      },
+      async findCredentials(username) {
+        const [row] = await db
+          .select({ ...userColumns, passwordHash: users.passwordHash })
+          .from(users)
+          .where(eq(users.username, username));
+        return row ?? null;
+      },
+      async findById(id) {
+        if (!storableId(id)) return null;
+        const [row] = await db.select(userColumns).from(users).where(eq(users.id, id));
+        return row ?? null;
+      },
+      async findByUsername(username) {
+        const [row] = await db.select(userColumns).from(users).where(eq(users.username, username));
+        return row ?? null;
+      },
+      async list() {
+        return db.select(userColumns).from(users).orderBy(bytewise(users.username));
+      },
+    },
+
+    sessions: {
+      async insert(session) {
+        await db.insert(sessions).values(session);
+      },
+      async find(id) {
+        const [row] = await db.select().from(sessions).where(eq(sessions.id, id));
+        return row ? { id: row.id, userId: row.userId, expiresAt: row.expiresAt, revoked: row.revokedAt !== null } : null;
+      },
+      async revoke(id) {
+        await db
+          .update(sessions)
+          .set({ revokedAt: sql`clock_timestamp()` })
+          .where(eq(sessions.id, id));
+      },
+      async extend(id, expiresAt) {
+        await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id));
+      },
+    },
+
+    threads: {
+      async createRoom(name, creatorId) {
+        try {
+          return await db.transaction(async (tx) => {
+            const [thread] = await tx
+              .insert(threads)
+              .values({ kind: "room", name, nameKey: name.toLowerCase() })
+              .returning(threadColumns);
+            await tx.insert(memberships).values({ threadId: thread!.id, userId: creatorId });
+            return thread!;
+          });
+        } catch (error) {
+          if (isUniqueViolation(error, "threads_nameKey_unique")) return null;
+          throw error;
+        }
+      },
+      async find(id) {
+        if (!storableId(id)) return null;
+        const [row] = await db.select(threadColumns).from(threads).where(eq(threads.id, id));
+        return row ?? null;
+      },
+      async openDirect(userId, otherId) {
+        const pairKey = [userId, otherId].sort((a, b) => a - b).join(":");
+        // Read first: the thread nearly always exists, and a conflicting insert would still use up an id.
+        const existing = await findDirect(pairKey);
+        if (existing) return existing;
+        // Two first contacts at once: the second insert waits for the first to commit, then does nothing,
+        // and the read after it sees the winner's thread, members included (same transaction).
+        const created = await db.transaction(async (tx) => {
+          const [thread] = await tx
+            .insert(threads)
+            .values({ kind: "direct", pairKey })
+            .onConflictDoNothing({ target: threads.pairKey })
+            .returning(threadColumns);
+          if (!thread) return null;
+          await tx
+            .insert(memberships)
+            .values([...new Set([userId, otherId])].map((id) => ({ threadId: thread.id, userId: id })));
+          return thread;
+        });
+        return created ?? (await findDirect(pairKey))!;
+      },
+      async listRooms() {
+        return db.select(threadColumns).from(threads).where(eq(threads.kind, "room")).orderBy(bytewise(threads.nameKey));
+      },
+      async listForUser(userId) {
+        if (!storableId(userId)) return [];
+        const mine = alias(memberships, "mine");
+        const other = alias(memberships, "other");
+        // A direct thread has one other member (none when someone talks to themselves), so one row per thread.
+        const rows = await db
+          .select({ ...threadColumns, peerId: users.id, peerName: users.username })
+          .from(mine)
+          .innerJoin(threads, eq(threads.id, mine.threadId))
+          .leftJoin(
+            other,
+            and(eq(threads.kind, "direct"), eq(other.threadId, threads.id), ne(other.userId, mine.userId)),
+          )
+          .leftJoin(users, eq(users.id, other.userId))
+          .where(eq(mine.userId, userId))
+          .orderBy(asc(threads.id));
+        return rows.map(({ peerId, peerName, ...thread }) => ({
+          ...(thread satisfies Thread),
+          peer: peerId !== null && peerName !== null ? { id: peerId, username: peerName } : null,
+        }));
+      },
+      async addMember(threadId, userId) {
+        await db.insert(memberships).values({ threadId, userId }).onConflictDoNothing();
+      },
+      async isMember(threadId, userId) {
+        if (!storableId(threadId) || !storableId(userId)) return false;
+        const [row] = await db
+          .select({ one: sql`1` })
+          .from(memberships)
+          .where(and(eq(memberships.threadId, threadId), eq(memberships.userId, userId)));
+        return row !== undefined;
+      },
+      async members(threadId) {
+        if (!storableId(threadId)) return [];
+        return db
+          .select(userColumns)
+          .from(memberships)
+          .innerJoin(users, eq(users.id, memberships.userId))
+          .where(eq(memberships.threadId, threadId))
+          .orderBy(bytewise(users.username)) satisfies Promise<User[]>;
+      },
+    },
+
+    messages: {
+      async append({ threadId, authorId, body, clientId }) {
+        if (clientId !== null) {
+          const existing = await findByClientId(authorId, clientId);
+          if (existing) return { message: existing, created: false };
+        }
+        try {
+          const id = await db.transaction(async (tx) => {
+            // The row lock this UPDATE takes is held until commit, so writers to one thread queue here
+            // and each commits before the next reads last_seq: seqs are gapless and in commit order.
+            const [thread] = await tx
+              .update(threads)
+              .set({ lastSeq: sql`${threads.lastSeq} + 1` })
+              .where(eq(threads.id, threadId))
+              .returning({ lastSeq: threads.lastSeq });
+            if (!thread) throw new Error(`append: no thread ${threadId}`);
+            const [row] = await tx
+              .insert(messages)
+              .values({ threadId, seq: thread.lastSeq, authorId, body, clientId })
+              .returning({ id: messages.id });
+            return row!.id;
+          });
+          return { message: (await findMessage(id))!, created: true };
+        } catch (error) {
+          // The same (author, clientId) committed meanwhile, by a retry racing this one. The failed
+          // transaction rolled back whole, its seq bump included, so no seq is lost.
+          if (clientId !== null && isUniqueViolation(error, "messages_author_client_idx")) {
+            const stored = await findByClientId(authorId, clientId);
+            if (stored) return { message: stored, created: false };
+          }
+          throw error;
+        }
+      },
+      find: findMessage,
+      async page(threadId, { after, before, limit }) {
+        if (!storableId(threadId)) return [];
+        const beforeSeq = before !== undefined ? beforeBound(before) : undefined;
+        const below = beforeSeq !== undefined ? lt(messages.seq, beforeSeq) : undefined;
+        if (after !== undefined) {
+          const rows = await selectMessages()
+            .where(and(eq(messages.threadId, threadId), gt(messages.seq, afterBound(after)), below))
+            .orderBy(asc(messages.seq))
+            .limit(limit);
+          return rows.map(toMessage);
+        }
+        const newestFirst = await selectMessages()
+          .where(and(eq(messages.threadId, threadId), below))
+          .orderBy(desc(messages.seq))
+          .limit(limit);
+        return newestFirst.reverse().map(toMessage);
+      },
+      async edit(id, body) {
+        if (storableId(id)) {
+          await db
+            .update(messages)
+            .set({ body, editedAt: sql`clock_timestamp()` })
+            .where(eq(messages.id, id));
+        }
+        return (await findMessage(id))!;
+      },
+      async markDeleted(id) {
+        if (storableId(id)) await db.update(messages).set({ body: "", deleted: true }).where(eq(messages.id, id));
+        return (await findMessage(id))!;
+      },
+    },
+
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    async close() {
+      await db.$client.end({ timeout: 5 });
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// PostgreSQL tables: the SQLite schema's tables, columns and indexes in PostgreSQL types. Column names
+// become snake_case through drizzle's `casing` option.
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+// SQLite integers are 64-bit, so ids are too; `mode: "number"` keeps them plain numbers in TypeScript.
+const id = () => bigint({ mode: "number" }).primaryKey().generatedByDefaultAsIdentity();
+const ref = () => bigint({ mode: "number" }).notNull();
+
+// Millisecond precision: what is stored is exactly what the ISO-8601 strings of the Repository show.
+const instant = () => timestamp({ withTimezone: true, precision: 3 });
+// clock_timestamp(), not now(): now() is the start of the transaction, and a message that waited for
+// its thread's lock would carry an earlier time than the one it queued behind.
+const createdAt = () =>
+  instant()
+    .notNull()
+    .default(sql`clock_timestamp()`);
+
+export const users = pgTable("users", {
+  id: id(),
+  username: text().notNull().unique(),
+  passwordHash: text().notNull(),
+  createdAt: createdAt(),
+});
+
+/** One row per signed-in client; the JWT names it, so signing out can revoke it server-side. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: text().primaryKey(),
+    userId: ref().references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    /** Unix seconds. */
+    expiresAt: bigint({ mode: "number" }).notNull(),
+    revokedAt: instant(),
+  },
+  (table) => [index("sessions_user_idx").on(table.userId)],
+);
+
+export const threads = pgTable("threads", {
+  id: id(),
+  kind: text({ enum: ["room", "direct"] }).notNull(),
+  /** Room name as typed; null for direct threads. */
+  name: text(),
+  /** Lower-cased room name, unique among rooms. */
+  nameKey: text().unique(),
+  /** "<lowId>:<highId>" for a direct thread, so a pair has exactly one. */
+  pairKey: text().unique(),
+  /** The seq of the newest message; bumped in the transaction that stores it, whose row lock orders writers. */
+  lastSeq: integer().notNull().default(0),
+  createdAt: createdAt(),
+});
+
+export const memberships = pgTable(
+  "memberships",
+  {
+    threadId: ref().references(() => threads.id, { onDelete: "cascade" }),
+    userId: ref().references(() => users.id, { onDelete: "cascade" }),
+    joinedAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.threadId, table.userId] }), index("memberships_user_idx").on(table.userId)],
+);
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: id(),
+    threadId: ref().references(() => threads.id, { onDelete: "cascade" }),
+    seq: integer().notNull(),
+    authorId: ref().references(() => users.id),
+    body: text().notNull(),
+    clientId: text(),
+    createdAt: createdAt(),
+    editedAt: instant(),
+    deleted: boolean().notNull().default(false),
+  },
+  (table) => [
+    uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
+    // NULLs are distinct in a PostgreSQL unique index, as in SQLite: messages without a clientId never collide.
+    uniqueIndex("messages_author_client_idx").on(table.authorId, table.clientId),
+  ],
+);
