@@ -12,6 +12,8 @@ export interface Config {
   /** postgres://… selects PostgreSQL; null means the embedded SQLite file in dataDir. */
   readonly databaseUrl: string | null;
   readonly redisUrl: string | null;
+  /** Prefixes every Redis key and channel, so several Parleys can share one Redis. */
+  readonly redisPrefix: string;
   readonly sessionSecret: string;
   /** The origin browsers use (behind a proxy); null means "the origin of the request's Host". */
   readonly publicOrigin: string | null;
@@ -49,6 +51,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
     problems.push("REDIS_URL must start with redis:// or rediss://");
   }
+  const redisPrefix = text("REDIS_PREFIX") ?? "parley:";
+  if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) problems.push("REDIS_PREFIX must be 1–64 characters of letters, digits, _ : . -");
   const publicOrigin = text("PUBLIC_ORIGIN");
   if (publicOrigin && !isOrigin(publicOrigin)) {
     problems.push("PUBLIC_ORIGIN must be an origin such as https://chat.example.com (scheme and host, no path)");
@@ -68,6 +72,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     databaseUrl,
     redisUrl,
+    redisPrefix,
     sessionSecret: givenSecret ?? sessionSecretFromDataDir(dataDir),
     publicOrigin: publicOrigin ? new URL(publicOrigin).origin : null,
     rateLimits,

@@ -10,17 +10,22 @@ import { loadAssets } from "./http/assets.ts";
 import { createHub } from "./realtime/hub.ts";
 import { memoryBroker } from "./realtime/memory-broker.ts";
 import { memoryPresence } from "./realtime/presence.ts";
+import { connectRedis } from "./realtime/redis.ts";
+import { redisBroker } from "./realtime/redis-broker.ts";
+import { redisPresence } from "./realtime/redis-presence.ts";
 
 export type AppDeps = Awaited<ReturnType<typeof openDeps>>;
 
 export async function openDeps(config: Config, overrides: { repo?: Repository; broker?: Broker } = {}) {
   const repo = overrides.repo ?? (await openRepository(config));
-  const broker = overrides.broker ?? memoryBroker();
+  const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
+  const instanceId = crypto.randomUUID();
+  const broker = overrides.broker ?? (redis ? redisBroker(redis, `${config.redisPrefix}events`) : memoryBroker());
   const assets = await loadAssets();
   const accounts = accountsService(repo, { sessionTtl: config.sessionTtl });
   const threads = threadsService(repo);
   const messages = messagesService(repo, threads, broker);
-  const presence = memoryPresence();
+  const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
   const hub = createHub({ broker, presence, messages });
   return {
     config,
@@ -35,6 +40,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     async close() {
       await presence.close();
       await broker.close();
+      await redis?.close();
       await repo.close();
     },
   };

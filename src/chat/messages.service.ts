@@ -70,6 +70,9 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
 
     find: visible,
 
+    /** The thread's newest seq, as committed (0 for none or no such thread). */
+    newestSeq: async (threadId: number): Promise<number> => (await repo.threads.find(threadId))?.lastSeq ?? 0,
+
     /** For the realtime feed, which has already checked access: the oldest `limit` messages after a seq. */
     since: (threadId: number, after: number, limit: number): Promise<Message[]> =>
       repo.messages.page(threadId, { after, limit }),

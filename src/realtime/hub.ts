@@ -47,6 +47,7 @@ export interface OpenSocket {
 
 const catchUpPage = 200;
 const typingInterval = 1000;
+const sweepMs = 5000;
 
 export interface HubDeps {
   broker: Broker;
@@ -95,6 +96,19 @@ export function createHub({ broker, presence, messages }: HubDeps) {
       .then((online) => feeds.has(threadId) && deliver({ type: "presence", threadId, online }))
       .catch((error) => log.warn("presence unavailable", { threadId, error }));
   });
+
+  // A safety net for what no event announced (an instance that died after commit, a lost Redis
+  // message): every few seconds, each open thread's newest seq is compared with its feed.
+  const sweep = setInterval(async () => {
+    for (const feed of feeds.values()) {
+      try {
+        if ((await messages.newestSeq(feed.threadId)) > feed.last) await feed.fill();
+      } catch (error) {
+        log.warn("sweep failed", { threadId: feed.threadId, error });
+      }
+    }
+  }, sweepMs);
+  sweep.unref();
 
   function feedFor(threadId: number, startAfter: number): ThreadFeed {
     let feed = feeds.get(threadId);
@@ -188,6 +202,8 @@ export function createHub({ broker, presence, messages }: HubDeps) {
       byThread.set(conn.threadId, siblings.add(conn));
       socket.subscribe(topics.user(conn.user.id));
       const feed = feedFor(conn.threadId, init.threadLastSeq);
+      // Stored but never published (its instance died between commit and publish): read it now.
+      if (init.threadLastSeq > feed.last) void feed.fill();
       presence.join(conn.threadId, conn.user);
       catchUp(conn, feed).catch((error) => {
         log.error("catch-up failed", { threadId: conn.threadId, error });
@@ -224,6 +240,7 @@ export function createHub({ broker, presence, messages }: HubDeps) {
 
     /** On shutdown: 1012 tells clients to come back. */
     closeAll(code: number, reason: string) {
+      clearInterval(sweep);
       for (const conn of connections.values()) conn.socket.close(code, reason);
     },
 
