@@ -9,6 +9,7 @@ import { errorHandler } from "./http/errors.plugin.tsx";
 import { healthRoutes } from "./http/health.routes.ts";
 import { originGuard } from "./http/plugins/origin.ts";
 import { pageRoutes } from "./http/pages.routes.tsx";
+import { hardBodyLimit, securityHeaders } from "./http/plugins/security-headers.ts";
 import { threadSocket } from "./realtime/thread-socket.tsx";
 
 /** WebSocket limits: frames over 64 KiB close with 1009; a reader that stops reading is cut off. */
@@ -21,7 +22,8 @@ const websocket = {
 };
 
 export function createApp(deps: AppDeps) {
-  const app = new Elysia({ websocket })
+  const app = new Elysia({ websocket, serve: { maxRequestBodySize: hardBodyLimit } })
+    .use(securityHeaders())
     .use(errorHandler(deps.assets))
     .use(originGuard(deps.config.publicOrigin))
     .use(html({ contentType: "text/html; charset=utf-8" }))

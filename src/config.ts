@@ -18,6 +18,8 @@ export interface Config {
   /** The origin browsers use (behind a proxy); null means "the origin of the request's Host". */
   readonly publicOrigin: string | null;
   readonly rateLimits: boolean;
+  /** Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry. */
+  readonly trustProxy: boolean;
   readonly durability: Durability;
   /** Sliding session lifetime in seconds. */
   readonly sessionTtl: number;
@@ -58,6 +60,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push("PUBLIC_ORIGIN must be an origin such as https://chat.example.com (scheme and host, no path)");
   }
   const rateLimits = parseChoice("RATE_LIMITS", text("RATE_LIMITS") ?? "on", ["on", "off"], problems) === "on";
+  const trustProxy = parseChoice("TRUST_PROXY", text("TRUST_PROXY") ?? "off", ["on", "off"], problems) === "on";
   const durability = parseChoice("DURABILITY", text("DURABILITY") ?? "full", ["full", "relaxed"], problems);
   const givenSecret = text("SESSION_SECRET");
   if (givenSecret && givenSecret.length < 32) {
@@ -76,6 +79,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionSecret: givenSecret ?? sessionSecretFromDataDir(dataDir),
     publicOrigin: publicOrigin ? new URL(publicOrigin).origin : null,
     rateLimits,
+    trustProxy,
     durability: durability as Durability,
     sessionTtl: sessionDays * 24 * 60 * 60,
   });

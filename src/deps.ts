@@ -2,6 +2,7 @@
 import { accountsService } from "./chat/accounts.service.ts";
 import type { Broker } from "./chat/events.ts";
 import { messagesService } from "./chat/messages.service.ts";
+import { createRateLimits } from "./chat/rate-limits.ts";
 import { threadsService } from "./chat/threads.service.ts";
 import type { Config } from "./config.ts";
 import { openRepository } from "./db/open.ts";
@@ -22,9 +23,10 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const instanceId = crypto.randomUUID();
   const broker = overrides.broker ?? (redis ? redisBroker(redis, `${config.redisPrefix}events`) : memoryBroker());
   const assets = await loadAssets();
-  const accounts = accountsService(repo, { sessionTtl: config.sessionTtl });
+  const limits = createRateLimits({ enabled: config.rateLimits, redis: redis?.pub ?? null, prefix: config.redisPrefix });
+  const accounts = accountsService(repo, { sessionTtl: config.sessionTtl, limits, broker });
   const threads = threadsService(repo);
-  const messages = messagesService(repo, threads, broker);
+  const messages = messagesService(repo, threads, broker, limits);
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
   const hub = createHub({ broker, presence, messages });
   return {

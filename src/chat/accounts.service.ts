@@ -2,6 +2,8 @@
 import pLimit from "p-limit";
 import type { Repository, User } from "../db/repository.ts";
 import { Conflict, Unauthorized } from "../errors.ts";
+import type { Broker } from "./events.ts";
+import type { RateLimits } from "./rate-limits.ts";
 import { checkPassword, normalizeUsername } from "./validation.ts";
 
 // OWASP's argon2id minimum (19 MiB, 2 passes). Each hash holds that memory while it runs,
@@ -16,37 +18,56 @@ export interface StartedSession {
   expiresAt: number;
 }
 
-export function accountsService(repo: Repository, options: { sessionTtl: number }) {
+/** Who is asking: the client's address, and the account this device has signed in to before, if any. */
+export interface Requester {
+  client: string;
+  trustedUserId: number | null;
+}
+
+export interface AccountsOptions {
+  sessionTtl: number;
+  limits: RateLimits;
+  broker: Broker;
+}
+
+export function accountsService(repo: Repository, { sessionTtl, limits, broker }: AccountsOptions) {
   // Verified against when the user does not exist, so both failures take the same time.
   const dummyHash = hashing(() => Bun.password.hash("parley-timing-equaliser", hashOptions));
   const now = () => Math.floor(Date.now() / 1000);
 
   return {
-    async register(rawUsername: string, password: string): Promise<User> {
+    async register(rawUsername: string, password: string, requester: Requester): Promise<User> {
       const username = normalizeUsername(rawUsername);
       checkPassword(password);
+      await limits.signUpPerClient.consume(requester.client);
       const passwordHash = await hashing(() => Bun.password.hash(password, hashOptions));
       const user = await repo.users.insert(username, passwordHash);
       if (!user) throw new Conflict("That username is taken.", { code: "username_taken", field: "username" });
       return user;
     },
 
-    async login(rawUsername: string, password: string): Promise<User> {
-      let username: string;
-      try {
-        username = normalizeUsername(rawUsername);
-      } catch {
-        throw badCredentials();
-      }
+    /**
+     * Failed attempts are limited per client, and per account from clients the account has not used:
+     * someone guessing one person's password from many addresses cannot lock that person out of
+     * the device they always use.
+     */
+    async login(rawUsername: string, password: string, requester: Requester): Promise<User> {
+      await limits.signInPerClient.consume(requester.client);
+      const username = rawUsername.trim().toLowerCase();
       const found = await repo.users.findCredentials(username);
+      const trusted = found !== null && found.id === requester.trustedUserId;
+      if (!trusted) await limits.signInFailuresPerAccount.check(username);
       const hash = found?.passwordHash ?? (await dummyHash);
       const ok = await hashing(() => Bun.password.verify(password, hash));
-      if (!found || !ok) throw badCredentials();
+      if (!found || !ok) {
+        if (!trusted) await limits.signInFailuresPerAccount.consume(username);
+        throw badCredentials();
+      }
       return { id: found.id, username: found.username };
     },
 
     async startSession(userId: number): Promise<StartedSession> {
-      const session = { id: crypto.randomUUID(), userId, expiresAt: now() + options.sessionTtl };
+      const session = { id: crypto.randomUUID(), userId, expiresAt: now() + sessionTtl };
       await repo.sessions.insert(session);
       return { sessionId: session.id, expiresAt: session.expiresAt };
     },
@@ -60,14 +81,16 @@ export function accountsService(repo: Repository, options: { sessionTtl: number 
       if (!session || session.revoked || session.expiresAt <= now()) return null;
       const user = await repo.users.findById(session.userId);
       if (!user) return null;
-      if (session.expiresAt - now() > options.sessionTtl * 0.9) return { user, renewedUntil: null };
-      const renewedUntil = now() + options.sessionTtl;
+      if (session.expiresAt - now() > sessionTtl * 0.9) return { user, renewedUntil: null };
+      const renewedUntil = now() + sessionTtl;
       await repo.sessions.extend(sessionId, renewedUntil);
       return { user, renewedUntil };
     },
 
-    async endSession(sessionId: string): Promise<void> {
+    /** Revokes the session and closes its sockets, on every instance. */
+    async endSession(userId: number, sessionId: string): Promise<void> {
       await repo.sessions.revoke(sessionId);
+      broker.publish({ type: "session-ended", userId, sessionId });
     },
 
     listUsers: () => repo.users.list(),

@@ -11,11 +11,20 @@ export type ChatEvent =
   /** Rendered locally from the PresenceDirectory; never sent through the Broker. */
   | { type: "presence"; threadId: number; online: User[] };
 
+/** A session (or, with sessionId null, every session of the user) ended: its sockets close everywhere. */
+export interface SessionEnded {
+  type: "session-ended";
+  userId: number;
+  sessionId: string | null;
+}
+
+export type BrokerEvent = ChatEvent | SessionEnded;
+
 /** Carries events between the services and every instance's fan-out. */
 export interface Broker {
-  publish(event: ChatEvent): void;
+  publish(event: BrokerEvent): void;
   /** Every published event, including this instance's own. Returns a function that unsubscribes. */
-  subscribe(handler: (event: ChatEvent) => void): () => void;
+  subscribe(handler: (event: BrokerEvent) => void): () => void;
   /** Called when events may have been lost (the broker reconnected): read the database for what was missed. */
   onResync(handler: () => void): void;
   /** Null when healthy, else why not (for /healthz). */

@@ -2,6 +2,7 @@
 import type { Message, Repository } from "../db/repository.ts";
 import { Conflict, Forbidden, NotFound } from "../errors.ts";
 import type { Broker } from "./events.ts";
+import type { RateLimits } from "./rate-limits.ts";
 import type { ThreadsService } from "./threads.service.ts";
 import { limits, normalizeBody, normalizeClientId } from "./validation.ts";
 
@@ -18,7 +19,7 @@ export interface PageQuery {
   limit?: number;
 }
 
-export function messagesService(repo: Repository, threads: ThreadsService, broker: Broker) {
+export function messagesService(repo: Repository, threads: ThreadsService, broker: Broker, rateLimits: RateLimits) {
   /** The message, if the user may see it (a member of its thread). */
   async function visible(messageId: number, userId: number): Promise<Message> {
     const message = await repo.messages.find(messageId);
@@ -38,6 +39,7 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
       const body = normalizeBody(input.body);
       const clientId = normalizeClientId(input.clientId);
       await threads.requireMember(input.threadId, input.authorId);
+      await rateLimits.messagesPerUser.consume(input.authorId);
       const result = await repo.messages.append({ threadId: input.threadId, authorId: input.authorId, body, clientId });
       if (result.created) broker.publish({ type: "message", threadId: input.threadId, message: result.message });
       return result;

@@ -57,38 +57,38 @@ export function authRoutes(deps: AuthDeps) {
     .get("/signup", () => <AuthPage ctx={ctx()} mode="signup" />)
     .post(
       "/signin",
-      ({ body, signIn, redirect, set }) =>
-        submitForm("signin", () => accounts.login(body.username, body.password), { body, signIn, redirect, set }),
+      ({ body, signIn, requester, redirect, set }) =>
+        submitForm("signin", () => accounts.login(body.username, body.password, requester()), { body, signIn, redirect, set }),
       { body: credentials },
     )
     .post(
       "/signup",
-      ({ body, signIn, redirect, set }) =>
-        submitForm("signup", () => accounts.register(body.username, body.password), { body, signIn, redirect, set }),
+      ({ body, signIn, requester, redirect, set }) =>
+        submitForm("signup", () => accounts.register(body.username, body.password, requester()), { body, signIn, redirect, set }),
       { body: credentials },
     )
     .post("/signout", async ({ currentSession, signOut, redirect }) => {
-      await signOut((await currentSession())?.sessionId ?? null);
+      await signOut(await currentSession());
       return redirect("/signin", 303);
     })
     .post(
       "/api/auth/register",
-      async ({ body, signIn, status }) => {
-        const user = await accounts.register(body.username, body.password);
+      async ({ body, signIn, requester, status }) => {
+        const user = await accounts.register(body.username, body.password, requester());
         return status(201, { user, token: await signIn(user) });
       },
       { body: credentials },
     )
     .post(
       "/api/auth/login",
-      async ({ body, signIn }) => {
-        const user = await accounts.login(body.username, body.password);
+      async ({ body, signIn, requester }) => {
+        const user = await accounts.login(body.username, body.password, requester());
         return { user, token: await signIn(user) };
       },
       { body: credentials },
     )
     .post("/api/auth/logout", async ({ currentSession, signOut, status }) => {
-      await signOut((await currentSession())?.sessionId ?? null);
+      await signOut(await currentSession());
       return status(204);
     })
     .get("/api/me", ({ user }) => ({ user }), { signedIn: true });

@@ -19,6 +19,8 @@ function toAppError(code: string | number, error: unknown): AppError | null {
       return new BadRequest(`Invalid input${where}: ${first?.message ?? "does not match the expected shape"}.`);
     }
     case "PARSE":
+      // A parser that refused the body (too large) says why in the cause.
+      if ((error as { cause?: unknown }).cause instanceof AppError) return (error as { cause: AppError }).cause;
       return new BadRequest("The request body could not be parsed.", { code: "invalid_body" });
     case "NOT_FOUND":
       return new NotFound("No such page.");

@@ -23,6 +23,7 @@ export interface Connection {
   readonly id: string;
   readonly socket: Socket;
   readonly user: User;
+  readonly sessionId: string;
   readonly threadId: number;
   readonly format: WireFormat;
   /** The seq of the last message this socket was sent. */
@@ -37,6 +38,7 @@ export interface Connection {
 
 export interface OpenSocket {
   user: User;
+  sessionId: string;
   threadId: number;
   format: WireFormat;
   /** Where the client's view ends: the `?after=` it asked for, or the thread's newest seq for "live only". */
@@ -78,6 +80,15 @@ export function createHub({ broker, presence, messages }: HubDeps) {
   }
 
   broker.subscribe((event) => {
+    if (event.type === "session-ended") {
+      // 1008 is not one the page reconnects on: it asks whether it is still signed in, and is not.
+      for (const conn of connections.values()) {
+        if (conn.user.id === event.userId && (event.sessionId === null || conn.sessionId === event.sessionId)) {
+          conn.socket.close(1008, "session ended");
+        }
+      }
+      return;
+    }
     const feed = feeds.get(event.threadId);
     if (!feed) return; // nobody here has the thread open
     if (event.type === "typing") deliver(event, event.source ? connections.get(event.source) : undefined);
@@ -189,6 +200,7 @@ export function createHub({ broker, presence, messages }: HubDeps) {
         id: crypto.randomUUID(),
         socket,
         user: init.user,
+        sessionId: init.sessionId,
         threadId: init.threadId,
         format: init.format,
         cursor: init.after,

@@ -1,8 +1,8 @@
 // The Broker for a single instance: events go straight to this process's subscribers.
-import type { Broker, ChatEvent } from "../chat/events.ts";
+import type { Broker, BrokerEvent } from "../chat/events.ts";
 
 export function memoryBroker(): Broker {
-  const handlers = new Set<(event: ChatEvent) => void>();
+  const handlers = new Set<(event: BrokerEvent) => void>();
   return {
     publish(event) {
       for (const handler of handlers) handler(event);

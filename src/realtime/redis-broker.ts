@@ -1,21 +1,21 @@
 // The Broker across instances: each event is published once to Redis, and every instance (the
 // sender's too) receives it from there. While Redis is away, events still reach this instance's
 // sockets directly; what other instances missed, their feeds read from the database on resync.
-import type { Broker, ChatEvent } from "../chat/events.ts";
+import type { Broker, BrokerEvent } from "../chat/events.ts";
 import { log } from "../log.ts";
 import type { RedisLink } from "./redis.ts";
 
 export function redisBroker(link: RedisLink, channel: string): Broker {
-  const handlers = new Set<(event: ChatEvent) => void>();
+  const handlers = new Set<(event: BrokerEvent) => void>();
   const resyncHandlers: (() => void)[] = [];
-  const deliverLocally = (event: ChatEvent) => {
+  const deliverLocally = (event: BrokerEvent) => {
     for (const handler of handlers) handler(event);
   };
 
   void link.sub
     .subscribe(channel, (payload) => {
       try {
-        deliverLocally(JSON.parse(payload) as ChatEvent);
+        deliverLocally(JSON.parse(payload) as BrokerEvent);
       } catch (error) {
         log.error("bad event from redis", { error });
       }

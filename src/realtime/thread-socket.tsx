@@ -82,6 +82,7 @@ export function threadSocket(deps: ThreadSocketDeps) {
           const { after, format } = query as { after?: string; format?: string };
           const socketInit: OpenSocket = {
             user: session.user,
+            sessionId: session.sessionId,
             threadId,
             format: format === "json" ? "json" : "html",
             // Without ?after= the socket is live-only; an ?after= beyond the newest message means "up to date".

@@ -1,12 +1,45 @@
 // Who is asking: a JWT naming a server-side session, from the HttpOnly cookie or a bearer header.
+import { timingSafeEqual } from "node:crypto";
 import { jwt } from "@elysiajs/jwt";
 import { Elysia } from "elysia";
-import type { AccountsService } from "../../chat/accounts.service.ts";
+import type { AccountsService, Requester } from "../../chat/accounts.service.ts";
 import type { Config } from "../../config.ts";
 import type { User } from "../../db/repository.ts";
 import { Unauthorized } from "../../errors.ts";
 
 export const sessionCookie = "parley_session";
+const deviceCookie = "parley_device";
+
+/** The address rate limits count by: the peer's, or the nearest proxy's report of it when TRUST_PROXY is on. */
+export function clientAddress(request: Request, peer: string | undefined, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
+    if (forwarded) return forwarded;
+  }
+  return peer ?? "unknown";
+}
+
+/** A signed "this device has signed in as user N" marker: `N.random.mac`. */
+function deviceMarks(secret: string) {
+  const mac = (text: string) => new Bun.CryptoHasher("sha256", secret).update(`device:${text}`).digest("base64url");
+  return {
+    sign(userId: number): string {
+      const body = `${userId}.${crypto.randomUUID()}`;
+      return `${body}.${mac(body)}`;
+    },
+    verify(value: unknown): number | null {
+      if (typeof value !== "string") return null;
+      const cut = value.lastIndexOf(".");
+      if (cut < 0) return null;
+      const body = value.slice(0, cut);
+      const expected = Buffer.from(mac(body));
+      const given = Buffer.from(value.slice(cut + 1));
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+      const userId = Number(body.split(".")[0]);
+      return Number.isSafeInteger(userId) ? userId : null;
+    },
+  };
+}
 
 export interface SessionDeps {
   config: Config;
@@ -37,10 +70,11 @@ export async function authenticate(
 
 export function sessionPlugin({ config, accounts }: SessionDeps) {
   const secureCookie = (url: string) => (config.publicOrigin ?? url).startsWith("https:");
+  const devices = deviceMarks(config.sessionSecret);
 
   return new Elysia({ name: "session" })
     .use(jwt({ name: "jwt", secret: config.sessionSecret, alg: "HS256" }))
-    .derive({ as: "scoped" }, ({ jwt, cookie, request }) => {
+    .derive({ as: "scoped" }, ({ jwt, cookie, request, server }) => {
       const setCookie = (token: string, expiresAt: number) =>
         cookie[sessionCookie]!.set({
           value: token,
@@ -58,12 +92,29 @@ export function sessionPlugin({ config, accounts }: SessionDeps) {
           const { sessionId, expiresAt } = await accounts.startSession(user.id);
           const token = await sign(user, sessionId, expiresAt);
           setCookie(token, expiresAt);
+          // Remembers that this device signed in to this account (see accounts.login).
+          cookie[deviceCookie]!.set({
+            value: devices.sign(user.id),
+            httpOnly: true,
+            sameSite: "lax",
+            secure: secureCookie(request.url),
+            path: "/",
+            maxAge: 400 * 24 * 60 * 60,
+          });
           return token;
         },
-        async signOut(sessionId: string | null): Promise<void> {
-          if (sessionId) await accounts.endSession(sessionId);
+        async signOut(session: { user: User; sessionId: string } | null): Promise<void> {
+          if (session) await accounts.endSession(session.user.id, session.sessionId);
           cookie[sessionCookie]!.set({ value: "", httpOnly: true, sameSite: "lax", path: "/", maxAge: 0 });
         },
+        /** The client's address and the account this device signed in to before, for rate limits. */
+        requester(): Requester {
+          return {
+            client: clientAddress(request, server?.requestIP(request)?.address, config.trustProxy),
+            trustedUserId: devices.verify(cookie[deviceCookie]?.value),
+          };
+        },
+
         /** The session, if any; a sliding renewal reissues the cookie. */
         async currentSession() {
           const found = await authenticate(jwt.verify, accounts, tokenFrom(request.headers.toJSON(), cookie[sessionCookie]?.value));

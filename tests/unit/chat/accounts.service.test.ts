@@ -1,17 +1,23 @@
 import { describe, expect, test } from "bun:test";
 import { accountsService } from "../../../src/chat/accounts.service.ts";
+import { createRateLimits } from "../../../src/chat/rate-limits.ts";
+import { memoryBroker } from "../../../src/realtime/memory-broker.ts";
 import { BadRequest, Conflict, Unauthorized } from "../../../src/errors.ts";
 import { memoryRepository } from "../../helpers/memory-repo.ts";
 
-const setup = (sessionTtl = 3600) => {
+const requester = { client: "127.0.0.1", trustedUserId: null };
+
+const setup = (sessionTtl = 3600, rateLimits = false) => {
   const repo = memoryRepository();
-  return { repo, accounts: accountsService(repo, { sessionTtl }) };
+  const broker = memoryBroker();
+  const limits = createRateLimits({ enabled: rateLimits, redis: null, prefix: "" });
+  return { repo, broker, accounts: accountsService(repo, { sessionTtl, limits, broker }) };
 };
 
 describe("accounts", () => {
   test("register stores a lower-case username and an argon2id hash, never the password", async () => {
     const { repo, accounts } = setup();
-    const user = await accounts.register("  Alice.B ", "correct horse");
+    const user = await accounts.register("  Alice.B ", "correct horse", requester);
     expect(user.username).toBe("alice.b");
     const stored = await repo.users.findCredentials("alice.b");
     expect(stored?.passwordHash.startsWith("$argon2id$")).toBe(true);
@@ -20,8 +26,8 @@ describe("accounts", () => {
 
   test("a taken username conflicts, whatever its case", async () => {
     const { accounts } = setup();
-    await accounts.register("bob", "password1");
-    await expect(accounts.register("BOB", "password2")).rejects.toBeInstanceOf(Conflict);
+    await accounts.register("bob", "password1", requester);
+    await expect(accounts.register("BOB", "password2", requester)).rejects.toBeInstanceOf(Conflict);
   });
 
   test("usernames and passwords outside API.md's limits are refused with the field named", async () => {
@@ -33,7 +39,7 @@ describe("accounts", () => {
       ["carol", "short", "password"],
       ["carol", "x".repeat(257), "password"],
     ] as const) {
-      const error = await accounts.register(username, password).catch((e) => e);
+      const error = await accounts.register(username, password, requester).catch((e) => e);
       expect(error).toBeInstanceOf(BadRequest);
       expect(error.field).toBe(field);
     }
@@ -41,10 +47,10 @@ describe("accounts", () => {
 
   test("a wrong password and an unknown user get the same answer", async () => {
     const { accounts } = setup();
-    await accounts.register("dave", "password1");
-    expect((await accounts.login("Dave", "password1")).username).toBe("dave");
-    const wrong = await accounts.login("dave", "password2").catch((e) => e);
-    const unknown = await accounts.login("nobody", "password1").catch((e) => e);
+    await accounts.register("dave", "password1", requester);
+    expect((await accounts.login("Dave", "password1", requester)).username).toBe("dave");
+    const wrong = await accounts.login("dave", "password2", requester).catch((e) => e);
+    const unknown = await accounts.login("nobody", "password1", requester).catch((e) => e);
     expect(wrong).toBeInstanceOf(Unauthorized);
     expect(unknown).toBeInstanceOf(Unauthorized);
     expect(unknown.message).toBe(wrong.message);
@@ -52,17 +58,17 @@ describe("accounts", () => {
 
   test("a session stands until it is ended", async () => {
     const { accounts } = setup();
-    const user = await accounts.register("erin", "password1");
+    const user = await accounts.register("erin", "password1", requester);
     const { sessionId } = await accounts.startSession(user.id);
     expect((await accounts.resumeSession(sessionId))?.user).toEqual(user);
-    await accounts.endSession(sessionId);
+    await accounts.endSession(user.id, sessionId);
     expect(await accounts.resumeSession(sessionId)).toBeNull();
     expect(await accounts.resumeSession("no-such-session")).toBeNull();
   });
 
   test("an expired session is refused, and a used one slides forward", async () => {
     const { repo, accounts } = setup(1000);
-    const user = await accounts.register("frank", "password1");
+    const user = await accounts.register("frank", "password1", requester);
     const { sessionId } = await accounts.startSession(user.id);
     const now = Math.floor(Date.now() / 1000);
 
