@@ -12,11 +12,15 @@ import { pageRoutes } from "./http/pages.routes.tsx";
 import { hardBodyLimit, securityHeaders } from "./http/plugins/security-headers.ts";
 import { threadSocket } from "./realtime/thread-socket.tsx";
 
-/** WebSocket limits: frames over 64 KiB close with 1009; a reader that stops reading is cut off. */
+/**
+ * WebSocket limits: frames over 64 KiB close with 1009. A reader that stops reading is closed with
+ * 1013 by the hub past 1 MiB queued; the backpressure limit is only the hard stop above that, so
+ * nothing is ever dropped from a socket that stays open.
+ */
 const websocket = {
   idleTimeout: 120,
   maxPayloadLength: 64 * 1024,
-  backpressureLimit: 4 * 1024 * 1024,
+  backpressureLimit: 16 * 1024 * 1024,
   closeOnBackpressureLimit: true,
   perMessageDeflate: false,
 };

@@ -17,6 +17,8 @@ export interface Socket {
   /** To every subscriber of the topic except this socket. */
   publish(topic: string, data: string): void;
   close(code?: number, reason?: string): void;
+  /** Bytes queued for this socket that the client has not taken yet. */
+  getBufferedAmount(): number;
 }
 
 export interface Connection {
@@ -50,6 +52,9 @@ export interface OpenSocket {
 const catchUpPage = 200;
 const typingInterval = 1000;
 const sweepMs = 5000;
+/** A reader this far behind is cut off with 1013 and resumes by seq when it returns (see app.ts for the hard cap). */
+export const slowReaderBytes = 1024 * 1024;
+const slowReaderCheckMs = 250;
 
 export interface HubDeps {
   broker: Broker;
@@ -120,6 +125,19 @@ export function createHub({ broker, presence, messages }: HubDeps) {
     }
   }, sweepMs);
   sweep.unref();
+
+  const slowReaders = setInterval(() => {
+    for (const conn of connections.values()) {
+      if (!conn.closed && conn.socket.getBufferedAmount() > slowReaderBytes) {
+        log.warn("slow reader closed", { threadId: conn.threadId, buffered: conn.socket.getBufferedAmount() });
+        conn.socket.close(1013, "too far behind; resume with ?after=");
+        conn.closed = true;
+        forget(conn);
+        presence.leave(conn.threadId, conn.user.id);
+      }
+    }
+  }, slowReaderCheckMs);
+  slowReaders.unref();
 
   function feedFor(threadId: number, startAfter: number): ThreadFeed {
     let feed = feeds.get(threadId);
@@ -253,6 +271,7 @@ export function createHub({ broker, presence, messages }: HubDeps) {
     /** On shutdown: 1012 tells clients to come back. */
     closeAll(code: number, reason: string) {
       clearInterval(sweep);
+      clearInterval(slowReaders);
       for (const conn of connections.values()) conn.socket.close(code, reason);
     },
 
