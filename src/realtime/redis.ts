@@ -42,7 +42,11 @@ export function connectRedis(url: string): RedisLink {
       if (reported) log.info("redis back", { client: name });
       reported = false;
       // node-redis resubscribes by itself; wait a tick so the subscriptions are in place.
-      if (client === sub) setTimeout(() => readyHandlers.forEach((handler) => handler()), 50);
+      if (client === sub) {
+        setTimeout(() => {
+          for (const handler of readyHandlers) handler();
+        }, 50);
+      }
     });
   }
   void pub.connect().catch(() => {});
