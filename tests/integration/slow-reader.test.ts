@@ -28,8 +28,9 @@ test("a frozen reader is closed with 1013, then resumes by seq and gets every me
   const output = (async () => {
     const decoder = new TextDecoder();
     let rest = "";
-    for await (const chunk of reader.stdout) {
-      rest += decoder.decode(chunk);
+    const stream = reader.stdout.getReader();
+    for (let read = await stream.read(); !read.done; read = await stream.read()) {
+      rest += decoder.decode(read.value);
       const parts = rest.split("\n");
       rest = parts.pop()!;
       for (const part of parts) if (part) lines.push(JSON.parse(part));
