@@ -25,6 +25,8 @@ const positiveInt = (value: string | undefined) => (value !== undefined && /^\d{
 export function threadSocket(deps: ThreadSocketDeps) {
   const { hub, messages } = deps;
   const connectionOf = new WeakMap<object, Connection>();
+  /** The last frame's handling, per connection, so that the next one waits for it. */
+  const inFlight = new WeakMap<Connection, Promise<void>>();
 
   async function handle(conn: Connection, frame: ClientFrame) {
     switch (frame.type) {
@@ -98,14 +100,20 @@ export function threadSocket(deps: ThreadSocketDeps) {
     open(ws) {
       connectionOf.set(ws.raw, hub.open(ws.raw as never, ws.data.socketInit));
     },
-    async message(ws, raw) {
+    message(ws, raw) {
       const conn = connectionOf.get(ws.raw);
       if (!conn) return;
-      try {
-        await handle(conn, parseClientFrame(raw, conn.format));
-      } catch (error) {
-        reportError(conn, error);
-      }
+      // One frame at a time per socket: with a database that answers asynchronously, two sends in a row
+      // would otherwise race, and the second could be stored (and seq'd) first.
+      const next = (inFlight.get(conn) ?? Promise.resolve()).then(async () => {
+        try {
+          await handle(conn, parseClientFrame(raw, conn.format));
+        } catch (error) {
+          reportError(conn, error);
+        }
+      });
+      inFlight.set(conn, next);
+      return next;
     },
     close(ws) {
       const conn = connectionOf.get(ws.raw);

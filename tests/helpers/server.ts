@@ -1,10 +1,12 @@
 // A real Parley on a random port with its own data folder, for integration and browser tests.
+// PARLEY_TEST_DATABASE=postgres runs it on a PostgreSQL database of its own instead of SQLite.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp, shutdown } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { openDeps } from "../../src/deps.ts";
+import { createPostgresDatabase, postgresAvailable, type TestDatabase } from "./databases.ts";
 
 export interface TestServer {
   url: string;
@@ -19,8 +21,21 @@ export async function startServer(
   options: { port?: number; dataDir?: string } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "parley-test-"));
-  const config = loadConfig({ RATE_LIMITS: "off", DURABILITY: "relaxed", ...env, DATA_DIR: dataDir, HOST: "127.0.0.1" });
-  const deps = await openDeps(config);
+  // A DATABASE_URL given by the test (instances sharing one database) wins over the opt-in.
+  const restart = databases.has(dataDir);
+  const database = env.DATABASE_URL ? null : await testDatabase(dataDir);
+  const config = loadConfig({
+    RATE_LIMITS: "off",
+    DURABILITY: "relaxed",
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...env,
+    DATA_DIR: dataDir,
+    HOST: "127.0.0.1",
+  });
+  const deps = await openDeps(config).catch(async (error) => {
+    if (!restart) await dropTestDatabase(dataDir);
+    throw error;
+  });
   const app = createApp(deps).listen({ port: options.port ?? 0, hostname: "127.0.0.1" });
   const port = app.server!.port!;
   return {
@@ -29,9 +44,31 @@ export async function startServer(
     dataDir,
     async stop({ keepData = false } = {}) {
       await shutdown(app, deps);
-      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+      if (keepData) return;
+      rmSync(dataDir, { recursive: true, force: true });
+      await dropTestDatabase(dataDir);
     },
   };
+}
+
+/** PostgreSQL databases by data folder: a restart with `keepData` finds its data in the same one. */
+const databases = new Map<string, TestDatabase>();
+
+async function dropTestDatabase(dataDir: string): Promise<void> {
+  const database = databases.get(dataDir);
+  databases.delete(dataDir);
+  await database?.drop();
+}
+
+async function testDatabase(dataDir: string): Promise<TestDatabase | null> {
+  if (process.env.PARLEY_TEST_DATABASE !== "postgres") return null;
+  const known = databases.get(dataDir);
+  if (known) return known;
+  // Asked for explicitly, so a missing PostgreSQL fails instead of quietly testing SQLite.
+  await postgresAvailable({ required: true });
+  const database = await createPostgresDatabase();
+  databases.set(dataDir, database);
+  return database;
 }
 
 /** JSON API calls with an optional bearer token; answers status and parsed body. */

@@ -11,12 +11,14 @@ export type PostgresDb = PostgresJsDatabase<typeof schema> & { $client: postgres
 /** Any constant will do, as long as it is the same in every instance: it names the "migrating" lock. */
 const MIGRATION_LOCK = 0x7061726c6579; // "parley" in ASCII
 
-export async function openPostgres(url: string, options: { max?: number } = {}): Promise<PostgresDb> {
+export async function openPostgres(url: string): Promise<PostgresDb> {
   const client = postgres(url, {
-    // At least two: migrating holds one connection for its lock while the migrator uses another.
-    max: Math.max(options.max ?? 10, 2),
+    // Never below two: migrating holds one connection for its lock while the migrator uses another.
+    max: 10,
     // "schema already exists, skipping" and friends would go to console.log, outside the JSON log.
     onnotice: () => {},
+    // Seconds; the default 30 would keep /healthz (and start-up) hanging that long when the server is away.
+    connect_timeout: 10,
     // Timestamps are read as text with an offset; UTC keeps that offset simple whatever the server's default.
     connection: { TimeZone: "UTC", application_name: "parley" },
   });

@@ -1,0 +1,358 @@
+// One contract, every dialect: the same tests against SQLite and PostgreSQL, so that services cannot tell them apart.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import type { Message, Repository, User } from "../../../src/db/repository.ts";
+import { repositoryFactories } from "../../helpers/databases.ts";
+
+const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+for (const factory of await repositoryFactories()) {
+  describe(`Repository on ${factory.name}`, () => {
+    let repo: Repository;
+    beforeAll(async () => {
+      repo = await factory.open();
+    });
+    beforeEach(() => factory.reset());
+    afterAll(() => factory.cleanup());
+
+    const user = async (username: string): Promise<User> => (await repo.users.insert(username, `hash-of-${username}`))!;
+    const room = async (name: string, creator: User) => (await repo.threads.createRoom(name, creator.id))!;
+    const send = (threadId: number, author: User, body: string, clientId: string | null = null) =>
+      repo.messages.append({ threadId, authorId: author.id, body, clientId });
+
+    describe("users", () => {
+      test("insert answers the new user; a taken username answers null", async () => {
+        const alice = await repo.users.insert("alice", "h1");
+        expect(alice).toEqual({ id: expect.any(Number), username: "alice" });
+        expect(await repo.users.insert("alice", "h2")).toBeNull();
+        expect(await repo.users.findCredentials("alice")).toEqual({ ...alice!, passwordHash: "h1" });
+      });
+
+      test("find by id and by username; unknown ones are null", async () => {
+        const bob = await user("bob");
+        expect(await repo.users.findById(bob.id)).toEqual(bob);
+        expect(await repo.users.findByUsername("bob")).toEqual(bob);
+        expect(await repo.users.findById(bob.id + 1000)).toBeNull();
+        expect(await repo.users.findByUsername("nobody")).toBeNull();
+        expect(await repo.users.findCredentials("nobody")).toBeNull();
+      });
+
+      test("list orders usernames byte by byte, whatever the database's locale", async () => {
+        for (const name of ["carol", "al_b", "al.b", "al-b", "al0"]) await user(name);
+        expect((await repo.users.list()).map((u) => u.username)).toEqual(["al-b", "al.b", "al0", "al_b", "carol"]);
+      });
+    });
+
+    describe("sessions", () => {
+      test("insert, find, extend and revoke", async () => {
+        const dave = await user("dave");
+        // Past 2038: expiry is stored in 64 bits.
+        const expiresAt = 4_102_444_800;
+        await repo.sessions.insert({ id: "s1", userId: dave.id, expiresAt });
+        expect(await repo.sessions.find("s1")).toEqual({ id: "s1", userId: dave.id, expiresAt, revoked: false });
+        await repo.sessions.extend("s1", expiresAt + 60);
+        expect((await repo.sessions.find("s1"))?.expiresAt).toBe(expiresAt + 60);
+        await repo.sessions.revoke("s1");
+        expect(await repo.sessions.find("s1")).toEqual({
+          id: "s1",
+          userId: dave.id,
+          expiresAt: expiresAt + 60,
+          revoked: true,
+        });
+        expect(await repo.sessions.find("s2")).toBeNull();
+      });
+    });
+
+    describe("threads", () => {
+      test("createRoom makes its creator a member; the same name in any case answers null", async () => {
+        const erin = await user("erin");
+        const general = await room("General", erin);
+        expect(general).toEqual({ id: expect.any(Number), kind: "room", name: "General", lastSeq: 0 });
+        expect(await repo.threads.isMember(general.id, erin.id)).toBe(true);
+        expect(await repo.threads.members(general.id)).toEqual([erin]);
+        expect(await repo.threads.createRoom("general", erin.id)).toBeNull();
+        expect(await repo.threads.createRoom("GENERAL", erin.id)).toBeNull();
+        expect(await repo.threads.find(general.id)).toEqual(general);
+        expect(await repo.threads.find(general.id + 1000)).toBeNull();
+      });
+
+      test("openDirect gives one thread per pair, whichever side opens it; a self-pair has one member", async () => {
+        const [ann, ben] = [await user("ann"), await user("ben")];
+        const direct = await repo.threads.openDirect(ann.id, ben.id);
+        expect(direct).toEqual({ id: expect.any(Number), kind: "direct", name: null, lastSeq: 0 });
+        expect(await repo.threads.openDirect(ben.id, ann.id)).toEqual(direct);
+        expect(await repo.threads.openDirect(ann.id, ben.id)).toEqual(direct);
+        expect(await repo.threads.members(direct.id)).toEqual([ann, ben]);
+
+        const self = await repo.threads.openDirect(ann.id, ann.id);
+        expect(self.id).not.toBe(direct.id);
+        expect(await repo.threads.members(self.id)).toEqual([ann]);
+        expect(await repo.threads.openDirect(ann.id, ann.id)).toEqual(self);
+      });
+
+      test("listRooms lists rooms only, by name whatever its case", async () => {
+        const fay = await user("fay");
+        const [b, a, c] = [await room("beta", fay), await room("Alpha", fay), await room("gamma", fay)];
+        await repo.threads.openDirect(fay.id, (await user("gus")).id);
+        expect(await repo.threads.listRooms()).toEqual([a, b, c]);
+      });
+
+      test("listForUser lists the user's threads in creation order, with the peer of each direct thread", async () => {
+        const [hal, ivy, jo] = [await user("hal"), await user("ivy"), await user("jo")];
+        const lobby = await room("lobby", hal);
+        const withIvy = await repo.threads.openDirect(hal.id, ivy.id);
+        await room("not-mine", jo);
+        const withJo = await repo.threads.openDirect(jo.id, hal.id);
+        const self = await repo.threads.openDirect(hal.id, hal.id);
+        await repo.threads.openDirect(ivy.id, jo.id);
+        expect(await repo.threads.listForUser(hal.id)).toEqual([
+          { ...lobby, peer: null },
+          { ...withIvy, peer: ivy },
+          { ...withJo, peer: jo },
+          { ...self, peer: null },
+        ]);
+        expect(await repo.threads.listForUser(ivy.id)).toEqual([
+          { ...withIvy, peer: hal },
+          expect.objectContaining({ kind: "direct", peer: jo }),
+        ]);
+      });
+
+      test("addMember is idempotent; isMember and members follow it", async () => {
+        const [kim, lee, max] = [await user("kim"), await user("lee"), await user("max")];
+        const den = await room("den", lee);
+        expect(await repo.threads.isMember(den.id, kim.id)).toBe(false);
+        await repo.threads.addMember(den.id, kim.id);
+        await repo.threads.addMember(den.id, kim.id);
+        expect(await repo.threads.isMember(den.id, kim.id)).toBe(true);
+        expect(await repo.threads.isMember(den.id, max.id)).toBe(false);
+        expect(await repo.threads.members(den.id)).toEqual([kim, lee]);
+        expect(await repo.threads.members(den.id + 1000)).toEqual([]);
+      });
+    });
+
+    describe("messages", () => {
+      test("append numbers a thread's messages 1..n and stores them whole", async () => {
+        const [ned, oli] = [await user("ned"), await user("oli")];
+        const den = await room("den", ned);
+        const other = await room("other", oli);
+        const before = Date.now();
+        const results = [];
+        for (let i = 1; i <= 5; i++) results.push(await send(den.id, i % 2 ? ned : oli, `hello ${i}`));
+        await send(other.id, oli, "elsewhere");
+
+        expect(results.map((r) => [r.created, r.message.seq])).toEqual([1, 2, 3, 4, 5].map((seq) => [true, seq]));
+        const first = results[0]!.message;
+        expect(first).toEqual({
+          id: expect.any(Number),
+          threadId: den.id,
+          seq: 1,
+          author: ned,
+          body: "hello 1",
+          clientId: null,
+          createdAt: expect.stringMatching(iso),
+          editedAt: null,
+          deleted: false,
+        });
+        expect(Date.parse(first.createdAt)).toBeGreaterThanOrEqual(before - 1000);
+        expect(Date.parse(first.createdAt)).toBeLessThanOrEqual(Date.now() + 1000);
+        expect(results[1]!.message.author).toEqual(oli);
+        expect(new Set(results.map((r) => r.message.id)).size).toBe(5);
+        expect(await repo.messages.find(first.id)).toEqual(first);
+        expect(await repo.messages.find(first.id + 1000)).toBeNull();
+        expect((await repo.threads.find(den.id))?.lastSeq).toBe(5);
+        expect((await repo.threads.find(other.id))?.lastSeq).toBe(1);
+      });
+
+      test("a repeated (author, clientId) answers the stored message and uses up no seq", async () => {
+        const [pam, quin] = [await user("pam"), await user("quin")];
+        const den = await room("den", pam);
+        await repo.threads.addMember(den.id, quin.id);
+        const sent = await send(den.id, pam, "once", "c-1");
+        expect(sent).toEqual({ created: true, message: expect.objectContaining({ seq: 1, clientId: "c-1" }) });
+
+        expect(await send(den.id, pam, "once, retried", "c-1")).toEqual({ created: false, message: sent.message });
+        // Another author's identical clientId is another message.
+        expect(await send(den.id, quin, "mine", "c-1")).toEqual({
+          created: true,
+          message: expect.objectContaining({ seq: 2, author: quin }),
+        });
+        expect((await send(den.id, pam, "next", "c-2")).message.seq).toBe(3);
+        expect((await repo.threads.find(den.id))?.lastSeq).toBe(3);
+      });
+
+      test("messages without a clientId never collide", async () => {
+        const rex = await user("rex");
+        const den = await room("den", rex);
+        const results = [await send(den.id, rex, "a"), await send(den.id, rex, "a"), await send(den.id, rex, "a")];
+        expect(results.map((r) => [r.created, r.message.seq, r.message.clientId])).toEqual([
+          [true, 1, null],
+          [true, 2, null],
+          [true, 3, null],
+        ]);
+      });
+
+      test("page, in ascending seq: after → oldest N after it, before → newest N before it, neither → newest N", async () => {
+        const sam = await user("sam");
+        const den = await room("den", sam);
+        const noise = await room("noise", sam);
+        for (let i = 1; i <= 10; i++) {
+          await send(den.id, sam, `m${i}`);
+          await send(noise.id, sam, `n${i}`);
+        }
+        const seqs = async (page: { after?: number; before?: number; limit: number }) =>
+          (await repo.messages.page(den.id, page)).map((m) => m.seq);
+
+        expect(await seqs({ after: 3, limit: 4 })).toEqual([4, 5, 6, 7]);
+        expect(await seqs({ after: 0, limit: 50 })).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        expect(await seqs({ after: 10, limit: 5 })).toEqual([]);
+        expect(await seqs({ before: 8, limit: 3 })).toEqual([5, 6, 7]);
+        expect(await seqs({ before: 3, limit: 50 })).toEqual([1, 2]);
+        expect(await seqs({ before: 1, limit: 5 })).toEqual([]);
+        expect(await seqs({ limit: 3 })).toEqual([8, 9, 10]);
+        expect(await seqs({ limit: 50 })).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        expect(await seqs({ after: 2, before: 9, limit: 3 })).toEqual([3, 4, 5]);
+        const page = await repo.messages.page(den.id, { after: 4, limit: 1 });
+        expect(page).toEqual([expect.objectContaining({ threadId: den.id, seq: 5, body: "m5", author: sam })]);
+        expect(await repo.messages.page(den.id + 1000, { limit: 5 })).toEqual([]);
+      });
+
+      test("numbers from a URL that no row can have find nothing instead of failing", async () => {
+        const tom = await user("tom");
+        const den = await room("den", tom);
+        for (let i = 1; i <= 3; i++) await send(den.id, tom, `m${i}`);
+        const seqs = async (page: { after?: number; before?: number; limit: number }) =>
+          (await repo.messages.page(den.id, page)).map((m) => m.seq);
+        expect(await seqs({ after: 1.5, limit: 5 })).toEqual([2, 3]);
+        expect(await seqs({ before: 2.5, limit: 5 })).toEqual([1, 2]);
+        expect(await seqs({ after: 1e20, limit: 5 })).toEqual([]);
+        expect(await seqs({ before: 1e20, limit: 5 })).toEqual([1, 2, 3]);
+        for (const id of [1.5, 2 ** 53 + 2, 1e20]) {
+          expect(await repo.threads.find(id)).toBeNull();
+          expect(await repo.messages.find(id)).toBeNull();
+          expect(await repo.users.findById(id)).toBeNull();
+          expect(await repo.threads.isMember(id, tom.id)).toBe(false);
+          expect(await repo.messages.page(id, { limit: 5 })).toEqual([]);
+        }
+      });
+
+      test("edit changes the body and sets editedAt; the seq stays", async () => {
+        const uma = await user("uma");
+        const den = await room("den", uma);
+        const { message } = await send(den.id, uma, "draft");
+        const edited = await repo.messages.edit(message.id, "final");
+        expect(edited).toEqual({ ...message, body: "final", editedAt: expect.stringMatching(iso) });
+        expect(Date.parse(edited.editedAt!)).toBeGreaterThanOrEqual(Date.parse(message.createdAt));
+        expect(await repo.messages.find(message.id)).toEqual(edited);
+        expect((await repo.threads.find(den.id))?.lastSeq).toBe(1);
+      });
+
+      test("markDeleted empties the body and keeps the row and its seq; the next message takes the next seq", async () => {
+        const vic = await user("vic");
+        const den = await room("den", vic);
+        const { message } = await send(den.id, vic, "oops", "c-oops");
+        const deleted = await repo.messages.markDeleted(message.id);
+        expect(deleted).toEqual({ ...message, body: "", deleted: true });
+        expect(await repo.messages.page(den.id, { limit: 5 })).toEqual([deleted]);
+        expect((await send(den.id, vic, "again")).message.seq).toBe(2);
+        // The clientId of a deleted message is still taken: a late retry must not bring it back.
+        expect(await send(den.id, vic, "oops", "c-oops")).toEqual({ created: false, message: deleted });
+      });
+    });
+
+    describe("several connections at once", () => {
+      let others: Repository[] = [];
+      beforeEach(async () => {
+        others = await Promise.all(Array.from({ length: 6 }, () => factory.open()));
+      });
+      afterEach(() => Promise.all(others.map((connection) => connection.close())));
+
+      test("5 appenders × 100 messages into one thread: seq exactly 1..500, and no reader ever sees a gap", async () => {
+        const authors = await Promise.all(["wes", "xia", "yan", "zed", "abe"].map(user));
+        const den = await room("den", authors[0]!);
+        for (const author of authors) await repo.threads.addMember(den.id, author.id);
+        const [readerConnection, ...appenders] = others;
+
+        // A client that reads "everything after the last seq I saw" while the writers run: if a seq
+        // became visible before a lower one committed, it would step over the lower one for good.
+        let writing = true;
+        const reader = (async () => {
+          const seen: number[] = [];
+          for (;;) {
+            // Sampled before reading: an empty read that began after the writers finished is the last one.
+            const finished = !writing;
+            const page = await readerConnection!.messages.page(den.id, { after: seen.at(-1) ?? 0, limit: 200 });
+            seen.push(...page.map((m) => m.seq));
+            if (page.length > 0) continue;
+            if (finished) return seen;
+            await Bun.sleep(1);
+          }
+        })();
+
+        const perAppender = await Promise.all(
+          appenders.map(async (connection, i) => {
+            const seqs: number[] = [];
+            for (let n = 0; n < 100; n++) {
+              const { message } = await connection.messages.append({
+                threadId: den.id,
+                authorId: authors[i]!.id,
+                body: `${i}:${n}`,
+                clientId: `${i}:${n}`,
+              });
+              seqs.push(message.seq);
+            }
+            return seqs;
+          }),
+        ).finally(() => {
+          writing = false;
+        });
+        const all = Array.from({ length: 500 }, (_, i) => i + 1);
+        expect(await reader).toEqual(all);
+
+        for (const seqs of perAppender) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+        expect(perAppender.flat().sort((a, b) => a - b)).toEqual(all);
+        const stored = await repo.messages.page(den.id, { after: 0, limit: 1000 });
+        expect(stored.map((m) => m.seq)).toEqual(all);
+        expect((await repo.threads.find(den.id))?.lastSeq).toBe(500);
+      });
+
+      test("the same (author, clientId) sent through every connection at once is stored once", async () => {
+        const bea = await user("bea");
+        const den = await room("den", bea);
+        const results = await Promise.all(
+          others.flatMap((connection) =>
+            Array.from({ length: 4 }, () =>
+              connection.messages.append({ threadId: den.id, authorId: bea.id, body: "retry", clientId: "same" }),
+            ),
+          ),
+        );
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        const [first] = results.map((r) => r.message);
+        for (const { message } of results) expect(message).toEqual(first as Message);
+        expect(first?.seq).toBe(1);
+        expect((await send(den.id, bea, "after")).message.seq).toBe(2);
+      });
+
+      test("the first contact of a pair from every connection at once makes one direct thread", async () => {
+        const [cy, di] = [await user("cy"), await user("di")];
+        const threads = await Promise.all(
+          others.flatMap((connection, i) =>
+            Array.from({ length: 4 }, (_, n) =>
+              (i + n) % 2 ? connection.threads.openDirect(cy.id, di.id) : connection.threads.openDirect(di.id, cy.id),
+            ),
+          ),
+        );
+        expect(new Set(threads.map((t) => t.id)).size).toBe(1);
+        expect(await repo.threads.members(threads[0]!.id)).toEqual([cy, di]);
+        expect((await repo.threads.listForUser(cy.id)).filter((t) => t.kind === "direct")).toHaveLength(1);
+      });
+
+      test("the same room name created from every connection at once makes one room", async () => {
+        const eve = await user("eve");
+        const rooms = await Promise.all(
+          others.map((connection, i) => connection.threads.createRoom(i % 2 ? "Race" : "race", eve.id)),
+        );
+        expect(rooms.filter((r) => r !== null)).toHaveLength(1);
+        expect(await repo.threads.listRooms()).toHaveLength(1);
+      });
+    });
+  });
+}
