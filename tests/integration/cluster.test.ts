@@ -1,0 +1,235 @@
+// Several instances behind no sticky sessions: real processes sharing one Redis and one database
+// (SQLite on one host, and PostgreSQL), with Redis stopped and restarted, and an instance killed.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createPostgresDatabase, postgresAvailable, type TestDatabase } from "../helpers/databases.ts";
+import { clusterSettings, type Instance, startInstance } from "../helpers/instances.ts";
+import { privateRedis, redisAvailable, redisPrefix, sharedRedisUrl } from "../helpers/redis.ts";
+import { apiClient, uniqueName } from "../helpers/server.ts";
+import { type ApiMessage, connect, type Frame, type JsonSocket, ofType } from "../helpers/ws-client.ts";
+
+// This file covers both dialects itself; the PostgreSQL pass of the suite (scripts/test-postgres.ts) skips it.
+const secondPass = process.env.PARLEY_TEST_DATABASE === "postgres";
+const redisReady = !secondPass && (await redisAvailable());
+const dialects = [
+  { name: "sqlite", enabled: redisReady },
+  { name: "postgres", enabled: redisReady && !secondPass && (await postgresAvailable()) },
+] as const;
+
+interface Person {
+  user: { id: number; username: string };
+  token: string;
+}
+
+const isMessage = ofType("message");
+const seqsOf = (frames: Frame[]) => frames.filter(isMessage).map((f) => (f.message as ApiMessage).seq);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Waits until `socket` holds `count` message frames, then checks they are exactly `expected` seqs, in order. */
+async function expectSeqs(socket: JsonSocket, expected: number[], timeoutMs = 20_000) {
+  await socket.collect(isMessage, expected.length, timeoutMs);
+  await Bun.sleep(100); // anything extra (a duplicate) would arrive right behind
+  expect(seqsOf(socket.frames)).toEqual(expected);
+}
+
+for (const dialect of dialects) {
+  describe.skipIf(!dialect.enabled)(`a cluster on ${dialect.name}`, () => {
+    let database: TestDatabase | null = null;
+    let settings: ReturnType<typeof clusterSettings>;
+    let redis: ReturnType<typeof redisPrefix>;
+    const running: Instance[] = [];
+    const sockets: JsonSocket[] = [];
+
+    async function cluster(count: number, extra: Record<string, string> = {}) {
+      const started = await Promise.all(
+        Array.from({ length: count }, () => startInstance({ ...settings.env, REDIS_PREFIX: redis.prefix, ...extra })),
+      );
+      running.push(...started);
+      return started;
+    }
+
+    async function open(instance: Instance, person: Person, threadId: number, after?: number) {
+      const socket = await connect(`${instance.url}/t/${threadId}/ws`, person.token, { after });
+      sockets.push(socket);
+      return socket;
+    }
+
+    /** Two people in a new room, registered through the first instance. */
+    async function roomFor(instance: Instance, count = 2) {
+      const api = apiClient(instance.url);
+      const people: Person[] = [];
+      for (let i = 0; i < count; i++) {
+        const { body } = await api<Person>("POST", "/api/auth/register", {
+          body: { username: uniqueName("c"), password: "password1" },
+        });
+        people.push(body);
+      }
+      const { body } = await api<{ thread: { id: number } }>("POST", "/api/rooms", {
+        token: people[0]!.token,
+        body: { name: uniqueName("room") },
+      });
+      for (const person of people.slice(1)) await api("POST", `/api/threads/${body.thread.id}/join`, { token: person.token });
+      return { people, threadId: body.thread.id };
+    }
+
+    beforeAll(async () => {
+      redis = redisPrefix();
+      if (dialect.name === "postgres") database = await createPostgresDatabase();
+      settings = clusterSettings({ REDIS_URL: sharedRedisUrl, ...(database ? { DATABASE_URL: database.url } : {}) });
+    });
+
+    afterAll(async () => {
+      await Promise.all(sockets.map((s) => s.close().catch(() => {})));
+      await Promise.all(running.map((i) => i.kill()));
+      await redis.cleanup();
+      await database?.drop();
+      settings.cleanup();
+    });
+
+    test("a message sent on one instance reaches sockets on the others, once, with an ack", async () => {
+      const [one, two, three] = await cluster(3);
+      const { people, threadId } = await roomFor(one!, 3);
+      const [a, b, c] = [
+        await open(one!, people[0]!, threadId),
+        await open(two!, people[1]!, threadId),
+        await open(three!, people[2]!, threadId),
+      ];
+      a.send({ type: "send", body: "across instances", clientId: "x-1" });
+      const ack = await a.next(ofType("ack"));
+      expect(ack).toMatchObject({ clientId: "x-1", seq: 1 });
+      for (const socket of [a, b, c]) await expectSeqs(socket, [1]);
+      // Posted over HTTP on the third instance: everyone hears it too.
+      await apiClient(three!.url)("POST", `/api/threads/${threadId}/messages`, {
+        token: people[2]!.token,
+        body: { body: "over http" },
+      });
+      for (const socket of [a, b, c]) await expectSeqs(socket, [1, 2]);
+    });
+
+    test("presence is the union over instances, and typing crosses too", async () => {
+      const [one, two] = await cluster(2);
+      const { people, threadId } = await roomFor(one!);
+      const a = await open(one!, people[0]!, threadId);
+      const b = await open(two!, people[1]!, threadId);
+      const both = [people[0]!.user.username, people[1]!.user.username].sort();
+      const names = (f: Frame) => (f.online as { username: string }[]).map((u) => u.username).sort();
+      await a.next((f) => f.type === "presence" && names(f).join() === both.join(), 10_000);
+      await b.next((f) => f.type === "presence" && names(f).join() === both.join(), 10_000);
+
+      b.send({ type: "typing" });
+      expect(await a.next(ofType("typing"))).toMatchObject({ user: { id: people[1]!.user.id } });
+
+      const since = a.frames.length;
+      await b.close();
+      await a.next((f) => f.type === "presence" && names(f).join() === people[0]!.user.username, 10_000, since);
+    });
+
+    test("an instance killed with -9 stops counting as present within 30 s", async () => {
+      const [one, two] = await cluster(2);
+      const { people, threadId } = await roomFor(one!);
+      const a = await open(one!, people[0]!, threadId);
+      await open(two!, people[1]!, threadId);
+      const names = (f: Frame) => (f.online as { username: string }[]).map((u) => u.username);
+      await a.next((f) => f.type === "presence" && names(f).length === 2, 10_000);
+      const since = a.frames.length;
+      const killedAt = Date.now();
+      await two!.kill();
+      await a.next((f) => f.type === "presence" && names(f).join() === people[0]!.user.username, 30_000, since);
+      const tookMs = Date.now() - killedAt;
+      expect(tookMs).toBeLessThan(30_000);
+      expect(tookMs).toBeGreaterThan(1_000); // it was the heartbeat's expiry, not a goodbye
+    }, 40_000);
+
+    test("three instances inserting into one thread at once: seq stays gapless, everyone gets all in order", async () => {
+      const instances = await cluster(3);
+      const { people, threadId } = await roomFor(instances[0]!, 3);
+      const perSender = 100;
+      const listeners = await Promise.all(instances.map((instance, i) => open(instance, people[i]!, threadId)));
+      const senders = await Promise.all(instances.map((instance, i) => open(instance, people[i]!, threadId)));
+      senders.forEach((socket, i) => {
+        for (let n = 0; n < perSender; n++) socket.send({ type: "send", body: `${i}:${n}`, clientId: `s${i}-${n}` });
+      });
+      await Promise.all(senders.map((s) => s.collect(ofType("ack"), perSender, 30_000)));
+      for (const socket of listeners) await expectSeqs(socket, range(1, 3 * perSender), 30_000);
+      const { body } = await apiClient(instances[0]!.url)<{ messages: ApiMessage[] }>(
+        "GET",
+        `/api/threads/${threadId}/messages?after=0&limit=200`,
+        { token: people[0]!.token },
+      );
+      expect(body.messages.map((m) => m.seq)).toEqual(range(1, 200));
+    }, 60_000);
+
+    test("Redis stops and returns: sends still succeed, health says degraded, and afterwards every client has every message once", async () => {
+      const ownRedis = await privateRedis();
+      try {
+        const [one, two] = await cluster(2, { REDIS_URL: ownRedis.url });
+        const { people, threadId } = await roomFor(one!);
+        const a = await open(one!, people[0]!, threadId);
+        const b = await open(two!, people[1]!, threadId);
+        a.send({ type: "send", body: "before", clientId: "r-0" });
+        await expectSeqs(b, [1]);
+
+        await ownRedis.stop();
+        await waitFor(async () => (await fetch(`${one!.url}/healthz`)).status === 503);
+        const health = await (await fetch(`${one!.url}/healthz`)).json();
+        expect(health).toMatchObject({ ok: false, reason: expect.stringContaining("redis") });
+
+        // During the outage both sides send; each is stored and acknowledged, and local sockets hear it.
+        for (let n = 1; n <= 5; n++) {
+          a.send({ type: "send", body: `a${n}`, clientId: `ra-${n}` });
+          b.send({ type: "send", body: `b${n}`, clientId: `rb-${n}` });
+        }
+        await a.collect(ofType("ack"), 6, 10_000);
+        await b.collect(ofType("ack"), 5, 10_000);
+
+        await ownRedis.start();
+        await waitFor(async () => (await fetch(`${two!.url}/healthz`)).status === 200, 15_000);
+        // Each client ends with every message exactly once, in seq order.
+        await expectSeqs(a, range(1, 11), 15_000);
+        await expectSeqs(b, range(1, 11), 15_000);
+
+        // And live delivery across instances works again.
+        b.send({ type: "send", body: "after", clientId: "r-after" });
+        await expectSeqs(a, range(1, 12));
+      } finally {
+        await ownRedis.stop();
+      }
+    }, 60_000);
+
+    test("an instance killed mid-burst: every acknowledged message is stored and reaches everyone after reconnecting", async () => {
+      const [one, two] = await cluster(2);
+      const { people, threadId } = await roomFor(one!);
+      const listener = await open(two!, people[1]!, threadId);
+      const sender = await open(one!, people[0]!, threadId);
+      for (let n = 0; n < 150; n++) sender.send({ type: "send", body: `burst ${n}`, clientId: `k-${n}` });
+      await sender.collect(ofType("ack"), 20, 10_000);
+      await one!.kill();
+      await sender.closed;
+      const acked = sender.frames.filter(ofType("ack")).map((f) => f.seq as number);
+      expect(acked.length).toBeGreaterThanOrEqual(20);
+
+      // The sender's client comes back on the surviving instance and asks for what it missed.
+      const lastSeen = Math.max(0, ...seqsOf(sender.frames));
+      const back = await open(two!, people[0]!, threadId, lastSeen);
+      const { body } = await apiClient(two!.url)<{ messages: ApiMessage[] }>(
+        "GET",
+        `/api/threads/${threadId}/messages?after=0&limit=200`,
+        { token: people[1]!.token },
+      );
+      const stored = new Set(body.messages.map((m) => m.seq));
+      for (const seq of acked) expect(stored.has(seq)).toBe(true);
+      const total = Math.max(...acked, ...stored);
+      await expectSeqs(listener, range(1, total));
+      await back.collect(isMessage, total - lastSeen, 10_000);
+      expect([...seqsOf(sender.frames), ...seqsOf(back.frames)]).toEqual(range(1, total));
+    }, 60_000);
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await Bun.sleep(100);
+  }
+  throw new Error("condition not met in time");
+}
