@@ -6,6 +6,7 @@ import type { AppDeps } from "./deps.ts";
 import { apiRoutes } from "./http/api.routes.ts";
 import { authRoutes } from "./http/auth.routes.tsx";
 import { errorHandler } from "./http/errors.plugin.tsx";
+import { gameRoutes } from "./http/games.routes.tsx";
 import { healthRoutes } from "./http/health.routes.ts";
 import { originGuard } from "./http/plugins/origin.ts";
 import { pageRoutes } from "./http/pages.routes.tsx";
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps) {
     .use(authRoutes(deps))
     .use(apiRoutes(deps))
     .use(pageRoutes(deps))
+    .use(gameRoutes(deps))
     .use(threadSocket(deps));
   // Fan-out publishes to every subscriber of a topic through the server, once it listens.
   deps.hub.attach((topic, data) => app.server?.publish(topic, data));

@@ -21,6 +21,8 @@ export interface Config {
   /** Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry. */
   readonly trustProxy: boolean;
   readonly durability: Durability;
+  /** Milliseconds between moves when the AI plays itself. */
+  readonly aiPace: number;
   /** Sliding session lifetime in seconds. */
   readonly sessionTtl: number;
 }
@@ -42,6 +44,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const port = parseIntSetting("PORT", text("PORT") ?? "3000", 0, 65535, problems);
   const sessionDays = parseIntSetting("SESSION_DAYS", text("SESSION_DAYS") ?? "30", 1, 3650, problems);
+  const aiPace = parseIntSetting("AI_PACE_MS", text("AI_PACE_MS") ?? "700", 0, 60000, problems);
   const host = text("HOST") ?? "0.0.0.0";
   const dataDir = resolve(text("DATA_DIR") ?? "./data");
 
@@ -81,6 +84,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimits,
     trustProxy,
     durability: durability as Durability,
+    aiPace,
     sessionTtl: sessionDays * 24 * 60 * 60,
   });
 }

@@ -1,6 +1,7 @@
 // Builds the services the app runs on, from the configuration; the one place they are wired together.
 import { accountsService } from "./chat/accounts.service.ts";
 import type { Broker } from "./chat/events.ts";
+import { gamesService } from "./chat/games.service.ts";
 import { messagesService } from "./chat/messages.service.ts";
 import { createRateLimits } from "./chat/rate-limits.ts";
 import { threadsService } from "./chat/threads.service.ts";
@@ -27,6 +28,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const accounts = accountsService(repo, { sessionTtl: config.sessionTtl, limits, broker });
   const threads = threadsService(repo);
   const messages = messagesService(repo, threads, broker, limits);
+  const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
   const hub = createHub({ broker, presence, messages });
   return {
@@ -38,6 +40,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     accounts,
     threads,
     messages,
+    games,
     hub,
     async close() {
       await presence.close();

@@ -2,6 +2,7 @@
 export const ids = {
   threadLog: (threadId: number) => `log-${threadId}`,
   message: (messageId: number) => `m-${messageId}`,
+  game: (gameId: number) => `game-${gameId}`,
   olderLoader: (threadId: number) => `older-${threadId}`,
   presence: (threadId: number) => `presence-${threadId}`,
   typing: (threadId: number) => `typing-${threadId}`,

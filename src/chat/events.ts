@@ -1,5 +1,5 @@
 // What happens in a thread, as carried by the Broker to every instance.
-import type { Message, User } from "../db/repository.ts";
+import type { Game, Message, User } from "../db/repository.ts";
 
 export type ChatEvent =
   | { type: "message"; threadId: number; message: Message }
@@ -8,6 +8,8 @@ export type ChatEvent =
   | { type: "deleted"; threadId: number; message: Message }
   /** `source` names the connection that typed, so it is not told about itself. */
   | { type: "typing"; threadId: number; user: User; source?: string }
+  /** A game started (`created`) or changed. */
+  | { type: "game"; threadId: number; game: Game; created: boolean }
   /** Rendered locally from the PresenceDirectory; never sent through the Broker. */
   | { type: "presence"; threadId: number; online: User[] };
 

@@ -1,6 +1,6 @@
 // Rooms, direct threads and membership. Non-members are told "not found" so that ids do not leak.
 import type { Repository, Thread, User } from "../db/repository.ts";
-import { Conflict, NotFound } from "../errors.ts";
+import { BadRequest, Conflict, NotFound } from "../errors.ts";
 import { normalizeRoomName } from "./validation.ts";
 
 /** A thread as API.md shows it: a direct thread is named after the other person. */
@@ -46,6 +46,8 @@ export function threadsService(repo: Repository) {
     async openDirect(userId: number, otherUsername: string): Promise<ThreadView> {
       const other = await repo.users.findByUsername(otherUsername.trim().toLowerCase());
       if (!other) throw new NotFound("No such person.");
+      // A direct thread is between exactly two people (API.md).
+      if (other.id === userId) throw new BadRequest("A direct thread needs someone else.", { code: "direct_with_self" });
       return view(await repo.threads.openDirect(userId, other.id), userId);
     },
 

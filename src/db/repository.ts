@@ -56,7 +56,37 @@ export interface ThreadSummary extends Thread {
   peer: User | null;
 }
 
+/** One side of a game: a member of the thread, or the built-in AI. */
+export type GameSide = { kind: "user"; user: User } | { kind: "ai" };
+
+export interface Game {
+  id: number;
+  threadId: number;
+  x: GameSide;
+  o: GameSide;
+  /** 9 characters of "X", "O" or ".", row by row. */
+  board: string;
+  turn: "x" | "o" | null;
+  result: "x" | "o" | "draw" | null;
+  winLine: number[] | null;
+  /** Bumped by every move, so two moves at once cannot both apply. */
+  version: number;
+  createdAt: string;
+}
+
+export type GameState = Pick<Game, "board" | "turn" | "result" | "winLine">;
+
+export interface GamesRepository {
+  /** A new game; a null user id is the AI. */
+  insert(game: { threadId: number; xUserId: number | null; oUserId: number | null; turn: "x" }): Promise<Game>;
+  find(id: number): Promise<Game | null>;
+  /** Applies a move made on `version`; null when another move got there first. */
+  update(id: number, version: number, state: GameState): Promise<Game | null>;
+  listForThread(threadId: number): Promise<Game[]>;
+}
+
 export interface Repository {
+  games: GamesRepository;
   users: {
     /** null when the username is taken. */
     insert(username: string, passwordHash: string): Promise<User | null>;

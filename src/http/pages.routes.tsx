@@ -10,6 +10,7 @@ import { EditMessagePage } from "../../views/pages/EditMessagePage.tsx";
 import { HomePage } from "../../views/pages/HomePage.tsx";
 import { ThreadPage } from "../../views/pages/ThreadPage.tsx";
 import type { AccountsService } from "../chat/accounts.service.ts";
+import type { GamesService } from "../chat/games.service.ts";
 import type { MessagesService } from "../chat/messages.service.ts";
 import type { ThreadsService } from "../chat/threads.service.ts";
 import type { Config } from "../config.ts";
@@ -24,6 +25,7 @@ export interface PageDeps {
   accounts: AccountsService;
   threads: ThreadsService;
   messages: MessagesService;
+  games: GamesService;
   hub: Hub;
   assets: AssetUrls;
 }
@@ -39,7 +41,7 @@ function userError(error: unknown): AppError {
 }
 
 export function pageRoutes(deps: PageDeps) {
-  const { accounts, threads, messages, hub } = deps;
+  const { accounts, threads, messages, games, hub } = deps;
   const ctx = (viewer: User): PageContext => ({ viewer, assets: deps.assets });
 
   async function sidebar(user: User, extra: Partial<SidebarData> = {}): Promise<SidebarData> {
@@ -60,12 +62,17 @@ export function pageRoutes(deps: PageDeps) {
   async function threadPage(user: User, threadId: number, options: { before?: number; composer?: { error: string; body: string } } = {}) {
     const thread = await threads.requireMember(threadId, user.id);
     const list = await messages.page(threadId, user.id, { before: options.before });
+    const since = hasOlder(list) ? list[0]!.createdAt : "";
+    // Games that started within this window, and any still being played.
+    const shownGames = (await games.listForThread(threadId)).filter((g) => g.createdAt >= since || g.turn !== null);
     return (
       <ThreadPage
         ctx={ctx(user)}
         data={{
           thread,
           messages: list,
+          games: shownGames,
+          members: await threads.members(threadId),
           online: await hub.online(threadId),
           sidebar: await sidebar(user, { currentThreadId: threadId }),
           clientId: crypto.randomUUID(),

@@ -1,7 +1,9 @@
 // Renders one event into its two wire formats, once, for every subscriber of the thread.
+import { GameCard } from "../../views/components/GameCard.tsx";
+import { ids } from "../../views/ids.ts";
 import { MessageReplaced, MessagesAppended, PresenceChanged, TypingChanged } from "../../views/fragments/pushes.tsx";
 import type { ChatEvent } from "../chat/events.ts";
-import type { Message } from "../db/repository.ts";
+import type { Game, Message } from "../db/repository.ts";
 import type { WireFormat } from "./topics.ts";
 
 export type Frames = Record<WireFormat, string>;
@@ -28,6 +30,19 @@ export function renderFrames(event: ChatEvent): Frames {
         html: String(<TypingChanged threadId={event.threadId} user={event.user} />),
         json: JSON.stringify({ type: "typing", user: event.user }),
       };
+    case "game":
+      return {
+        html: String(
+          event.created ? (
+            <div hx-swap-oob={`beforeend:#${ids.threadLog(event.threadId)}`}>
+              <GameCard game={event.game} />
+            </div>
+          ) : (
+            <GameCard game={event.game} oob />
+          ),
+        ),
+        json: JSON.stringify({ type: "game", game: publicGame(event.game) }),
+      };
     case "presence":
       return {
         html: String(<PresenceChanged threadId={event.threadId} online={event.online} />),
@@ -43,4 +58,9 @@ export function catchUpFrames(threadId: number, messages: Message[]): Record<Wir
     html: [String(<MessagesAppended threadId={threadId} messages={messages} />)],
     json: messages.map((message) => JSON.stringify({ type: "message", message })),
   };
+}
+
+/** API.md's game: the stored row without its bookkeeping. */
+export function publicGame({ version: _version, ...game }: Game) {
+  return game;
 }

@@ -1,5 +1,6 @@
 import type { ThreadView } from "../../src/chat/threads.service.ts";
-import type { Message, User } from "../../src/db/repository.ts";
+import type { Game, Message, User } from "../../src/db/repository.ts";
+import { GameCard } from "../components/GameCard.tsx";
 import { continuesRun, MessageItem } from "../components/MessageItem.tsx";
 import type { SidebarData } from "../components/Sidebar.tsx";
 import { hasOlder, OlderLoader, PresenceList, TypingNotice } from "../components/ThreadParts.tsx";
@@ -10,6 +11,10 @@ import type { PageContext } from "../page-context.ts";
 export interface ThreadPageData {
   thread: ThreadView;
   messages: Message[];
+  /** Games to show among the messages, by when they started. */
+  games: Game[];
+  /** Who may play: the thread's members. */
+  members: User[];
   online: User[];
   sidebar: SidebarData;
   /** A fresh clientId for the no-JavaScript form post (app.js sets a new one per send). */
@@ -35,9 +40,13 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
         </header>
         <ol id={ids.threadLog(thread.id)} class="log" role="log" aria-label="Messages" tabindex="0">
           {hasOlder(messages) ? <OlderLoader threadId={thread.id} before={messages[0]!.seq} /> : null}
-          {messages.map((m, i) => (
-            <MessageItem m={m} grouped={continuesRun(m, messages[i - 1])} />
-          ))}
+          {interleave(messages, data.games).map((item, i, all) =>
+            "seq" in item ? (
+              <MessageItem m={item} grouped={continuesRun(item, previousMessage(all, i))} />
+            ) : (
+              <GameCard game={item} />
+            ),
+          )}
         </ol>
         {data.olderWindow ? (
           <p class="newer">
@@ -48,6 +57,7 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
           New messages ↓
         </button>
         <TypingNotice threadId={thread.id} user={null} />
+        <NewGameForm threadId={thread.id} members={data.members} viewer={ctx.viewer!} direct={thread.kind === "direct"} />
         <form id={ids.composer(thread.id)} class="composer" method="post" action={`/t/${thread.id}/messages`} hx-ws:send>
           <label for="message" class="visually-hidden">
             Message
@@ -74,5 +84,47 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
         </form>
       </main>
     </AppShell>
+  );
+}
+
+/** Messages and games in the order they happened. */
+function interleave(messages: Message[], games: Game[]): (Message | Game)[] {
+  return [...messages, ...games].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+function previousMessage(items: (Message | Game)[], index: number): Message | undefined {
+  const previous = items[index - 1];
+  return previous && "seq" in previous ? previous : undefined;
+}
+
+/** Start a game: each side is you, the AI, or another member (in a direct thread, the other person by default). */
+function NewGameForm({ threadId, members, viewer, direct }: { threadId: number; members: User[]; viewer: User; direct: boolean }) {
+  const others = members.filter((m) => m.id !== viewer.id);
+  const defaultO = direct && others[0] ? others[0].username : "ai";
+  const options = (selected: string) => (
+    <>
+      <option value="me" selected={selected === "me"}>
+        me
+      </option>
+      <option value="ai" selected={selected === "ai"}>
+        the AI
+      </option>
+      {others.map((m) => (
+        <option value={m.username} selected={selected === m.username} safe>
+          {m.username}
+        </option>
+      ))}
+    </>
+  );
+  return (
+    <form class="new-game" method="post" action={`/t/${threadId}/games`} hx-post={`/t/${threadId}/games`} hx-swap="none">
+      <label>
+        X <select name="x">{options("me")}</select>
+      </label>
+      <label>
+        O <select name="o">{options(defaultO)}</select>
+      </label>
+      <button type="submit">New game</button>
+    </form>
   );
 }

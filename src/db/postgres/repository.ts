@@ -3,6 +3,7 @@ import { type AnyColumn, and, asc, desc, eq, gt, lt, ne, type SQL, sql } from "d
 import { alias } from "drizzle-orm/pg-core";
 import type { Message, Repository, Thread, User } from "../repository.ts";
 import type { PostgresDb } from "./client.ts";
+import { postgresGames } from "./games.repo.ts";
 import { memberships, messages, sessions, threads, users } from "./schema.ts";
 
 const messageColumns = {
@@ -83,6 +84,7 @@ export function postgresRepository(db: PostgresDb): Repository {
   };
 
   return {
+    games: postgresGames(db),
     users: {
       async insert(username, passwordHash) {
         try {

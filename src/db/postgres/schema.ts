@@ -80,3 +80,22 @@ export const messages = pgTable(
     uniqueIndex("messages_author_client_idx").on(table.authorId, table.clientId),
   ],
 );
+
+/** Tic-tac-toe games in a thread. A side with no user is the built-in AI. */
+export const games = pgTable(
+  "games",
+  {
+    id: id(),
+    threadId: ref().references(() => threads.id, { onDelete: "cascade" }),
+    xUserId: bigint({ mode: "number" }).references(() => users.id),
+    oUserId: bigint({ mode: "number" }).references(() => users.id),
+    board: text().notNull().default("........."),
+    turn: text({ enum: ["x", "o"] }),
+    result: text({ enum: ["x", "o", "draw"] }),
+    /** The three winning cells, "0,4,8". */
+    winLine: text(),
+    version: integer().notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (table) => [index("games_thread_idx").on(table.threadId)],
+);

@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Message, Repository, Thread, User } from "../repository.ts";
 import type { SqliteDb } from "./client.ts";
+import { sqliteGames } from "./games.repo.ts";
 import { memberships, messages, sessions, threads, users } from "./schema.ts";
 
 const messageColumns = {
@@ -51,6 +52,7 @@ export function sqliteRepository(db: SqliteDb): Repository {
     db.insert(memberships).values({ threadId, userId }).onConflictDoNothing().run();
 
   return {
+    games: sqliteGames(db),
     users: {
       async insert(username, passwordHash) {
         try {

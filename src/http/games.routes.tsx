@@ -1,0 +1,71 @@
+// Tic-tac-toe: the JSON API (API.md "Games") and the board's plain form posts.
+import { Elysia, t } from "elysia";
+import { GameCard } from "../../views/components/GameCard.tsx";
+import { ids } from "../../views/ids.ts";
+import { ErrorPage } from "../../views/pages/ErrorPage.tsx";
+import type { AccountsService } from "../chat/accounts.service.ts";
+import type { GamesService } from "../chat/games.service.ts";
+import type { Config } from "../config.ts";
+import { AppError } from "../errors.ts";
+import { publicGame } from "../realtime/frames.tsx";
+import type { AssetUrls } from "./assets.ts";
+import { sessionPlugin } from "./plugins/session.ts";
+
+export interface GamesDeps {
+  config: Config;
+  accounts: AccountsService;
+  games: GamesService;
+  assets: AssetUrls;
+}
+
+const id = t.Object({ id: t.Numeric({ minimum: 1 }) });
+const side = t.String({ maxLength: 64 });
+const isHtmx = (headers: Record<string, string | undefined>) => headers["hx-request"] === "true";
+
+export function gameRoutes(deps: GamesDeps) {
+  const { games } = deps;
+  return new Elysia({ name: "game-routes" })
+    .use(sessionPlugin(deps))
+    .post(
+      "/api/threads/:id/games",
+      async ({ user, params, body, status }) => status(201, { game: publicGame(await games.start(params.id, user.id, body)) }),
+      { signedIn: true, params: id, body: t.Object({ x: side, o: side }) },
+    )
+    .get("/api/games/:id", async ({ user, params }) => ({ game: publicGame(await games.find(params.id, user.id)) }), {
+      signedIn: true,
+      params: id,
+    })
+    .post(
+      "/api/games/:id/moves",
+      async ({ user, params, body }) => ({ game: publicGame(await games.move(params.id, user.id, body.cell)) }),
+      { signedIn: true, params: id, body: t.Object({ cell: t.Number() }) },
+    )
+    .post(
+      "/t/:id/games",
+      async ({ user, params, body, headers, redirect, set }) => {
+        const game = await games.start(params.id, user.id, body);
+        // With htmx the card arrives through the thread's socket, like everyone else's.
+        if (isHtmx(headers)) {
+          set.status = 204;
+          return;
+        }
+        return redirect(`/t/${params.id}#${ids.game(game.id)}`, 303);
+      },
+      { signedIn: true, params: id, body: t.Object({ x: side, o: side }) },
+    )
+    .post(
+      "/games/:id/moves",
+      async ({ user, params, body, headers, redirect, set }) => {
+        try {
+          const game = await games.move(params.id, user.id, body.cell);
+          return isHtmx(headers) ? <GameCard game={game} /> : redirect(`/t/${game.threadId}#${ids.game(game.id)}`, 303);
+        } catch (error) {
+          if (!(error instanceof AppError) || error.status === 404 || error.status >= 500) throw error;
+          set.status = error.status;
+          if (isHtmx(headers)) return <GameCard game={await games.find(params.id, user.id)} error={error.message} />;
+          return <ErrorPage ctx={{ viewer: user, assets: deps.assets }} status={error.status} message={error.message} />;
+        }
+      },
+      { signedIn: true, params: id, body: t.Object({ cell: t.Numeric() }) },
+    );
+}
