@@ -120,7 +120,7 @@ describe("the AI", () => {
       game = (await move(ann.token, game.id, cell)).body.game;
       expect(game.board.split("X").length).toBeGreaterThanOrEqual(game.board.split("O").length);
     }
-    expect(["o", "draw"]).toContain(game.result);
+    expect(game.result === "o" || game.result === "draw").toBe(true);
   });
 
   test("playing X, it opens at once", async () => {
