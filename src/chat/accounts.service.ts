@@ -1,7 +1,7 @@
 // Accounts and sessions: registration, sign-in with argon2id, and server-side session records.
 import pLimit from "p-limit";
 import type { Repository, User } from "../db/repository.ts";
-import { Conflict, Unauthorized } from "../errors.ts";
+import { BadRequest, Conflict, Forbidden, NotFound, Unauthorized } from "../errors.ts";
 import type { Broker } from "./events.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import { checkPassword, normalizeUsername } from "./validation.ts";
@@ -59,7 +59,7 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
       if (!trusted) await limits.signInFailuresPerAccount.check(username);
       const hash = found?.passwordHash ?? (await dummyHash);
       const ok = await hashing(() => Bun.password.verify(password, hash));
-      if (!found || !ok) {
+      if (!found || !ok || found.disabled) {
         if (!trusted) await limits.signInFailuresPerAccount.consume(username);
         throw badCredentials();
       }
@@ -79,8 +79,8 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
     async resumeSession(sessionId: string): Promise<{ user: User; renewedUntil: number | null } | null> {
       const session = await repo.sessions.find(sessionId);
       if (!session || session.revoked || session.expiresAt <= now()) return null;
-      const user = await repo.users.findById(session.userId);
-      if (!user) return null;
+      const [user, status] = await Promise.all([repo.users.findById(session.userId), repo.users.status(session.userId)]);
+      if (!user || !status || status.disabled) return null;
       if (session.expiresAt - now() > sessionTtl * 0.9) return { user, renewedUntil: null };
       const renewedUntil = now() + sessionTtl;
       await repo.sessions.extend(sessionId, renewedUntil);
@@ -92,6 +92,32 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
       await repo.sessions.revoke(sessionId);
       broker.publish({ type: "session-ended", userId, sessionId });
     },
+
+    /** A new password ends every other session of the user, on every instance; this one stays. */
+    async changePassword(user: User, sessionId: string, current: string, next: string): Promise<void> {
+      const found = await repo.users.findCredentials(user.username);
+      const ok = found !== null && (await hashing(() => Bun.password.verify(current, found.passwordHash)));
+      if (!ok) throw new BadRequest("The current password is wrong.", { code: "wrong_password", field: "currentPassword" });
+      checkPassword(next);
+      await repo.users.setPasswordHash(user.id, await hashing(() => Bun.password.hash(next, hashOptions)));
+      await repo.sessions.revokeAllOf(user.id, sessionId);
+      broker.publish({ type: "session-ended", userId: user.id, sessionId: null, except: sessionId });
+    },
+
+    /** An administrator disables (or enables again) an account: its sessions end everywhere at once. */
+    async setDisabled(admin: User, username: string, disabled: boolean): Promise<void> {
+      if (!(await repo.users.status(admin.id))?.isAdmin) throw new Forbidden("Only an administrator can do that.");
+      const target = await repo.users.findByUsername(username.trim().toLowerCase());
+      if (!target) throw new NotFound("No such person.");
+      if (target.id === admin.id) throw new BadRequest("You cannot disable your own account.", { code: "self" });
+      await repo.users.setDisabled(target.id, disabled);
+      if (disabled) {
+        await repo.sessions.revokeAllOf(target.id);
+        broker.publish({ type: "session-ended", userId: target.id, sessionId: null });
+      }
+    },
+
+    isAdmin: async (userId: number) => (await repo.users.status(userId))?.isAdmin ?? false,
 
     listUsers: () => repo.users.list(),
   };

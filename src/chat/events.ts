@@ -18,6 +18,8 @@ export interface SessionEnded {
   type: "session-ended";
   userId: number;
   sessionId: string | null;
+  /** With sessionId null: the one session that stays (the one that changed the password). */
+  except?: string;
 }
 
 export type BrokerEvent = ChatEvent | SessionEnded;

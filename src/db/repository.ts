@@ -6,6 +6,12 @@ export interface User {
 
 export interface UserCredentials extends User {
   passwordHash: string;
+  disabled: boolean;
+}
+
+export interface AccountStatus {
+  isAdmin: boolean;
+  disabled: boolean;
 }
 
 export interface Session {
@@ -88,8 +94,11 @@ export interface GamesRepository {
 export interface Repository {
   games: GamesRepository;
   users: {
-    /** null when the username is taken. */
+    /** null when the username is taken. The first user of a server becomes its administrator. */
     insert(username: string, passwordHash: string): Promise<User | null>;
+    status(id: number): Promise<AccountStatus | null>;
+    setPasswordHash(id: number, passwordHash: string): Promise<void>;
+    setDisabled(id: number, disabled: boolean): Promise<void>;
     findCredentials(username: string): Promise<UserCredentials | null>;
     findById(id: number): Promise<User | null>;
     findByUsername(username: string): Promise<User | null>;
@@ -99,6 +108,8 @@ export interface Repository {
     insert(session: Omit<Session, "revoked">): Promise<void>;
     find(id: string): Promise<Session | null>;
     revoke(id: string): Promise<void>;
+    /** Revokes every session of the user, but `keep` when given. */
+    revokeAllOf(userId: number, keep?: string): Promise<void>;
     extend(id: string, expiresAt: number): Promise<void>;
   };
   threads: {

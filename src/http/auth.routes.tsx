@@ -4,6 +4,7 @@ import type { AccountsService } from "../chat/accounts.service.ts";
 import type { Config } from "../config.ts";
 import type { User } from "../db/repository.ts";
 import { AppError } from "../errors.ts";
+import { AccountPage } from "../../views/pages/AccountPage.tsx";
 import { type AuthFormState, AuthPage } from "../../views/pages/AuthPage.tsx";
 import type { PageContext } from "../../views/page-context.ts";
 import type { AssetUrls } from "./assets.ts";
@@ -16,6 +17,7 @@ export interface AuthDeps {
 }
 
 const credentials = t.Object({ username: t.String(), password: t.String() });
+const passwordChange = t.Object({ currentPassword: t.String(), newPassword: t.String() });
 
 interface FormContext {
   body: { username: string };
@@ -91,5 +93,46 @@ export function authRoutes(deps: AuthDeps) {
       await signOut(await currentSession());
       return status(204);
     })
-    .get("/api/me", ({ user }) => ({ user }), { signedIn: true });
+    .get("/api/me", ({ user }) => ({ user }), { signedIn: true })
+    .post(
+      "/api/me/password",
+      async ({ user, sessionId, body, status }) => {
+        await accounts.changePassword(user, sessionId, body.currentPassword, body.newPassword);
+        return status(204);
+      },
+      { signedIn: true, body: passwordChange },
+    )
+    .get("/account", ({ user }) => <AccountPage ctx={{ viewer: user, assets: deps.assets }} />, { signedIn: true })
+    .post(
+      "/account",
+      async ({ user, sessionId, body, set }) => {
+        const ctx = { viewer: user, assets: deps.assets };
+        try {
+          await accounts.changePassword(user, sessionId, body.currentPassword, body.newPassword);
+          return <AccountPage ctx={ctx} state={{ changed: true }} />;
+        } catch (error) {
+          if (!(error instanceof AppError) || error.status >= 500) throw error;
+          set.status = error.status;
+          const field = error.field === "currentPassword" ? "currentPassword" : "newPassword";
+          return <AccountPage ctx={ctx} state={{ errors: { [field]: error.message } }} />;
+        }
+      },
+      { signedIn: true, body: passwordChange },
+    )
+    .post(
+      "/api/admin/users/:username/disable",
+      async ({ user, params, status }) => {
+        await accounts.setDisabled(user, params.username, true);
+        return status(204);
+      },
+      { signedIn: true },
+    )
+    .post(
+      "/api/admin/users/:username/enable",
+      async ({ user, params, status }) => {
+        await accounts.setDisabled(user, params.username, false);
+        return status(204);
+      },
+      { signedIn: true },
+    );
 }

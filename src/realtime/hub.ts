@@ -88,7 +88,8 @@ export function createHub({ broker, presence, messages }: HubDeps) {
     if (event.type === "session-ended") {
       // 1008 is not one the page reconnects on: it asks whether it is still signed in, and is not.
       for (const conn of connections.values()) {
-        if (conn.user.id === event.userId && (event.sessionId === null || conn.sessionId === event.sessionId)) {
+        const ended = event.sessionId === null ? conn.sessionId !== event.except : conn.sessionId === event.sessionId;
+        if (conn.user.id === event.userId && ended) {
           conn.socket.close(1008, "session ended");
         }
       }

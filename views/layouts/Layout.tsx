@@ -33,9 +33,9 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
           </a>
           {ctx.viewer ? (
             <form class="signout" method="post" action="/signout">
-              <span class="whoami" safe>
+              <a class="whoami" href="/account" title="Account" safe>
                 {ctx.viewer.username}
-              </span>
+              </a>
               <button type="submit">Sign out</button>
             </form>
           ) : null}

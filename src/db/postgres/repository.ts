@@ -1,5 +1,5 @@
 // The Repository on PostgreSQL, behaving exactly like the SQLite one, also when several instances write at once.
-import { type AnyColumn, and, asc, desc, eq, gt, lt, ne, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, and, asc, desc, eq, gt, isNull, lt, ne, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Message, Repository, Thread, User } from "../repository.ts";
 import type { PostgresDb } from "./client.ts";
@@ -88,7 +88,10 @@ export function postgresRepository(db: PostgresDb): Repository {
     users: {
       async insert(username, passwordHash) {
         try {
-          const [user] = await db.insert(users).values({ username, passwordHash }).returning(userColumns);
+          const [user] = await db
+            .insert(users)
+            .values({ username, passwordHash, isAdmin: sql`not exists (select 1 from users)` })
+            .returning(userColumns);
           return user!;
         } catch (error) {
           if (isUniqueViolation(error, "users_username_unique")) return null;
@@ -97,10 +100,28 @@ export function postgresRepository(db: PostgresDb): Repository {
       },
       async findCredentials(username) {
         const [row] = await db
-          .select({ ...userColumns, passwordHash: users.passwordHash })
+          .select({
+            ...userColumns,
+            passwordHash: users.passwordHash,
+            disabled: sql<boolean>`${users.disabledAt} is not null`,
+          })
           .from(users)
           .where(eq(users.username, username));
         return row ?? null;
+      },
+      async status(id) {
+        if (!storableId(id)) return null;
+        const [row] = await db.select({ isAdmin: users.isAdmin, disabledAt: users.disabledAt }).from(users).where(eq(users.id, id));
+        return row ? { isAdmin: row.isAdmin, disabled: row.disabledAt !== null } : null;
+      },
+      async setPasswordHash(id, passwordHash) {
+        await db.update(users).set({ passwordHash }).where(eq(users.id, id));
+      },
+      async setDisabled(id, disabled) {
+        await db
+          .update(users)
+          .set({ disabledAt: disabled ? sql`clock_timestamp()` : null })
+          .where(eq(users.id, id));
       },
       async findById(id) {
         if (!storableId(id)) return null;
@@ -132,6 +153,12 @@ export function postgresRepository(db: PostgresDb): Repository {
       },
       async extend(id, expiresAt) {
         await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id));
+      },
+      async revokeAllOf(userId, keep) {
+        await db
+          .update(sessions)
+          .set({ revokedAt: sql`clock_timestamp()` })
+          .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined));
       },
     },
 

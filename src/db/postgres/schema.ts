@@ -20,6 +20,9 @@ export const users = pgTable("users", {
   id: id(),
   username: text().notNull().unique(),
   passwordHash: text().notNull(),
+  /** The first account on a server administers it. */
+  isAdmin: boolean().notNull().default(false),
+  disabledAt: instant(),
   createdAt: createdAt(),
 });
 

@@ -1,5 +1,5 @@
 // The Repository on SQLite. bun:sqlite is synchronous; the async signatures are the shared contract.
-import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Message, Repository, Thread, User } from "../repository.ts";
 import type { SqliteDb } from "./client.ts";
 import { sqliteGames } from "./games.repo.ts";
@@ -56,7 +56,11 @@ export function sqliteRepository(db: SqliteDb): Repository {
     users: {
       async insert(username, passwordHash) {
         try {
-          return db.insert(users).values({ username, passwordHash }).returning({ id: users.id, username: users.username }).get();
+          return db
+            .insert(users)
+            .values({ username, passwordHash, isAdmin: sql`not exists (select 1 from users)` })
+            .returning({ id: users.id, username: users.username })
+            .get();
         } catch (error) {
           if (isUniqueViolation(error)) return null;
           throw error;
@@ -65,11 +69,29 @@ export function sqliteRepository(db: SqliteDb): Repository {
       async findCredentials(username) {
         return (
           db
-            .select({ id: users.id, username: users.username, passwordHash: users.passwordHash })
+            .select({
+              id: users.id,
+              username: users.username,
+              passwordHash: users.passwordHash,
+              disabled: sql<boolean>`${users.disabledAt} is not null`.mapWith(Boolean),
+            })
             .from(users)
             .where(eq(users.username, username))
             .get() ?? null
         );
+      },
+      async status(id) {
+        const row = db.select({ isAdmin: users.isAdmin, disabledAt: users.disabledAt }).from(users).where(eq(users.id, id)).get();
+        return row ? { isAdmin: row.isAdmin, disabled: row.disabledAt !== null } : null;
+      },
+      async setPasswordHash(id, passwordHash) {
+        db.update(users).set({ passwordHash }).where(eq(users.id, id)).run();
+      },
+      async setDisabled(id, disabled) {
+        db.update(users)
+          .set({ disabledAt: disabled ? new Date().toISOString() : null })
+          .where(eq(users.id, id))
+          .run();
       },
       async findById(id) {
         return db.select({ id: users.id, username: users.username }).from(users).where(eq(users.id, id)).get() ?? null;
@@ -98,6 +120,12 @@ export function sqliteRepository(db: SqliteDb): Repository {
       },
       async extend(id, expiresAt) {
         db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id)).run();
+      },
+      async revokeAllOf(userId, keep) {
+        db.update(sessions)
+          .set({ revokedAt: new Date().toISOString() })
+          .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined))
+          .run();
       },
     },
 

@@ -11,6 +11,9 @@ export const users = sqliteTable("users", {
   id: integer().primaryKey({ autoIncrement: true }),
   username: text().notNull().unique(),
   passwordHash: text().notNull(),
+  /** The first account on a server administers it. */
+  isAdmin: integer({ mode: "boolean" }).notNull().default(false),
+  disabledAt: text(),
   createdAt: createdAt(),
 });
 

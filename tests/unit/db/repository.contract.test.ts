@@ -24,7 +24,27 @@ for (const factory of await repositoryFactories()) {
         const alice = await repo.users.insert("alice", "h1");
         expect(alice).toEqual({ id: expect.any(Number), username: "alice" });
         expect(await repo.users.insert("alice", "h2")).toBeNull();
-        expect(await repo.users.findCredentials("alice")).toEqual({ ...alice!, passwordHash: "h1" });
+        expect(await repo.users.findCredentials("alice")).toEqual({ ...alice!, passwordHash: "h1", disabled: false });
+      });
+
+      test("the first user administers the server; others do not", async () => {
+        // Each test starts from empty tables.
+        const first = await user("first");
+        const later = await user("later");
+        expect(await repo.users.status(first.id)).toEqual({ isAdmin: true, disabled: false });
+        expect(await repo.users.status(later.id)).toEqual({ isAdmin: false, disabled: false });
+        expect(await repo.users.status(later.id + 1000)).toBeNull();
+      });
+
+      test("password hashes change, and accounts can be disabled and enabled", async () => {
+        const erin = await user("erin2");
+        await repo.users.setPasswordHash(erin.id, "new-hash");
+        expect((await repo.users.findCredentials("erin2"))?.passwordHash).toBe("new-hash");
+        await repo.users.setDisabled(erin.id, true);
+        expect((await repo.users.findCredentials("erin2"))?.disabled).toBe(true);
+        expect((await repo.users.status(erin.id))?.disabled).toBe(true);
+        await repo.users.setDisabled(erin.id, false);
+        expect((await repo.users.status(erin.id))?.disabled).toBe(false);
       });
 
       test("find by id and by username; unknown ones are null", async () => {
@@ -43,6 +63,17 @@ for (const factory of await repositoryFactories()) {
     });
 
     describe("sessions", () => {
+      test("revoking all of a user's sessions can keep one", async () => {
+        const fay = await user("fay");
+        for (const id of ["f1", "f2", "f3"]) await repo.sessions.insert({ id, userId: fay.id, expiresAt: 4_102_444_800 });
+        await repo.sessions.revokeAllOf(fay.id, "f2");
+        expect((await repo.sessions.find("f1"))?.revoked).toBe(true);
+        expect((await repo.sessions.find("f2"))?.revoked).toBe(false);
+        expect((await repo.sessions.find("f3"))?.revoked).toBe(true);
+        await repo.sessions.revokeAllOf(fay.id);
+        expect((await repo.sessions.find("f2"))?.revoked).toBe(true);
+      });
+
       test("insert, find, extend and revoke", async () => {
         const dave = await user("dave");
         // Past 2038: expiry is stored in 64 bits.
