@@ -1,6 +1,8 @@
 // The Repository on SQLite. bun:sqlite is synchronous; the async signatures are the shared contract.
 import { and, asc, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
-import type { Message, Repository, Thread, User } from "../repository.ts";
+import type { Message, NewMessage, Repository, Thread, User } from "../repository.ts";
+
+type Appended = { message: Message; created: boolean };
 import type { SqliteDb } from "./client.ts";
 import { sqliteGames } from "./games.repo.ts";
 import { memberships, messages, sessions, threads, users } from "./schema.ts";
@@ -41,6 +43,8 @@ const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, 
 const isUniqueViolation = (error: unknown) =>
   error instanceof Error && "code" in error && String(error.code).startsWith("SQLITE_CONSTRAINT_UNIQUE");
 
+type Tx = Parameters<Parameters<SqliteDb["transaction"]>[0]>[0];
+
 export function sqliteRepository(db: SqliteDb): Repository {
   const selectMessages = () =>
     db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
@@ -48,6 +52,67 @@ export function sqliteRepository(db: SqliteDb): Repository {
     const row = selectMessages().where(eq(messages.id, id)).get();
     return row ? toMessage(row) : null;
   };
+  /** One message, inside the batch's transaction; a repeated (author, clientId) returns the stored one. */
+  function appendOne(tx: Tx, { threadId, authorId, body, clientId }: NewMessage) {
+    if (clientId !== null) {
+      const existing = tx
+        .select({ id: messages.id })
+        .from(messages)
+        .where(and(eq(messages.authorId, authorId), eq(messages.clientId, clientId)))
+        .get();
+      if (existing) return { message: findMessage(existing.id)!, created: false };
+    }
+    const { lastSeq } = tx
+      .update(threads)
+      .set({ lastSeq: sql`${threads.lastSeq} + 1` })
+      .where(eq(threads.id, threadId))
+      .returning({ lastSeq: threads.lastSeq })
+      .get()!;
+    const { id } = tx
+      .insert(messages)
+      .values({ threadId, seq: lastSeq, authorId, body, clientId })
+      .returning({ id: messages.id })
+      .get();
+    return { message: findMessage(id)!, created: true };
+  }
+
+  // Group commit: messages that arrive in the same turn of the event loop share one transaction,
+  // so one fsync (synchronous=FULL) makes them all durable. Each is answered only after COMMIT.
+  let waiting: { message: NewMessage; resolve: (r: Appended) => void; reject: (e: unknown) => void }[] = [];
+  function commitWaiting() {
+    const batch = waiting;
+    waiting = [];
+    const results: ({ ok: Appended } | { error: unknown })[] = [];
+    try {
+      // IMMEDIATE takes the write lock up front: another process on the same file waits (busy_timeout).
+      db.transaction(
+        (tx) => {
+          for (const { message } of batch) {
+            try {
+              // A savepoint each, so one bad message fails alone.
+              results.push({ ok: tx.transaction((savepoint) => appendOne(savepoint, message)) });
+            } catch (error) {
+              results.push({ error });
+            }
+          }
+        },
+        { behavior: "immediate" },
+      );
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const result = results[i]!;
+      if ("ok" in result) item.resolve(result.ok);
+      else item.reject(result.error);
+    });
+  }
+  const appendBatched = (message: NewMessage) =>
+    new Promise<Appended>((resolve, reject) => {
+      if (waiting.push({ message, resolve, reject }) === 1) setImmediate(commitWaiting);
+    });
+
   const addMember = (threadId: number, userId: number) =>
     db.insert(memberships).values({ threadId, userId }).onConflictDoNothing().run();
 
@@ -209,35 +274,7 @@ export function sqliteRepository(db: SqliteDb): Repository {
     },
 
     messages: {
-      async append({ threadId, authorId, body, clientId }) {
-        // IMMEDIATE takes the write lock up front, so the seq read and the insert cannot interleave
-        // with another process writing the same file.
-        return db.transaction(
-          (tx) => {
-            if (clientId !== null) {
-              const existing = tx
-                .select({ id: messages.id })
-                .from(messages)
-                .where(and(eq(messages.authorId, authorId), eq(messages.clientId, clientId)))
-                .get();
-              if (existing) return { message: findMessage(existing.id)!, created: false };
-            }
-            const { lastSeq } = tx
-              .update(threads)
-              .set({ lastSeq: sql`${threads.lastSeq} + 1` })
-              .where(eq(threads.id, threadId))
-              .returning({ lastSeq: threads.lastSeq })
-              .get()!;
-            const { id } = tx
-              .insert(messages)
-              .values({ threadId, seq: lastSeq, authorId, body, clientId })
-              .returning({ id: messages.id })
-              .get();
-            return { message: findMessage(id)!, created: true };
-          },
-          { behavior: "immediate" },
-        );
-      },
+      append: (message) => appendBatched(message),
       async find(id) {
         return findMessage(id);
       },

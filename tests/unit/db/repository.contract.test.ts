@@ -161,6 +161,23 @@ for (const factory of await repositoryFactories()) {
     });
 
     describe("messages", () => {
+      test("messages sent together are all stored, and one that cannot be stored fails alone", async () => {
+        const gus = await user("gus");
+        const general = await room("together", gus);
+        const attempts = [
+          ...Array.from({ length: 20 }, (_, i) => send(general.id, gus, `m${i}`, `t-${i}`)),
+          repo.messages.append({ threadId: general.id + 999, authorId: gus.id, body: "nowhere", clientId: null }),
+          send(general.id, gus, "again", "t-3"),
+        ];
+        const settled = await Promise.allSettled(attempts);
+        expect(settled.slice(0, 20).every((s) => s.status === "fulfilled")).toBe(true);
+        expect(settled[20]!.status).toBe("rejected");
+        const repeat = settled[21]!;
+        expect(repeat.status === "fulfilled" && !repeat.value.created && repeat.value.message.body === "m3").toBe(true);
+        const stored = await repo.messages.page(general.id, { after: 0, limit: 100 });
+        expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      });
+
       test("append numbers a thread's messages 1..n and stores them whole", async () => {
         const [ned, oli] = [await user("ned"), await user("oli")];
         const den = await room("den", ned);
