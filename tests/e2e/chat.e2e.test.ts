@@ -169,3 +169,55 @@ test.skipIf(!enabled)("without JavaScript a thread still reads and posts", async
   await log(ann).getByText("posted as a plain form").waitFor();
   await context.close();
 });
+
+test.skipIf(!enabled)("history: the newest 50 on open, older on demand keeping the place; the view follows or shows a marker", async () => {
+  const ann = await signUp(uniqueName("ann"));
+  const room = `History ${uniqueName("r")}`;
+  await ann.getByLabel("Room name").fill(room);
+  await ann.getByRole("button", { name: "Create room" }).click();
+  await ann.waitForURL(/\/t\/\d+$/);
+  const threadId = Number(new URL(ann.url()).pathname.split("/")[2]);
+  const cookie = (await ann.context().cookies()).find((c) => c.name === "parley_session")!;
+  const post = (body: string) =>
+    fetch(`${suite.server.url}/api/threads/${threadId}/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie: `${cookie.name}=${cookie.value}`, origin: suite.server.url },
+      body: JSON.stringify({ body }),
+    });
+  for (let i = 1; i <= 70; i++) await post(`history ${i}`);
+
+  await ann.reload();
+  await live(ann);
+  expect(await log(ann).locator(".msg").count()).toBe(50);
+  await log(ann).getByText("history 70", { exact: true }).waitFor();
+  // Opened at the bottom.
+  const atBottom = () => log(ann).evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 48);
+  expect(await atBottom()).toBe(true);
+
+  // Older on demand: the reader stays on the message they were looking at.
+  await log(ann).evaluate((el) => {
+    el.scrollTop = 0;
+  });
+  const anchor = log(ann).getByText("history 21", { exact: true });
+  const before = (await anchor.boundingBox())!.y;
+  await ann.getByRole("link", { name: "Load older messages" }).click();
+  await log(ann).getByText("history 1", { exact: true }).waitFor();
+  expect(await log(ann).locator(".msg").count()).toBe(70);
+  expect(Math.abs((await anchor.boundingBox())!.y - before)).toBeLessThan(5);
+  expect(await ann.getByRole("link", { name: "Load older messages" }).count()).toBe(0);
+
+  // Scrolled up, a new message shows the marker instead of moving the view.
+  await post("while reading");
+  await ann.getByRole("button", { name: "New messages ↓" }).waitFor();
+  await ann.getByRole("button", { name: "New messages ↓" }).click();
+  expect(await atBottom()).toBe(true);
+
+  // At the bottom, the view follows.
+  await post("followed");
+  await log(ann).getByText("followed").waitFor();
+  await ann.waitForFunction(() => {
+    const el = document.querySelector('[role="log"]')!;
+    return el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+  });
+  expect(await ann.getByRole("button", { name: "New messages ↓" }).isVisible()).toBe(false);
+});
