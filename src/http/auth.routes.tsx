@@ -120,19 +120,11 @@ export function authRoutes(deps: AuthDeps) {
       { signedIn: true, body: passwordChange },
     )
     .post(
-      "/api/admin/users/:username/disable",
+      "/api/admin/users/:username/:action",
       async ({ user, params, status }) => {
-        await accounts.setDisabled(user, params.username, true);
+        await accounts.setDisabled(user, params.username, params.action === "disable");
         return status(204);
       },
-      { signedIn: true },
-    )
-    .post(
-      "/api/admin/users/:username/enable",
-      async ({ user, params, status }) => {
-        await accounts.setDisabled(user, params.username, false);
-        return status(204);
-      },
-      { signedIn: true },
+      { signedIn: true, params: t.Object({ username: t.String(), action: t.UnionEnum(["disable", "enable"]) }) },
     );
 }

@@ -8,15 +8,7 @@ import { uniqueName } from "../helpers/server.ts";
 const suite = browserSuite();
 const { enabled } = suite;
 
-async function signUp(username: string): Promise<Page> {
-  const page = await (await suite.browser.newContext()).newPage();
-  await page.goto(`${suite.server.url}/signup`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill("a good password");
-  await page.getByRole("button", { name: "Sign up" }).click();
-  await page.waitForURL(`${suite.server.url}/`);
-  return page;
-}
+const signUp = (username: string) => suite.signUp(username);
 
 const log = (page: Page) => page.getByRole("log");
 const live = (page: Page) => page.locator('.connection[data-state="live"]').waitFor();

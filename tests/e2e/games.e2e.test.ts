@@ -6,15 +6,7 @@ import { uniqueName } from "../helpers/server.ts";
 
 const suite = browserSuite();
 
-async function signUp(username: string): Promise<Page> {
-  const page = await (await suite.browser.newContext()).newPage();
-  await page.goto(`${suite.server.url}/signup`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill("a good password");
-  await page.getByRole("button", { name: "Sign up" }).click();
-  await page.waitForURL(`${suite.server.url}/`);
-  return page;
-}
+const signUp = (username: string) => suite.signUp(username);
 
 const cell = (page: Page, row: number, column: number, state: string) =>
   page.getByRole("button", { name: `Row ${row}, column ${column}, ${state}`, exact: true });

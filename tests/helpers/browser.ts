@@ -1,7 +1,7 @@
 // Debian's Chromium driven by playwright-core. Never downloads a browser.
 import { afterAll, beforeAll } from "bun:test";
 import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { startServer, type TestServer } from "./server.ts";
 
 export const chromiumPath = "/usr/bin/chromium";
@@ -41,6 +41,16 @@ export function browserSuite() {
     enabled,
     server: undefined as unknown as TestServer,
     browser: undefined as unknown as Browser,
+    /** A new person, signed up through the form in a browser context of their own. */
+    async signUp(username: string): Promise<Page> {
+      const page = await (await suite.browser.newContext()).newPage();
+      await page.goto(`${suite.server.url}/signup`);
+      await page.getByLabel("Username").fill(username);
+      await page.getByLabel("Password").fill("a good password");
+      await page.getByRole("button", { name: "Sign up" }).click();
+      await page.waitForURL(`${suite.server.url}/`);
+      return page;
+    },
     async restart(between?: () => Promise<void>) {
       const { port, dataDir } = suite.server;
       await suite.server.stop({ keepData: true });

@@ -1,5 +1,6 @@
 // The JSON API for people, threads and messages, through the real server, exactly as API.md writes it.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { type Person, testPeople } from "../helpers/people.ts";
 import { apiClient, startServer, type TestServer, uniqueName } from "../helpers/server.ts";
 import { type ApiMessage, type ApiThread, type ApiUser, connect, ofType, threadSocketUrl } from "../helpers/ws-client.ts";
 
@@ -15,49 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-interface Person {
-  user: ApiUser;
-  token: string;
-}
-
-async function register(prefix = "user"): Promise<Person> {
-  const response = await api<Person>("POST", "/api/auth/register", {
-    body: { username: uniqueName(prefix), password: "password1" },
-  });
-  expect(response.status).toBe(201);
-  return response.body;
-}
-
-/** A new room created by `owner`, joined by every one of `others`. */
-async function roomWith(owner: Person, ...others: Person[]): Promise<ApiThread> {
-  const created = await api<{ thread: ApiThread }>("POST", "/api/rooms", {
-    token: owner.token,
-    body: { name: uniqueName("room") },
-  });
-  expect(created.status).toBe(201);
-  for (const other of others) {
-    const joined = await api("POST", `/api/threads/${created.body.thread.id}/join`, { token: other.token });
-    expect(joined.status).toBe(200);
-  }
-  return created.body.thread;
-}
-
-async function post(person: Person, threadId: number, body: string, clientId?: string): Promise<ApiMessage> {
-  const response = await api<{ message: ApiMessage }>("POST", `/api/threads/${threadId}/messages`, {
-    token: person.token,
-    body: clientId === undefined ? { body } : { body, clientId },
-  });
-  expect(response.status).toBe(201);
-  return response.body.message;
-}
-
-async function history(person: Person, threadId: number, query = ""): Promise<ApiMessage[]> {
-  const response = await api<{ messages: ApiMessage[] }>("GET", `/api/threads/${threadId}/messages${query}`, {
-    token: person.token,
-  });
-  expect(response.status).toBe(200);
-  return response.body.messages;
-}
+const { register, roomWith, post, history } = testPeople(() => api);
 
 /** Bun 1.4.4's toMatchObject writes asymmetric matchers into the object it checks: check a copy. */
 const expectLike = (value: unknown) => expect(structuredClone(value));

@@ -1,7 +1,8 @@
 // The Repository on PostgreSQL, behaving exactly like the SQLite one, also when several instances write at once.
 import { type AnyColumn, and, asc, desc, eq, gt, isNull, lt, ne, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { Message, Repository, Thread, User } from "../repository.ts";
+import type { Repository, Thread, User } from "../repository.ts";
+import { toMessage } from "../rows.ts";
 import type { PostgresDb } from "./client.ts";
 import { postgresGames } from "./games.repo.ts";
 import { memberships, messages, sessions, threads, users } from "./schema.ts";
@@ -18,26 +19,6 @@ const messageColumns = {
   editedAt: messages.editedAt,
   deleted: messages.deleted,
 };
-
-type MessageRow = {
-  id: number;
-  threadId: number;
-  seq: number;
-  authorId: number;
-  authorName: string;
-  body: string;
-  clientId: string | null;
-  createdAt: Date;
-  editedAt: Date | null;
-  deleted: boolean;
-};
-
-const toMessage = ({ authorId, authorName, createdAt, editedAt, ...row }: MessageRow): Message => ({
-  ...row,
-  author: { id: authorId, username: authorName },
-  createdAt: createdAt.toISOString(),
-  editedAt: editedAt?.toISOString() ?? null,
-});
 
 const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, lastSeq: threads.lastSeq };
 

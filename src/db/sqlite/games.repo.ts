@@ -1,7 +1,8 @@
 // Games on SQLite.
 import { and, asc, eq } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import type { Game, GamesRepository } from "../repository.ts";
+import type { GamesRepository } from "../repository.ts";
+import { toGame } from "../rows.ts";
 import type { SqliteDb } from "./client.ts";
 import { games, users } from "./schema.ts";
 
@@ -22,28 +23,6 @@ const columns = {
   version: games.version,
   createdAt: games.createdAt,
 };
-
-type Row = {
-  id: number;
-  threadId: number;
-  xId: number | null;
-  xName: string | null;
-  oId: number | null;
-  oName: string | null;
-  board: string;
-  turn: "x" | "o" | null;
-  result: "x" | "o" | "draw" | null;
-  winLine: string | null;
-  version: number;
-  createdAt: string;
-};
-
-const toGame = ({ xId, xName, oId, oName, winLine, ...row }: Row): Game => ({
-  ...row,
-  x: xId === null ? { kind: "ai" } : { kind: "user", user: { id: xId, username: xName! } },
-  o: oId === null ? { kind: "ai" } : { kind: "user", user: { id: oId, username: oName! } },
-  winLine: winLine ? winLine.split(",").map(Number) : null,
-});
 
 export function sqliteGames(db: SqliteDb): GamesRepository {
   const select = () =>

@@ -1,8 +1,7 @@
 // The Repository on SQLite. bun:sqlite is synchronous; the async signatures are the shared contract.
 import { and, asc, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Message, NewMessage, Repository, Thread, User } from "../repository.ts";
-
-type Appended = { message: Message; created: boolean };
+import { toMessage } from "../rows.ts";
 import type { SqliteDb } from "./client.ts";
 import { sqliteGames } from "./games.repo.ts";
 import { memberships, messages, sessions, threads, users } from "./schema.ts";
@@ -20,29 +19,12 @@ const messageColumns = {
   deleted: messages.deleted,
 };
 
-type MessageRow = {
-  id: number;
-  threadId: number;
-  seq: number;
-  authorId: number;
-  authorName: string;
-  body: string;
-  clientId: string | null;
-  createdAt: string;
-  editedAt: string | null;
-  deleted: boolean;
-};
-
-const toMessage = ({ authorId, authorName, ...row }: MessageRow): Message => ({
-  ...row,
-  author: { id: authorId, username: authorName },
-});
-
 const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, lastSeq: threads.lastSeq };
 
 const isUniqueViolation = (error: unknown) =>
   error instanceof Error && "code" in error && String(error.code).startsWith("SQLITE_CONSTRAINT_UNIQUE");
 
+type Appended = { message: Message; created: boolean };
 type Tx = Parameters<Parameters<SqliteDb["transaction"]>[0]>[0];
 
 export function sqliteRepository(db: SqliteDb): Repository {
