@@ -21,6 +21,9 @@ const messageColumns = {
 
 const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, lastSeq: threads.lastSeq };
 
+const busyRetries = 5;
+const isBusy = (error: unknown) => error instanceof Error && "code" in error && String(error.code).startsWith("SQLITE_BUSY");
+
 const isUniqueViolation = (error: unknown) =>
   error instanceof Error && "code" in error && String(error.code).startsWith("SQLITE_CONSTRAINT_UNIQUE");
 
@@ -60,9 +63,10 @@ export function sqliteRepository(db: SqliteDb): Repository {
 
   // Group commit: messages that arrive in the same turn of the event loop share one transaction,
   // so one fsync (synchronous=FULL) makes them all durable. Each is answered only after COMMIT.
-  let waiting: { message: NewMessage; resolve: (r: Appended) => void; reject: (e: unknown) => void }[] = [];
-  function commitWaiting() {
-    const batch = waiting;
+  type Waiting = { message: NewMessage; resolve: (r: Appended) => void; reject: (e: unknown) => void };
+  let waiting: Waiting[] = [];
+  function commitWaiting(batch: Waiting[] = [], attempt = 0) {
+    batch.push(...waiting);
     waiting = [];
     const results: ({ ok: Appended } | { error: unknown })[] = [];
     try {
@@ -81,6 +85,11 @@ export function sqliteRepository(db: SqliteDb): Repository {
         { behavior: "immediate" },
       );
     } catch (error) {
+      // Another process held the lock past busy_timeout: try the same batch again shortly.
+      if (isBusy(error) && attempt < busyRetries) {
+        setTimeout(() => commitWaiting(batch, attempt + 1), 20 * (attempt + 1));
+        return;
+      }
       for (const item of batch) item.reject(error);
       return;
     }
@@ -92,7 +101,7 @@ export function sqliteRepository(db: SqliteDb): Repository {
   }
   const appendBatched = (message: NewMessage) =>
     new Promise<Appended>((resolve, reject) => {
-      if (waiting.push({ message, resolve, reject }) === 1) setImmediate(commitWaiting);
+      if (waiting.push({ message, resolve, reject }) === 1) setImmediate(() => commitWaiting());
     });
 
   const addMember = (threadId: number, userId: number) =>
