@@ -1,0 +1,100 @@
+// A lean JSON-mode thread socket for load: no frame history, and frames the benchmark does not
+// count (presence, typing) are skipped before parsing, so the load generator stays cheap per frame.
+
+// With the DOM lib loaded, TypeScript sees only the browser constructor; Bun's also takes upgrade headers.
+const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket & {
+  terminate(): void;
+};
+
+export interface WireMessage {
+  id: number;
+  seq: number;
+  clientId: string | null;
+  author: { id: number };
+}
+
+export interface FrameHandlers {
+  message(message: WireMessage): void;
+  ack(clientId: string, seq: number): void;
+  error(code: string): void;
+}
+
+export interface ChatSocket {
+  sendMessage(body: string, clientId: string): void;
+  /** Drops the connection at once, as a network failure would: no close handshake. */
+  terminate(): void;
+  close(): void;
+  readonly closed: Promise<number>;
+  readonly isOpen: boolean;
+}
+
+const skipped = ['{"type":"presence"', '{"type":"typing"'];
+
+export function socketUrl(baseUrl: string, threadId: number, after?: number): string {
+  const url = new URL(`/t/${threadId}/ws`, baseUrl);
+  url.protocol = "ws:";
+  url.searchParams.set("format", "json");
+  if (after !== undefined) url.searchParams.set("after", String(after));
+  return url.toString();
+}
+
+/** Opens a socket; resolves once open, rejects on a refused upgrade or after `timeoutMs`. */
+export function openChatSocket(
+  url: string,
+  token: string,
+  handlers: FrameHandlers,
+  timeoutMs = 10_000,
+): Promise<ChatSocket> {
+  const ws = new BunWebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+  let open = false;
+  let resolveClosed!: (code: number) => void;
+  const closed = new Promise<number>((resolve) => {
+    resolveClosed = resolve;
+  });
+
+  ws.addEventListener("message", (event) => {
+    const data = event.data as string;
+    for (const prefix of skipped) if (data.startsWith(prefix)) return;
+    const frame = JSON.parse(data) as { type: string; message?: WireMessage; clientId?: string; seq?: number; code?: string };
+    if (frame.type === "message") handlers.message(frame.message!);
+    else if (frame.type === "ack") handlers.ack(frame.clientId!, frame.seq!);
+    else if (frame.type === "error") handlers.error(frame.code ?? "unknown");
+  });
+  ws.addEventListener("close", (event) => {
+    open = false;
+    resolveClosed(event.code);
+  });
+
+  const socket: ChatSocket = {
+    sendMessage(body, clientId) {
+      ws.send(JSON.stringify({ type: "send", body, clientId }));
+    },
+    terminate() {
+      open = false;
+      ws.terminate();
+    },
+    close() {
+      ws.close(1000, "done");
+    },
+    closed,
+    get isOpen() {
+      return open;
+    },
+  };
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`socket did not open within ${timeoutMs} ms`));
+    }, timeoutMs);
+    ws.addEventListener("open", () => {
+      clearTimeout(timer);
+      open = true;
+      resolve(socket);
+    });
+    ws.addEventListener("error", (event) => {
+      clearTimeout(timer);
+      reject(new Error((event as ErrorEvent).message || "socket error"));
+    });
+  });
+}
