@@ -52,6 +52,7 @@ export interface OpenSocket {
 const catchUpPage = 200;
 const typingInterval = 1000;
 const sweepMs = 5000;
+const presenceEveryMs = 150;
 /** A reader this far behind is cut off with 1013 and resumes by seq when it returns (see app.ts for the hard cap). */
 export const slowReaderBytes = 1024 * 1024;
 const slowReaderCheckMs = 250;
@@ -106,13 +107,22 @@ export function createHub({ broker, presence, messages }: HubDeps) {
     for (const feed of feeds.values()) void feed.fill();
   });
 
-  presence.onChange((threadId) => {
-    if (!feeds.has(threadId)) return;
-    presence
-      .online(threadId)
-      .then((online) => feeds.has(threadId) && deliver({ type: "presence", threadId, online }))
-      .catch((error) => log.warn("presence unavailable", { threadId, error }));
-  });
+  // Who is here is sent at most every presenceEveryMs per thread: when a thousand people arrive or
+  // leave at once, one list goes out, not a thousand lists of up to a thousand names each.
+  const presenceDue = new Set<number>();
+  function announcePresence(threadId: number) {
+    if (presenceDue.has(threadId)) return;
+    presenceDue.add(threadId);
+    setTimeout(() => {
+      presenceDue.delete(threadId);
+      if (!feeds.has(threadId)) return;
+      presence
+        .online(threadId)
+        .then((online) => feeds.has(threadId) && deliver({ type: "presence", threadId, online }))
+        .catch((error) => log.warn("presence unavailable", { threadId, error }));
+    }, presenceEveryMs);
+  }
+  presence.onChange(announcePresence);
 
   // A safety net for what no event announced (an instance that died after commit, a lost Redis
   // message): every few seconds, each open thread's newest seq is compared with its feed.
@@ -190,12 +200,8 @@ export function createHub({ broker, presence, messages }: HubDeps) {
   function goLive(conn: Connection) {
     conn.pending = null;
     conn.socket.subscribe(topics.thread(conn.threadId, conn.format));
-    presence
-      .online(conn.threadId)
-      .then((online) => {
-        if (!conn.closed) conn.socket.send(renderFrames({ type: "presence", threadId: conn.threadId, online })[conn.format]);
-      })
-      .catch((error) => log.warn("presence unavailable", { threadId: conn.threadId, error }));
+    // The newcomer learns who is here from the thread's next list, like everyone else.
+    announcePresence(conn.threadId);
   }
 
   function forget(conn: Connection) {
