@@ -8,6 +8,7 @@ import { ids } from "../../views/ids.ts";
 import type { PageContext } from "../../views/page-context.ts";
 import { EditMessagePage } from "../../views/pages/EditMessagePage.tsx";
 import { HomePage } from "../../views/pages/HomePage.tsx";
+import { PeoplePage } from "../../views/pages/PeoplePage.tsx";
 import { ThreadPage } from "../../views/pages/ThreadPage.tsx";
 import type { AccountsService } from "../chat/accounts.service.ts";
 import type { GamesService } from "../chat/games.service.ts";
@@ -30,6 +31,7 @@ export interface PageDeps {
   assets: AssetUrls;
 }
 
+const sidebarPeople = 30;
 const threadParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 const messageParams = t.Object({ id: t.Numeric({ minimum: 1 }), mid: t.Numeric({ minimum: 1 }) });
 const isHtmx = (headers: Record<string, string | undefined>) => headers["hx-request"] === "true";
@@ -51,10 +53,17 @@ export function pageRoutes(deps: PageDeps) {
       threads.listForUser(user.id),
       hub.onlineUserIds(),
     ]);
+    const directs = mine.filter((d) => d.kind === "direct");
+    const talkedTo = new Set(directs.map((d) => d.name));
+    // The people one talks to first, then who is online, then everyone else; the sidebar shows the
+    // first few and links to /people for all, so pages stay small however many accounts there are.
+    const rank = (p: User) => (talkedTo.has(p.username) ? 0 : online.has(p.id) ? 1 : 2);
+    const others = people.filter((p) => p.id !== user.id).sort((a, b) => rank(a) - rank(b));
     return {
       rooms,
-      people: people.map((p) => ({ ...p, online: online.has(p.id) })),
-      directs: mine.filter((d) => d.kind === "direct"),
+      people: others.slice(0, sidebarPeople).map((p) => ({ ...p, online: online.has(p.id) })),
+      peopleCount: others.length,
+      directs,
       ...extra,
     };
   }
@@ -86,6 +95,15 @@ export function pageRoutes(deps: PageDeps) {
   return new Elysia({ name: "page-routes" })
     .use(sessionPlugin(deps))
     .get("/", async ({ user }) => <HomePage ctx={ctx(user)} sidebar={await sidebar(user)} />, { signedIn: true })
+    .get(
+      "/people",
+      async ({ user }) => {
+        const [people, online] = await Promise.all([accounts.listUsers(), hub.onlineUserIds()]);
+        const everyone = people.filter((p) => p.id !== user.id).map((p) => ({ ...p, online: online.has(p.id) }));
+        return <PeoplePage ctx={ctx(user)} sidebar={await sidebar(user)} people={everyone} />;
+      },
+      { signedIn: true },
+    )
     .post(
       "/rooms",
       async ({ user, body, redirect, set }) => {

@@ -4,14 +4,50 @@ import { ids } from "../ids.ts";
 
 export interface SidebarData {
   rooms: RoomListing[];
+  /** The first few people (the viewer left out): those one talks to, then who is online. */
   people: (User & { online: boolean })[];
+  /** Everyone but the viewer. */
+  peopleCount: number;
   directs: ThreadView[];
   currentThreadId?: number;
   roomError?: string;
   roomName?: string;
 }
 
-export function Sidebar({ data, viewer }: { data: SidebarData; viewer: User }) {
+/** People as links that open (or create) the direct thread with each, with who is online. */
+export function PeopleList({
+  people,
+  directs,
+  currentThreadId,
+  id,
+}: {
+  people: (User & { online: boolean })[];
+  directs: ThreadView[];
+  currentThreadId?: number;
+  id?: string;
+}) {
+  return (
+    <ul id={id} class="people">
+      {people.map((person) => {
+        const thread = directs.find((d) => d.name === person.username);
+        return (
+          <li>
+            <a
+              href={`/dm/${encodeURIComponent(person.username)}`}
+              aria-current={thread && thread.id === currentThreadId ? "page" : undefined}
+            >
+              <span class={person.online ? "dot online" : "dot"} title={person.online ? "online" : "offline"} />
+              <span safe>{person.username}</span>
+              {person.online ? <span class="visually-hidden"> (online)</span> : null}
+            </a>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+export function Sidebar({ data }: { data: SidebarData }) {
   const current = (id: number) => (id === data.currentThreadId ? "page" : undefined);
   return (
     <nav class="sidebar" aria-label="Threads">
@@ -60,22 +96,12 @@ export function Sidebar({ data, viewer }: { data: SidebarData; viewer: User }) {
       </section>
       <section>
         <h2>People</h2>
-        <ul id={ids.peopleList} class="people">
-          {data.people
-            .filter((person) => person.id !== viewer.id)
-            .map((person) => {
-              const thread = data.directs.find((d) => d.name === person.username);
-              return (
-                <li>
-                  <a href={`/dm/${encodeURIComponent(person.username)}`} aria-current={thread ? current(thread.id) : undefined}>
-                    <span class={person.online ? "dot online" : "dot"} title={person.online ? "online" : "offline"} />
-                    <span safe>{person.username}</span>
-                    {person.online ? <span class="visually-hidden"> (online)</span> : null}
-                  </a>
-                </li>
-              );
-            })}
-        </ul>
+        <PeopleList people={data.people} directs={data.directs} currentThreadId={data.currentThreadId} id={ids.peopleList} />
+        {data.peopleCount > data.people.length ? (
+          <p class="all-people">
+            <a href="/people">All people ({data.peopleCount})</a>
+          </p>
+        ) : null}
       </section>
     </nav>
   );

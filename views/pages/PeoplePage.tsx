@@ -1,0 +1,24 @@
+import { PeopleList, type SidebarData } from "../components/Sidebar.tsx";
+import { AppShell } from "../layouts/AppShell.tsx";
+import type { PageContext } from "../page-context.ts";
+import type { User } from "../../src/db/repository.ts";
+
+/** Everyone on the server; each opens the direct thread with that person. */
+export function PeoplePage({
+  ctx,
+  sidebar,
+  people,
+}: {
+  ctx: PageContext;
+  sidebar: SidebarData;
+  people: (User & { online: boolean })[];
+}) {
+  return (
+    <AppShell ctx={ctx} title="People" sidebar={sidebar}>
+      <main class="home">
+        <h1>People</h1>
+        <PeopleList people={people} directs={sidebar.directs} />
+      </main>
+    </AppShell>
+  );
+}
