@@ -4,7 +4,7 @@ import type { Repository, User } from "../db/repository.ts";
 import { BadRequest, Conflict, Forbidden, NotFound, Unauthorized } from "../errors.ts";
 import type { Broker } from "./events.ts";
 import type { RateLimits } from "./rate-limits.ts";
-import { checkPassword, normalizeUsername } from "./validation.ts";
+import { checkPassword, couldBeUsername, normalizeUsername } from "./validation.ts";
 
 // OWASP's argon2id minimum (19 MiB, 2 passes). Each hash holds that memory while it runs,
 // so at most a few run at once: a login flood queues instead of exhausting memory.
@@ -54,7 +54,7 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
     async login(rawUsername: string, password: string, requester: Requester): Promise<User> {
       await limits.signInPerClient.consume(requester.client);
       const username = rawUsername.trim().toLowerCase();
-      const found = await repo.users.findCredentials(username);
+      const found = couldBeUsername(username) ? await repo.users.findCredentials(username) : null;
       const trusted = found !== null && found.id === requester.trustedUserId;
       if (!trusted) await limits.signInFailuresPerAccount.check(username);
       const hash = found?.passwordHash ?? (await dummyHash);
@@ -107,7 +107,8 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
     /** An administrator disables (or enables again) an account: its sessions end everywhere at once. */
     async setDisabled(admin: User, username: string, disabled: boolean): Promise<void> {
       if (!(await repo.users.status(admin.id))?.isAdmin) throw new Forbidden("Only an administrator can do that.");
-      const target = await repo.users.findByUsername(username.trim().toLowerCase());
+      const name = username.trim().toLowerCase();
+      const target = couldBeUsername(name) ? await repo.users.findByUsername(name) : null;
       if (!target) throw new NotFound("No such person.");
       if (target.id === admin.id) throw new BadRequest("You cannot disable your own account.", { code: "self" });
       await repo.users.setDisabled(target.id, disabled);

@@ -6,6 +6,7 @@ import { log } from "../log.ts";
 import type { Broker } from "./events.ts";
 import { bestMove, type Mark, other, outcome, place } from "./tictactoe.ts";
 import type { ThreadsService } from "./threads.service.ts";
+import { couldBeUsername } from "./validation.ts";
 
 /** How a side is chosen: "me", "ai", or a member's username. */
 export type SideChoice = string;
@@ -31,7 +32,7 @@ export function gamesService(repo: Repository, threads: ThreadsService, broker: 
     const value = choice.trim().toLowerCase();
     if (value === "ai") return null;
     if (value === "me") return userId;
-    const user = await repo.users.findByUsername(value);
+    const user = couldBeUsername(value) ? await repo.users.findByUsername(value) : null;
     if (!user || !(await repo.threads.isMember(threadId, user.id))) {
       throw new BadRequest(`${field.toUpperCase()} must be "me", "ai" or a member of this thread.`, { field });
     }

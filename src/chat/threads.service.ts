@@ -1,7 +1,7 @@
 // Rooms, direct threads and membership. Non-members are told "not found" so that ids do not leak.
 import type { Repository, Thread, User } from "../db/repository.ts";
 import { BadRequest, Conflict, NotFound } from "../errors.ts";
-import { normalizeRoomName } from "./validation.ts";
+import { couldBeUsername, normalizeRoomName } from "./validation.ts";
 
 /** A thread as API.md shows it: a direct thread is named after the other person. */
 export interface ThreadView {
@@ -44,7 +44,8 @@ export function threadsService(repo: Repository) {
     },
 
     async openDirect(userId: number, otherUsername: string): Promise<ThreadView> {
-      const other = await repo.users.findByUsername(otherUsername.trim().toLowerCase());
+      const name = otherUsername.trim().toLowerCase();
+      const other = couldBeUsername(name) ? await repo.users.findByUsername(name) : null;
       if (!other) throw new NotFound("No such person.");
       // A direct thread is between exactly two people (API.md).
       if (other.id === userId) throw new BadRequest("A direct thread needs someone else.", { code: "direct_with_self" });

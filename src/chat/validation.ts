@@ -15,10 +15,17 @@ export const limits = {
 
 const usernamePattern = /^[a-z0-9_.-]+$/;
 
+/** A name that could belong to someone (lookups of anything else find no one, without asking storage). */
+export const couldBeUsername = (name: string) =>
+  name.length >= limits.usernameMin && name.length <= limits.usernameMax && usernamePattern.test(name);
+
+// PostgreSQL cannot store NUL in text, and no person types one: refuse it everywhere alike.
+const hasNul = (text: string) => text.includes("\u0000");
+
 /** Usernames are case-insensitive: stored and compared lower-case. */
 export function normalizeUsername(raw: string): string {
   const username = raw.trim().toLowerCase();
-  if (username.length < limits.usernameMin || username.length > limits.usernameMax || !usernamePattern.test(username)) {
+  if (!couldBeUsername(username)) {
     throw new BadRequest(
       `Username must be ${limits.usernameMin}–${limits.usernameMax} characters of a–z, 0–9, "_", "." or "-".`,
       { field: "username" },
@@ -38,6 +45,7 @@ export function checkPassword(password: string): string {
 
 export function normalizeBody(raw: string): string {
   const body = raw.trim();
+  if (hasNul(body)) throw new BadRequest("Message cannot contain NUL characters.", { field: "body" });
   if (body.length === 0) throw new BadRequest("Message cannot be empty.", { field: "body" });
   if (body.length > limits.bodyMax) {
     throw new BadRequest(`Message must be at most ${limits.bodyMax} characters.`, { field: "body" });
@@ -47,6 +55,7 @@ export function normalizeBody(raw: string): string {
 
 export function normalizeRoomName(raw: string): string {
   const name = raw.trim();
+  if (hasNul(name)) throw new BadRequest("Room name cannot contain NUL characters.", { field: "name" });
   if (name.length === 0 || name.length > limits.roomNameMax) {
     throw new BadRequest(`Room name must be 1–${limits.roomNameMax} characters.`, { field: "name" });
   }
@@ -55,6 +64,7 @@ export function normalizeRoomName(raw: string): string {
 
 export function normalizeClientId(raw: string | undefined | null): string | null {
   if (raw === undefined || raw === null || raw === "") return null;
+  if (hasNul(raw)) throw new BadRequest("clientId cannot contain NUL characters.", { field: "clientId" });
   if (raw.length > limits.clientIdMax) {
     throw new BadRequest(`clientId must be at most ${limits.clientIdMax} characters.`, { field: "clientId" });
   }
