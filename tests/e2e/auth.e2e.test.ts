@@ -4,9 +4,8 @@ import { browserSuite } from "../helpers/browser.ts";
 import { uniqueName } from "../helpers/server.ts";
 
 const suite = browserSuite();
-const { enabled } = suite;
 
-test.skipIf(!enabled)("sign up, land signed in, sign out, sign in again; a wrong password shows an error", async () => {
+suite.test("sign up, land signed in, sign out, sign in again; a wrong password shows an error", async () => {
   const page = await suite.browser.newPage();
   const username = uniqueName("pat");
 
@@ -42,7 +41,7 @@ test.skipIf(!enabled)("sign up, land signed in, sign out, sign in again; a wrong
   await expect(page.getByRole("button", { name: "Sign out" }).isVisible()).resolves.toBe(true);
 });
 
-test.skipIf(!enabled)("the pages work with JavaScript disabled", async () => {
+suite.test("the pages work with JavaScript disabled", async () => {
   const context = await suite.browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   const username = uniqueName("nojs");

@@ -6,7 +6,6 @@ import { browserSuite } from "../helpers/browser.ts";
 import { uniqueName } from "../helpers/server.ts";
 
 const suite = browserSuite();
-const { enabled } = suite;
 
 const signUp = (username: string) => suite.signUp(username);
 
@@ -18,7 +17,7 @@ async function send(page: Page, text: string) {
   await page.getByRole("button", { name: "Send" }).click();
 }
 
-test.skipIf(!enabled)("two people chat live in a direct thread, with edit, delete, history and a restart", async () => {
+suite.test("two people chat live in a direct thread, with edit, delete, history and a restart", async () => {
   const annName = uniqueName("ann");
   const benName = uniqueName("ben");
   const ann = await signUp(annName);
@@ -88,7 +87,7 @@ test.skipIf(!enabled)("two people chat live in a direct thread, with edit, delet
   expect(await log(ann).getByText("Typed while offline").count()).toBe(1);
 });
 
-test.skipIf(!enabled)("a page whose session has ended goes to sign-in instead of retrying", async () => {
+suite.test("a page whose session has ended goes to sign-in instead of retrying", async () => {
   const ann = await signUp(uniqueName("ann"));
   await ann.getByLabel("Room name").fill(`Ends ${uniqueName("r")}`);
   await ann.getByRole("button", { name: "Create room" }).click();
@@ -100,7 +99,7 @@ test.skipIf(!enabled)("a page whose session has ended goes to sign-in instead of
   await ann.waitForURL(`${suite.server.url}/signin`, { timeout: 5_000 });
 });
 
-test.skipIf(!enabled)("rooms: create one, another person joins it; presence and typing show live", async () => {
+suite.test("rooms: create one, another person joins it; presence and typing show live", async () => {
   const annName = uniqueName("ann");
   const benName = uniqueName("ben");
   const room = `Lobby ${uniqueName("r")}`;
@@ -139,7 +138,7 @@ test.skipIf(!enabled)("rooms: create one, another person joins it; presence and 
   await here(ann).getByText(benName).waitFor({ state: "detached" });
 });
 
-test.skipIf(!enabled)("without JavaScript a thread still reads and posts", async () => {
+suite.test("without JavaScript a thread still reads and posts", async () => {
   const annName = uniqueName("ann");
   const ann = await signUp(annName);
   const room = `Quiet ${uniqueName("r")}`;
@@ -162,7 +161,7 @@ test.skipIf(!enabled)("without JavaScript a thread still reads and posts", async
   await context.close();
 });
 
-test.skipIf(!enabled)("history: the newest 50 on open, older on demand keeping the place; the view follows or shows a marker", async () => {
+suite.test("history: the newest 50 on open, older on demand keeping the place; the view follows or shows a marker", async () => {
   const ann = await signUp(uniqueName("ann"));
   const room = `History ${uniqueName("r")}`;
   await ann.getByLabel("Room name").fill(room);

@@ -11,7 +11,7 @@ const signUp = (username: string) => suite.signUp(username);
 const cell = (page: Page, row: number, column: number, state: string) =>
   page.getByRole("button", { name: `Row ${row}, column ${column}, ${state}`, exact: true });
 
-test.skipIf(!suite.enabled)("two people play a game to the end and both see every move live", async () => {
+suite.test("two people play a game to the end and both see every move live", async () => {
   const annName = uniqueName("ann");
   const benName = uniqueName("ben");
   const ann = await signUp(annName);

@@ -7,7 +7,6 @@ import { browserSuite } from "../helpers/browser.ts";
 import { uniqueName } from "../helpers/server.ts";
 
 const suite = browserSuite();
-const { enabled } = suite;
 
 /** What a page did that it must not: dialogs, CSP violations, uncaught errors. */
 interface Watch {
@@ -91,7 +90,7 @@ async function apiAs(page: Page) {
     });
 }
 
-test.skipIf(!enabled)("hostile messages and a hostile room name show as text, live and after a reload; no dialog fires", async () => {
+suite.test("hostile messages and a hostile room name show as text, live and after a reload; no dialog fires", async () => {
   const watch = newWatch();
   const annName = uniqueName("ann");
   const benName = uniqueName("ben");
@@ -155,7 +154,7 @@ test.skipIf(!enabled)("hostile messages and a hostile room name show as text, li
   await ben.context().close();
 });
 
-test.skipIf(!enabled)("normal use (sign-in, home, a thread: send, edit, delete, load older) raises no CSP violation or page error", async () => {
+suite.test("normal use (sign-in, home, a thread: send, edit, delete, load older) raises no CSP violation or page error", async () => {
   const watch = newWatch();
   const name = uniqueName("cara");
   const cara = await signUp(watch, name);
@@ -201,7 +200,7 @@ test.skipIf(!enabled)("normal use (sign-in, home, a thread: send, edit, delete, 
   await cara.context().close();
 });
 
-test.skipIf(!enabled)("changing the password on the account page signs out the other device, which goes to sign-in", async () => {
+suite.test("changing the password on the account page signs out the other device, which goes to sign-in", async () => {
   const watch = newWatch();
   const name = uniqueName("dan");
   const laptop = await signUp(watch, name, "first password");

@@ -1,5 +1,5 @@
 // Debian's Chromium driven by playwright-core. Never downloads a browser.
-import { afterAll, beforeAll } from "bun:test";
+import { afterAll, beforeAll, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { startServer, type TestServer } from "./server.ts";
@@ -41,6 +41,14 @@ export function browserSuite() {
     enabled,
     server: undefined as unknown as TestServer,
     browser: undefined as unknown as Browser,
+    /**
+     * A browser test, skipped (loudly) without Chromium. One retry: under Bun, playwright-core's client
+     * now and then loses track of a page's WebSocket ("Cannot find object to frameReceived: ws@…"),
+     * an error of the test driver's own that says nothing about Parley.
+     */
+    test(name: string, fn: () => Promise<void>) {
+      test.skipIf(!enabled)(name, fn, { retry: 1 });
+    },
     /** A new person, signed up through the form in a browser context of their own. */
     async signUp(username: string): Promise<Page> {
       const page = await (await suite.browser.newContext()).newPage();

@@ -40,11 +40,14 @@ for (const dialect of dialects) {
     const sockets: JsonSocket[] = [];
 
     async function cluster(count: number, extra: Record<string, string> = {}) {
-      const started = await Promise.all(
-        Array.from({ length: count }, () => startInstance({ ...settings.env, REDIS_PREFIX: redis.prefix, ...extra })),
+      // Each is remembered as soon as it runs, so afterAll stops it even if a sibling fails to start.
+      return Promise.all(
+        Array.from({ length: count }, async () => {
+          const instance = await startInstance({ ...settings.env, REDIS_PREFIX: redis.prefix, ...extra });
+          running.push(instance);
+          return instance;
+        }),
       );
-      running.push(...started);
-      return started;
     }
 
     async function open(instance: Instance, person: Person, threadId: number, after?: number) {
