@@ -21,7 +21,7 @@ export type ClientFrame = Static<typeof SendFrame> | Static<typeof EditFrame> | 
 
 const invalid = (message: string) => new BadRequest(message, { code: "invalid_frame" });
 
-/** Parses a raw frame (text, bytes, or what Elysia already parsed) into a checked ClientFrame. */
+/** Parses a raw frame (text or bytes, as Bun delivers it) into a checked ClientFrame. */
 export function parseClientFrame(raw: unknown, format: WireFormat): ClientFrame {
   let frame: unknown = raw;
   if (raw instanceof Uint8Array || raw instanceof ArrayBuffer) {
