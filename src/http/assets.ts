@@ -26,7 +26,8 @@ export type AssetUrls = Record<AssetName, string>;
 
 interface Asset {
   body: Uint8Array<ArrayBuffer>;
-  gzipped: Uint8Array<ArrayBuffer>;
+  /** Compressed on first request, not at start-up: start-up stays fast (the API viewer alone is 1.7 MB). */
+  gzipped: Uint8Array<ArrayBuffer> | null;
   type: string;
 }
 
@@ -40,13 +41,14 @@ export async function loadAssets(): Promise<{ urls: AssetUrls; plugin: Elysia }>
     const dot = name.lastIndexOf(".");
     const url = `/assets/${name.slice(0, dot)}.${hash}${name.slice(dot)}`;
     urls[name] = url;
-    byUrl.set(url, { body, gzipped: new Uint8Array(Bun.gzipSync(body)), type: contentType(name) });
+    byUrl.set(url, { body, gzipped: null, type: contentType(name) });
   }
 
   const plugin = new Elysia({ name: "assets" }).get("/assets/:file", ({ params, request, status }) => {
     const asset = byUrl.get(`/assets/${params.file}`);
     if (!asset) return status(404, "Not found");
     const gzip = /\bgzip\b/.test(request.headers.get("accept-encoding") ?? "");
+    if (gzip) asset.gzipped ??= new Uint8Array(Bun.gzipSync(asset.body));
     return new Response(gzip ? asset.gzipped : asset.body, {
       headers: {
         "content-type": asset.type,
