@@ -237,7 +237,6 @@ export function createHub({ broker, presence, messages }: HubDeps) {
       connections.set(conn.id, conn);
       const siblings = byThread.get(conn.threadId) ?? new Set();
       byThread.set(conn.threadId, siblings.add(conn));
-      socket.subscribe(topics.user(conn.user.id));
       const feed = feedFor(conn.threadId, init.threadLastSeq);
       // Stored but never published (its instance died between commit and publish): read it now.
       if (init.threadLastSeq > feed.last) void feed.fill();
