@@ -3,19 +3,13 @@
 import { expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { browserSuite } from "../helpers/browser.ts";
+import { createRoom, joinRoom, live, log, openDirect, send } from "../helpers/person.ts";
 import { uniqueName } from "../helpers/server.ts";
 
 const suite = browserSuite();
 
 const signUp = (username: string) => suite.signUp(username);
 
-const log = (page: Page) => page.getByRole("log");
-const live = (page: Page) => page.locator('.connection[data-state="live"]').waitFor();
-
-async function send(page: Page, text: string) {
-  await page.getByRole("textbox", { name: "Message", exact: true }).fill(text);
-  await page.getByRole("button", { name: "Send" }).click();
-}
 
 suite.test("two people chat live in a direct thread, with edit, delete, history and a restart", async () => {
   const annName = uniqueName("ann");
@@ -24,9 +18,7 @@ suite.test("two people chat live in a direct thread, with edit, delete, history 
   const ben = await signUp(benName);
 
   // Ann opens the direct thread from the list of people.
-  await ann.reload();
-  await ann.getByRole("navigation").getByRole("link", { name: benName }).click();
-  await ann.waitForURL(/\/t\/\d+$/);
+  await openDirect(ann, benName);
   const threadUrl = ann.url();
   await live(ann);
   await send(ann, "Hello Ben <b>not bold</b>");
@@ -106,16 +98,10 @@ suite.test("rooms: create one, another person joins it; presence and typing show
   const ann = await signUp(annName);
   const ben = await signUp(benName);
 
-  await ann.getByLabel("Room name").fill(room);
-  await ann.getByRole("button", { name: "Create room" }).click();
-  await ann.waitForURL(/\/t\/\d+$/);
-  await expect(ann.getByRole("heading", { level: 1 }).innerText()).resolves.toBe(`# ${room}`);
-  await live(ann);
+  await createRoom(ann, room);
 
-  await ben.reload();
-  await ben.getByRole("button", { name: `Join ${room}` }).click();
-  await ben.waitForURL(ann.url());
-  await live(ben);
+  await joinRoom(ben, room);
+  expect(ben.url()).toBe(ann.url());
 
   // Both see who has the room open.
   const here = (page: Page) => page.getByRole("list", { name: "Here now" });

@@ -2,6 +2,7 @@
 import { expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { browserSuite } from "../helpers/browser.ts";
+import { openDirect } from "../helpers/person.ts";
 import { uniqueName } from "../helpers/server.ts";
 
 const suite = browserSuite();
@@ -16,9 +17,7 @@ suite.test("two people play a game to the end and both see every move live", asy
   const benName = uniqueName("ben");
   const ann = await signUp(annName);
   const ben = await signUp(benName);
-  await ann.reload();
-  await ann.getByRole("navigation").getByRole("link", { name: benName }).click();
-  await ann.waitForURL(/\/t\/\d+$/);
+  await openDirect(ann, benName);
   await ben.goto(ann.url());
   for (const page of [ann, ben]) await page.locator('.connection[data-state="live"]').waitFor();
 

@@ -4,6 +4,7 @@
 import { expect, test } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { browserSuite } from "../helpers/browser.ts";
+import { createRoom, joinRoom, live, log, send } from "../helpers/person.ts";
 import { uniqueName } from "../helpers/server.ts";
 
 const suite = browserSuite();
@@ -55,13 +56,6 @@ async function signUp(watch: Watch, username: string, password = "a good passwor
   return page;
 }
 
-const log = (page: Page) => page.getByRole("log");
-const live = (page: Page) => page.locator('.connection[data-state="live"]').waitFor();
-
-async function send(page: Page, text: string) {
-  await page.getByRole("textbox", { name: "Message", exact: true }).fill(text);
-  await page.getByRole("button", { name: "Send" }).click();
-}
 
 /** Live markup a payload would have made if it were not escaped. */
 async function injected(page: Page): Promise<string[]> {
@@ -98,17 +92,11 @@ suite.test("hostile messages and a hostile room name show as text, live and afte
   const ben = await signUp(watch, benName);
 
   const room = `"><script>alert(1)</script><img src=x onerror=alert(1)> ${process.pid % 1000}`;
-  await ann.getByLabel("Room name").fill(room);
-  await ann.getByRole("button", { name: "Create room" }).click();
-  await ann.waitForURL(/\/t\/\d+$/);
-  await expect(ann.getByRole("heading", { level: 1 }).innerText()).resolves.toBe(`# ${room}`);
-  await live(ann);
+  await createRoom(ann, room);
 
   // Ben sees the room in his list, as text, and joins it.
-  await ben.reload();
-  await ben.getByRole("button", { name: `Join ${room}` }).click();
-  await ben.waitForURL(ann.url());
-  await live(ben);
+  await joinRoom(ben, room);
+  expect(ben.url()).toBe(ann.url());
 
   const payloads = [
     "<img src=x onerror=alert(1)>",
