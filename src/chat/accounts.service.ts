@@ -120,8 +120,6 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
       }
     },
 
-    isAdmin: async (userId: number) => (await repo.users.status(userId))?.isAdmin ?? false,
-
     listUsers: () => repo.users.list(),
   };
 }

@@ -269,11 +269,6 @@ export function createHub({ broker, presence, messages }: HubDeps) {
       if (!conn.closed) conn.socket.send(data);
     },
 
-    /** Closes every socket of a user on this instance (their session ended). */
-    closeUser(userId: number, code: number, reason: string) {
-      for (const conn of connections.values()) if (conn.user.id === userId) conn.socket.close(code, reason);
-    },
-
     /** On shutdown: 1012 tells clients to come back. */
     closeAll(code: number, reason: string) {
       clearInterval(sweep);
@@ -283,9 +278,6 @@ export function createHub({ broker, presence, messages }: HubDeps) {
 
     online: (threadId: number) => presence.online(threadId),
     onlineUserIds: () => presence.onlineUserIds(),
-    get size() {
-      return connections.size;
-    },
   };
 }
 
