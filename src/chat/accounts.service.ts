@@ -79,10 +79,10 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
      * once a tenth of the lifetime has passed, use extends it and `renewedUntil` says to reissue the token.
      */
     async resumeSession(sessionId: string): Promise<{ user: User; renewedUntil: number | null } | null> {
-      const session = await repo.sessions.find(sessionId);
-      if (!session || session.revoked || session.expiresAt <= now()) return null;
-      const [user, status] = await Promise.all([repo.users.findById(session.userId), repo.users.status(session.userId)]);
-      if (!user || !status || status.disabled) return null;
+      const found = await repo.sessions.resolve(sessionId);
+      if (!found || found.disabled) return null;
+      const { session, user } = found;
+      if (session.revoked || session.expiresAt <= now()) return null;
       if (session.expiresAt - now() > sessionTtl * 0.9) return { user, renewedUntil: null };
       const renewedUntil = now() + sessionTtl;
       await repo.sessions.extend(sessionId, renewedUntil);

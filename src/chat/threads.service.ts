@@ -52,11 +52,14 @@ export function threadsService(repo: Repository) {
       return view(await repo.threads.openDirect(userId, other.id), userId);
     },
 
-    /** The thread, if the user is a member; otherwise NotFound, exactly as if it did not exist. */
-    async requireMember(threadId: number, userId: number): Promise<ThreadView> {
-      const thread = await repo.threads.find(threadId);
-      if (!thread || !(await repo.threads.isMember(threadId, userId))) throw notFound();
-      return view(thread, userId);
+    /**
+     * The thread, if the user is a member; otherwise NotFound, exactly as if it did not exist. One query:
+     * every upgrade and message asks. Without a display name: `view()` adds it where a page shows one.
+     */
+    async requireMember(threadId: number, userId: number): Promise<Thread> {
+      const thread = await repo.threads.findForMember(threadId, userId);
+      if (!thread) throw notFound();
+      return thread;
     },
 
     async listForUser(userId: number): Promise<ThreadView[]> {

@@ -22,6 +22,14 @@ export interface Session {
   revoked: boolean;
 }
 
+/** A session with its user, as every authenticated request needs it. */
+export interface ResolvedSession {
+  session: Session;
+  user: User;
+  /** The account is disabled: none of its sessions count. */
+  disabled: boolean;
+}
+
 export type ThreadKind = "room" | "direct";
 
 export interface Thread {
@@ -107,6 +115,8 @@ export interface Repository {
   sessions: {
     insert(session: Omit<Session, "revoked">): Promise<void>;
     find(id: string): Promise<Session | null>;
+    /** The session, its user and whether the account is disabled, in one query: every request and upgrade asks. */
+    resolve(id: string): Promise<ResolvedSession | null>;
     revoke(id: string): Promise<void>;
     /** Revokes every session of the user, but `keep` when given. */
     revokeAllOf(userId: number, keep?: string): Promise<void>;
@@ -122,6 +132,8 @@ export interface Repository {
     listForUser(userId: number): Promise<ThreadSummary[]>;
     addMember(threadId: number, userId: number): Promise<void>;
     isMember(threadId: number, userId: number): Promise<boolean>;
+    /** The thread if the user is a member, else null: one query for the membership check every upgrade and message makes. */
+    findForMember(threadId: number, userId: number): Promise<Thread | null>;
     members(threadId: number): Promise<User[]>;
   };
   messages: {

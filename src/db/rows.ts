@@ -1,6 +1,6 @@
 // Rows as both dialects select them, turned into the Repository's domain objects. SQLite stores
 // times as ISO-8601 text, PostgreSQL as timestamptz (a Date here): both leave as ISO-8601 strings.
-import type { Game, Message } from "./repository.ts";
+import type { Game, Message, ResolvedSession } from "./repository.ts";
 
 type Instant = string | Date;
 const iso = (value: Instant) => (typeof value === "string" ? value : value.toISOString());
@@ -47,4 +47,19 @@ export const toGame = ({ xId, xName, oId, oName, winLine, createdAt, ...row }: G
   o: oId === null ? { kind: "ai" } : { kind: "user", user: { id: oId, username: oName! } },
   winLine: winLine ? winLine.split(",").map(Number) : null,
   createdAt: iso(createdAt),
+});
+
+export interface ResolvedSessionRow {
+  id: string;
+  userId: number;
+  expiresAt: number;
+  revokedAt: Instant | null;
+  username: string;
+  disabledAt: Instant | null;
+}
+
+export const toResolvedSession = ({ id, userId, expiresAt, revokedAt, username, disabledAt }: ResolvedSessionRow): ResolvedSession => ({
+  session: { id, userId, expiresAt, revoked: revokedAt !== null },
+  user: { id: userId, username },
+  disabled: disabledAt !== null,
 });

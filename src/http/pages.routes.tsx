@@ -69,7 +69,7 @@ export function pageRoutes(deps: PageDeps) {
   }
 
   async function threadPage(user: User, threadId: number, options: { before?: number; composer?: { error: string; body: string } } = {}) {
-    const thread = await threads.requireMember(threadId, user.id);
+    const thread = await threads.view(await threads.requireMember(threadId, user.id), user.id);
     const list = await messages.page(threadId, user.id, { before: options.before });
     const since = hasOlder(list) ? list[0]!.createdAt : "";
     // Games that started within this window, and any still being played.

@@ -2,7 +2,7 @@
 import { type AnyColumn, and, asc, desc, eq, gt, isNull, lt, ne, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Repository, Thread, User } from "../repository.ts";
-import { toMessage } from "../rows.ts";
+import { toMessage, toResolvedSession } from "../rows.ts";
 import type { PostgresDb } from "./client.ts";
 import { postgresGames } from "./games.repo.ts";
 import { memberships, messages, sessions, threads, users } from "./schema.ts";
@@ -19,6 +19,8 @@ const messageColumns = {
   editedAt: messages.editedAt,
   deleted: messages.deleted,
 };
+
+const sessionColumns = { id: sessions.id, userId: sessions.userId, expiresAt: sessions.expiresAt, revokedAt: sessions.revokedAt };
 
 const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, lastSeq: threads.lastSeq };
 
@@ -126,6 +128,14 @@ export function postgresRepository(db: PostgresDb): Repository {
         const [row] = await db.select().from(sessions).where(eq(sessions.id, id));
         return row ? { id: row.id, userId: row.userId, expiresAt: row.expiresAt, revoked: row.revokedAt !== null } : null;
       },
+      async resolve(id) {
+        const [row] = await db
+          .select({ ...sessionColumns, username: users.username, disabledAt: users.disabledAt })
+          .from(sessions)
+          .innerJoin(users, eq(users.id, sessions.userId))
+          .where(eq(sessions.id, id));
+        return row ? toResolvedSession(row) : null;
+      },
       async revoke(id) {
         await db
           .update(sessions)
@@ -219,6 +229,15 @@ export function postgresRepository(db: PostgresDb): Repository {
           .from(memberships)
           .where(and(eq(memberships.threadId, threadId), eq(memberships.userId, userId)));
         return row !== undefined;
+      },
+      async findForMember(threadId, userId) {
+        if (!storableId(threadId) || !storableId(userId)) return null;
+        const [row] = await db
+          .select(threadColumns)
+          .from(threads)
+          .innerJoin(memberships, and(eq(memberships.threadId, threads.id), eq(memberships.userId, userId)))
+          .where(eq(threads.id, threadId));
+        return row ?? null;
       },
       async members(threadId) {
         if (!storableId(threadId)) return [];

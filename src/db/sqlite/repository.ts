@@ -1,7 +1,7 @@
 // The Repository on SQLite. bun:sqlite is synchronous; the async signatures are the shared contract.
 import { and, asc, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Message, NewMessage, Repository, Thread, User } from "../repository.ts";
-import { toMessage } from "../rows.ts";
+import { toMessage, toResolvedSession } from "../rows.ts";
 import type { SqliteDb } from "./client.ts";
 import { sqliteGames } from "./games.repo.ts";
 import { memberships, messages, sessions, threads, users } from "./schema.ts";
@@ -18,6 +18,8 @@ const messageColumns = {
   editedAt: messages.editedAt,
   deleted: messages.deleted,
 };
+
+const sessionColumns = { id: sessions.id, userId: sessions.userId, expiresAt: sessions.expiresAt, revokedAt: sessions.revokedAt };
 
 const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, lastSeq: threads.lastSeq };
 
@@ -104,6 +106,24 @@ export function sqliteRepository(db: SqliteDb): Repository {
       if (waiting.push({ message, resolve, reject }) === 1) setImmediate(() => commitWaiting());
     });
 
+  // Prepared once: every request and every upgrade runs these, and building the query afresh each time
+  // (drizzle's builders, the SQL text, a new bun:sqlite statement) was most of their cost and garbage.
+  const resolveSession = db
+    .select({ ...sessionColumns, username: users.username, disabledAt: users.disabledAt })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.id, sql.placeholder("id")))
+    .prepare();
+  const findThreadForMember = db
+    .select(threadColumns)
+    .from(threads)
+    .innerJoin(
+      memberships,
+      and(eq(memberships.threadId, threads.id), eq(memberships.userId, sql.placeholder("userId"))),
+    )
+    .where(eq(threads.id, sql.placeholder("threadId")))
+    .prepare();
+
   const addMember = (threadId: number, userId: number) =>
     db.insert(memberships).values({ threadId, userId }).onConflictDoNothing().run();
 
@@ -170,6 +190,10 @@ export function sqliteRepository(db: SqliteDb): Repository {
       async find(id) {
         const row = db.select().from(sessions).where(eq(sessions.id, id)).get();
         return row ? { id: row.id, userId: row.userId, expiresAt: row.expiresAt, revoked: row.revokedAt !== null } : null;
+      },
+      async resolve(id) {
+        const row = resolveSession.get({ id });
+        return row ? toResolvedSession(row) : null;
       },
       async revoke(id) {
         db.update(sessions).set({ revokedAt: new Date().toISOString() }).where(eq(sessions.id, id)).run();
@@ -252,6 +276,9 @@ export function sqliteRepository(db: SqliteDb): Repository {
             .where(and(eq(memberships.threadId, threadId), eq(memberships.userId, userId)))
             .get() !== undefined
         );
+      },
+      async findForMember(threadId, userId) {
+        return findThreadForMember.get({ threadId, userId }) ?? null;
       },
       async members(threadId) {
         return db

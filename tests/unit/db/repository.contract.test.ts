@@ -93,6 +93,19 @@ for (const factory of await repositoryFactories()) {
         });
         expect(await repo.sessions.find("s2")).toBeNull();
       });
+
+      test("resolve answers the session with its user and whether the account is disabled", async () => {
+        const gil = await user("gil");
+        const expiresAt = 4_102_444_800;
+        await repo.sessions.insert({ id: "g1", userId: gil.id, expiresAt });
+        const resolved = { session: { id: "g1", userId: gil.id, expiresAt, revoked: false }, user: gil, disabled: false };
+        expect(await repo.sessions.resolve("g1")).toEqual(resolved);
+        await repo.users.setDisabled(gil.id, true);
+        expect(await repo.sessions.resolve("g1")).toEqual({ ...resolved, disabled: true });
+        await repo.sessions.revoke("g1");
+        expect((await repo.sessions.resolve("g1"))?.session.revoked).toBe(true);
+        expect(await repo.sessions.resolve("g2")).toBeNull();
+      });
     });
 
     describe("threads", () => {
@@ -159,6 +172,16 @@ for (const factory of await repositoryFactories()) {
         expect(await repo.threads.isMember(den.id, max.id)).toBe(false);
         expect(await repo.threads.members(den.id)).toEqual([kim, lee]);
         expect(await repo.threads.members(den.id + 1000)).toEqual([]);
+      });
+
+      test("findForMember answers the thread to its members only", async () => {
+        const [ned, oz] = [await user("ned"), await user("oz")];
+        const den = await room("den", ned);
+        const direct = await repo.threads.openDirect(ned.id, oz.id);
+        expect(await repo.threads.findForMember(den.id, ned.id)).toEqual(den);
+        expect(await repo.threads.findForMember(den.id, oz.id)).toBeNull();
+        expect(await repo.threads.findForMember(direct.id, oz.id)).toEqual(direct);
+        expect(await repo.threads.findForMember(den.id + 1000, ned.id)).toBeNull();
       });
     });
 
@@ -281,6 +304,8 @@ for (const factory of await repositoryFactories()) {
           expect(await repo.messages.find(id)).toBeNull();
           expect(await repo.users.findById(id)).toBeNull();
           expect(await repo.threads.isMember(id, tom.id)).toBe(false);
+          expect(await repo.threads.findForMember(id, tom.id)).toBeNull();
+          expect(await repo.threads.findForMember(den.id, id)).toBeNull();
           expect(await repo.messages.page(id, { limit: 5 })).toEqual([]);
         }
       });
