@@ -14,14 +14,41 @@ export type SqliteDb = BunSQLiteDatabase<typeof schema> & { $client: Database };
 export function openSqlite(path: string, durability: Durability = "full"): SqliteDb {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const client = new Database(path, { create: true, strict: true });
+  // First, so that every statement below waits for another process instead of failing at once.
+  client.exec("PRAGMA busy_timeout = 5000");
   client.exec("PRAGMA journal_mode = WAL");
   // FULL survives power loss; NORMAL only a process crash (DURABILITY=relaxed).
   client.exec(`PRAGMA synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
   client.exec("PRAGMA foreign_keys = ON");
-  client.exec("PRAGMA busy_timeout = 5000");
   const db = drizzle({ client, schema, casing: "snake_case" }) as SqliteDb;
-  migrateSqlite(db);
+  withMigrationLock(path, () => migrateSqlite(db));
   return db;
+}
+
+/**
+ * Runs `migrate` while holding an exclusive lock that other processes opening the same file wait for.
+ * drizzle's migrator reads the applied history before its transaction starts, so two instances
+ * starting at once on a new file would both try to create the tables, and one would fail. The lock
+ * is a transaction on a small file beside the database (the database's own lock would block `migrate`
+ * itself): the same role PostgreSQL's advisory lock plays in the other dialect.
+ */
+function withMigrationLock(path: string, migrate: () => void): void {
+  if (path === ":memory:") {
+    migrate();
+    return;
+  }
+  const lock = new Database(`${path}.migrate-lock`, { create: true });
+  try {
+    lock.exec("PRAGMA busy_timeout = 30000");
+    lock.exec("BEGIN EXCLUSIVE");
+    try {
+      migrate();
+    } finally {
+      lock.exec("COMMIT");
+    }
+  } finally {
+    lock.close();
+  }
 }
 
 function migrateSqlite(db: SqliteDb): void {

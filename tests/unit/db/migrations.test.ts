@@ -36,3 +36,22 @@ test("SQLite runs in WAL mode with foreign keys on", () => {
   expect(db.$client.query("pragma foreign_keys").get()).toEqual({ foreign_keys: 1 });
   db.$client.close();
 });
+
+test("eight processes opening a new file at once all come up, and each migration runs once", async () => {
+  const path = tempDbPath("race.db");
+  const client = join(import.meta.dir, "../../../src/db/sqlite/client.ts");
+  const script = `import { openSqlite } from ${JSON.stringify(client)}; openSqlite(${JSON.stringify(path)}); console.log("up");`;
+  const processes = Array.from({ length: 8 }, () => Bun.spawn(["bun", "-e", script], { stdout: "pipe", stderr: "pipe" }));
+  const results = await Promise.all(
+    processes.map(async (child) => ({
+      code: await child.exited,
+      out: await new Response(child.stdout).text(),
+      err: await new Response(child.stderr).text(),
+    })),
+  );
+  expect(results.filter((r) => r.code !== 0).map((r) => r.err)).toEqual([]);
+  expect(results.map((r) => r.out.trim())).toEqual(Array(8).fill("up"));
+  const db = openSqlite(path);
+  expect(db.$client.query("select hash from __drizzle_migrations").all()).toHaveLength(embeddedMigrations("sqlite").length);
+  db.$client.close();
+});
