@@ -38,7 +38,7 @@ export function threadsService(repo: Repository) {
     /** Anyone may join a room; a direct thread is never joinable. */
     async joinRoom(threadId: number, userId: number): Promise<ThreadView> {
       const thread = await repo.threads.find(threadId);
-      if (!thread || thread.kind !== "room") throw notFound();
+      if (thread?.kind !== "room") throw notFound();
       await repo.threads.addMember(threadId, userId);
       return view(thread, userId);
     },

@@ -1,7 +1,7 @@
 // The per-thread WebSocket in JSON mode, through the real server with real clients: API.md's frames, resume, limits, load.
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { type Person, testPeople } from "../helpers/people.ts";
-import { apiClient, startServer, type TestServer, uniqueName } from "../helpers/server.ts";
+import { apiClient, startServer, type TestServer } from "../helpers/server.ts";
 import {
   type ApiMessage,
   type ApiThread,
