@@ -11,7 +11,7 @@ import { healthRoutes } from "./http/health.routes.ts";
 import { originGuard } from "./http/plugins/origin.ts";
 import { pageRoutes } from "./http/pages.routes.tsx";
 import { hardBodyLimit, securityHeaders } from "./http/plugins/security-headers.ts";
-import { threadSocket } from "./realtime/thread-socket.tsx";
+import { threadSocketPath, threadSocketRoute } from "./realtime/thread-socket.tsx";
 
 /**
  * WebSocket limits: frames over 64 KiB close with 1009. A reader that stops reading is closed with
@@ -27,7 +27,9 @@ const websocket = {
 };
 
 export function createApp(deps: AppDeps) {
-  const app = new Elysia({ websocket, serve: { maxRequestBodySize: hardBodyLimit } })
+  // The socket route runs on Bun's router beside Elysia's routes (thread-socket.tsx says why).
+  const routes = { [threadSocketPath]: threadSocketRoute(deps) };
+  const app = new Elysia({ websocket, serve: { maxRequestBodySize: hardBodyLimit, routes } })
     .use(securityHeaders())
     .use(errorHandler(deps.assets))
     .use(originGuard(deps.config.publicOrigin))
@@ -38,8 +40,7 @@ export function createApp(deps: AppDeps) {
     .use(authRoutes(deps))
     .use(apiRoutes(deps))
     .use(pageRoutes(deps))
-    .use(gameRoutes(deps))
-    .use(threadSocket(deps));
+    .use(gameRoutes(deps));
   // Fan-out publishes to every subscriber of a topic through the server, once it listens.
   deps.hub.attach((topic, data) => app.server?.publish(topic, data));
   return app;

@@ -65,6 +65,15 @@ export class TooManyRequests extends AppError {
   }
 }
 
+/** Anything that was not an AppError: logged, and answered without its details. */
+export class Internal extends AppError {
+  readonly status = 500;
+  readonly code = "internal";
+  constructor() {
+    super("Something went wrong on our side. Please try again.");
+  }
+}
+
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
 }

@@ -1,7 +1,7 @@
 // The one error handler: API.md's JSON shape for the API, the sign-in page or an error page for browsers.
 import { Elysia } from "elysia";
 import { ErrorPage } from "../../views/pages/ErrorPage.tsx";
-import { AppError, BadRequest, errorBody, NotFound, TooLarge, TooManyRequests } from "../errors.ts";
+import { AppError, BadRequest, errorBody, Internal, NotFound, TooLarge, TooManyRequests } from "../errors.ts";
 import { log } from "../log.ts";
 import type { AssetUrls } from "./assets.ts";
 
@@ -33,8 +33,8 @@ function toAppError(code: string | number, error: unknown): AppError | null {
 
 export function errorHandler(assets: AssetUrls) {
   return new Elysia({ name: "error-handler" }).onError({ as: "global" }, ({ code, error, request }) => {
-    const appError = toAppError(code, error) ?? new AppErrorInternal();
-    if (appError instanceof AppErrorInternal) log.error("unhandled", { path: new URL(request.url).pathname, error });
+    const appError = toAppError(code, error) ?? new Internal();
+    if (appError instanceof Internal) log.error("unhandled", { path: new URL(request.url).pathname, error });
 
     const headers: Record<string, string> = {};
     if (appError instanceof TooManyRequests) headers["retry-after"] = String(appError.retryAfterSeconds);
@@ -47,12 +47,4 @@ export function errorHandler(assets: AssetUrls) {
       headers: { ...headers, "content-type": "text/html; charset=utf-8" },
     });
   });
-}
-
-class AppErrorInternal extends AppError {
-  readonly status = 500;
-  readonly code = "internal";
-  constructor() {
-    super("Something went wrong on our side. Please try again.");
-  }
 }

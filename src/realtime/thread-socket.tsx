@@ -1,13 +1,19 @@
-// GET /t/:id/ws: one socket per open thread, authorised before the upgrade.
-import type { ServerWebSocket } from "bun";
-import { type Context, Elysia, serializeCookie } from "elysia";
+// GET /t/:id/ws: one socket per open thread, authorised before the upgrade. This route is served by
+// Bun's router directly (app.ts hands it to Elysia's `serve.routes`), not through Elysia's request
+// pipeline: each upgrade there built a request context, a cookie jar and the session helpers, and that
+// garbage, interleaved with what a socket keeps, left the heap holding ~2 KiB more per idle socket.
+// The route keeps what the pipeline gave it: the origin check, the security headers, the session with
+// its sliding renewal, and API.md's error shape.
+import type { BunRequest, Server, ServerWebSocket } from "bun";
 import { ComposerError } from "../../views/fragments/pushes.tsx";
 import type { AccountsService } from "../chat/accounts.service.ts";
 import type { MessagesService } from "../chat/messages.service.ts";
 import type { ThreadsService } from "../chat/threads.service.ts";
 import type { Config } from "../config.ts";
-import { AppError, BadRequest, NotFound, Unauthorized } from "../errors.ts";
-import { sessionPlugin } from "../http/plugins/session.ts";
+import { AppError, BadRequest, errorBody, Forbidden, Internal, NotFound, Unauthorized } from "../errors.ts";
+import { isForeignOrigin } from "../http/plugins/origin.ts";
+import { securityHeadersFor } from "../http/plugins/security-headers.ts";
+import { sessionCookie, sessionTokens, tokenFrom } from "../http/plugins/session.ts";
 import { log } from "../log.ts";
 import { type ClientFrame, parseClientFrame } from "./client-frames.ts";
 import { renderFrames } from "./frames.tsx";
@@ -21,32 +27,30 @@ export interface ThreadSocketDeps {
   hub: Hub;
 }
 
-const positiveInt = (value: string | undefined) => (value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : null);
+export const threadSocketPath = "/t/:id/ws";
 
-/** What Bun keeps with each socket for as long as it is open (`ws.data`); see the route for why so little. */
-interface SocketData extends SocketHandlers {
-  readonly init: OpenSocket;
-  /** Set by open(). */
-  connection: Connection | null;
-}
+const positiveInt = (value: string | null | undefined) =>
+  value !== null && value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : null;
 
-/** Elysia's global websocket handlers call these on `ws.data`; one set serves every socket. */
+/** Elysia's global websocket handlers call `ws.data.open/message/close`; one set serves every socket. */
 interface SocketHandlers {
   open(ws: ThreadWebSocket): void;
   message(ws: ThreadWebSocket, raw: string | Buffer): void;
   close(ws: ThreadWebSocket): void;
 }
 
-type ThreadWebSocket = ServerWebSocket<SocketData>;
-
-/** What Elysia's own `.ws()` sends with the 101: the response headers so far, and a renewed session cookie. */
-function upgradeHeaders(set: Context["set"]): Headers {
-  const headers = new Headers(set.headers as Record<string, string>);
-  for (const cookie of [serializeCookie(set.cookie) ?? []].flat()) headers.append("set-cookie", cookie);
-  return headers;
+/**
+ * What Bun keeps with each socket for as long as it is open (`ws.data`): the handlers come from the
+ * prototype, so a socket holds two fields, not a copy of every handler.
+ */
+interface SocketData extends SocketHandlers {
+  /** What the upgrade authorised; replaced by the hub's connection once open. */
+  state: OpenSocket | Connection;
 }
 
-export function threadSocket(deps: ThreadSocketDeps) {
+type ThreadWebSocket = ServerWebSocket<SocketData>;
+
+export function threadSocketRoute(deps: ThreadSocketDeps) {
   const { hub, messages } = deps;
   /** The last frame's handling, per connection, so that the next one waits for it. */
   const inFlight = new WeakMap<Connection, Promise<void>>();
@@ -95,11 +99,10 @@ export function threadSocket(deps: ThreadSocketDeps) {
 
   const handlers: SocketHandlers = {
     open(ws) {
-      ws.data.connection = hub.open(ws, ws.data.init);
+      ws.data.state = hub.open(ws, ws.data.state as OpenSocket);
     },
     message(ws, raw) {
-      const conn = ws.data.connection;
-      if (!conn) return;
+      const conn = ws.data.state as Connection;
       // One frame at a time per socket: with a database that answers asynchronously, two sends in a row
       // would otherwise race, and the second could be stored (and seq'd) first.
       const next = (inFlight.get(conn) ?? Promise.resolve()).then(async () => {
@@ -112,53 +115,58 @@ export function threadSocket(deps: ThreadSocketDeps) {
       inFlight.set(conn, next);
     },
     close(ws) {
-      const conn = ws.data.connection;
-      if (conn) hub.close(conn);
+      // Bun calls open() before any message or close, so by now the state is the connection.
+      hub.close(ws.data.state as Connection);
     },
   };
+  const socketData = (state: OpenSocket): SocketData => Object.assign(Object.create(handlers) as SocketData, { state });
 
-  return new Elysia({ name: "thread-socket" })
-    .use(sessionPlugin(deps))
-    .macro({
-      /** Authenticates and authorises the upgrade: a real 401/404 answer before any frame. */
-      threadSocket: {
-        async resolve({ currentSession, params, query, request }) {
-          // Not a WebSocket handshake (a GET asking to upgrade): nothing here, as when this was a `.ws()` route.
-          const handshake = request.method === "GET" && request.headers.get("upgrade")?.toLowerCase() === "websocket";
-          if (!handshake) throw new NotFound("No such page.");
-          const session = await currentSession!();
-          if (!session) throw new Unauthorized("Sign in first.");
-          const threadId = positiveInt((params as { id?: string }).id);
-          if (threadId === null) throw new NotFound("No such thread.");
-          const thread = await deps.threads.requireMember(threadId, session.user.id);
-          const { after, format } = query as { after?: string; format?: string };
-          const socketInit: OpenSocket = {
-            user: session.user,
-            sessionId: session.sessionId,
-            threadId,
-            format: format === "json" ? "json" : "html",
-            // Without ?after= the socket is live-only; an ?after= beyond the newest message means "up to date".
-            after: Math.min(positiveInt(after) ?? thread.lastSeq, thread.lastSeq),
-            threadLastSeq: thread.lastSeq,
-          };
-          return { socketInit };
-        },
-      },
-    })
-    // A plain GET that upgrades by itself, not `.ws()`: Bun keeps `ws.data` for the socket's whole life, and
-    // `.ws()` puts the whole request context there (Request, headers, cookie jar, session helpers) plus six
-    // closures of its own: ~4.5 KiB of heap and ~75 objects per idle socket, against <1 KiB and ~10 here.
-    // Elysia's global websocket handlers call `ws.data.open/message/close` either way. After a successful
-    // upgrade the handler returns nothing; Elysia then hands Bun an empty 200, which Bun ignores (as with `.ws()`).
-    .get(
-      // `:id`, as in the thread page's routes: GET routes share one router tree, one parameter name per place.
-      "/t/:id/ws",
-      ({ socketInit, request, server, set }) => {
-        const data: SocketData = { ...handlers, init: socketInit, connection: null };
-        if (!server?.upgrade(request, { headers: upgradeHeaders(set), data })) {
-          throw new BadRequest("Expected a WebSocket handshake.");
-        }
-      },
-      { threadSocket: true },
-    );
+  const tokens = sessionTokens(deps);
+
+  /** Who is asking, for which thread, from where: what the socket starts with, or the AppError to answer. */
+  async function authorise(request: BunRequest) {
+    // Not a WebSocket handshake (a GET asking to upgrade): no such page, as for any unknown path.
+    const handshake = request.method === "GET" && request.headers.get("upgrade")?.toLowerCase() === "websocket";
+    if (!handshake) throw new NotFound("No such page.");
+    if (isForeignOrigin(request, deps.config.publicOrigin)) throw new Forbidden("Cross-origin request refused.");
+    const session = await tokens.authenticate(tokenFrom(request.headers.get("authorization"), request.cookies.get(sessionCookie)));
+    if (!session) throw new Unauthorized("Sign in first.");
+    const threadId = positiveInt(request.params.id);
+    if (threadId === null) throw new NotFound("No such thread.");
+    const thread = await deps.threads.requireMember(threadId, session.user.id);
+    const query = new URL(request.url).searchParams;
+    const state: OpenSocket = {
+      user: session.user,
+      sessionId: session.sessionId,
+      threadId,
+      format: query.get("format") === "json" ? "json" : "html",
+      // Without ?after= the socket is live-only; an ?after= beyond the newest message means "up to date".
+      after: Math.min(positiveInt(query.get("after")) ?? thread.lastSeq, thread.lastSeq),
+      threadLastSeq: thread.lastSeq,
+    };
+    const headers = new Headers(securityHeadersFor(threadSocketPath));
+    if (session.renewedUntil) {
+      const token = await tokens.issue(session.user, session.sessionId, session.renewedUntil);
+      const cookie = new Bun.Cookie(sessionCookie, token, tokens.cookie(request.url, session.renewedUntil));
+      headers.append("set-cookie", cookie.serialize());
+    }
+    return { state, headers };
+  }
+
+  function refusal(error: unknown): Response {
+    const known = error instanceof AppError ? error : new Internal();
+    if (known instanceof Internal) log.error("socket upgrade failed", { error });
+    return Response.json(errorBody(known), { status: known.status, headers: securityHeadersFor(threadSocketPath) });
+  }
+
+  /** The Bun route handler: a real 401/403/404 answer before any frame, or the upgrade. */
+  return async (request: BunRequest, server: Server<unknown>): Promise<Response | undefined> => {
+    try {
+      const { state, headers } = await authorise(request);
+      if (server.upgrade(request, { headers, data: socketData(state) })) return undefined;
+      return refusal(new BadRequest("Expected a WebSocket handshake."));
+    } catch (error) {
+      return refusal(error);
+    }
+  };
 }

@@ -239,7 +239,7 @@ export function connect(url: string, token: string | null, options: ConnectOptio
 export async function upgradeStatus(
   url: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: unknown }> {
+): Promise<{ status: number; body: unknown; headers: Headers }> {
   const target = new URL(url);
   if (target.protocol === "ws:") target.protocol = "http:";
   if (target.protocol === "wss:") target.protocol = "https:";
@@ -256,7 +256,7 @@ export async function upgradeStatus(
   });
   if (response.status === 101) {
     controller.abort();
-    return { status: 101, body: null };
+    return { status: 101, body: null, headers: response.headers };
   }
   const text = await response.text();
   let body: unknown = text;
@@ -265,5 +265,5 @@ export async function upgradeStatus(
   } catch {
     // not JSON: keep the text
   }
-  return { status: response.status, body };
+  return { status: response.status, body, headers: response.headers };
 }

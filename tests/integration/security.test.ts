@@ -466,6 +466,19 @@ describe("sessions", () => {
         const row = db.query("select expires_at from sessions where id = ?").get(sid) as { expires_at: number };
         expect(Math.abs(row.expires_at - (now() + ttl))).toBeLessThan(60);
 
+        // Opening a socket near the end of its life renews it too: the 101 carries the new cookie.
+        const room = await client<{ thread: { id: number } }>("POST", "/api/rooms", { token, body: { name: uniqueName("slide") } });
+        db.query("update sessions set expires_at = ? where id = ?").run(now() + 3600, sid);
+        const upgrade = await upgradeStatus(threadSocketUrl(own.url, room.body.thread.id), { cookie: `parley_session=${token}` });
+        expect(upgrade.status).toBe(101);
+        expect(upgrade.headers.get("content-security-policy")).toContain("default-src 'self'");
+        const fromSocket = upgrade.headers.getSetCookie().find((c) => c.startsWith("parley_session="));
+        expect(fromSocket).toMatch(/HttpOnly/i);
+        expect(fromSocket).toMatch(/SameSite=Lax/i);
+        const socketToken = /^parley_session=([^;]+)/.exec(fromSocket!)![1]!;
+        expect(Math.abs((claimsOf(socketToken).exp as number) - (now() + ttl))).toBeLessThan(60);
+        expect((await client("GET", "/api/me", { token: socketToken })).status).toBe(200);
+
         // Past its server-side expiry, the token is refused although its own exp is still ahead.
         db.query("update sessions set expires_at = ? where id = ?").run(now() - 1, sid);
         expectErrorShape(await client("GET", "/api/me", { token }), 401);

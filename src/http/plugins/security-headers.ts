@@ -28,6 +28,17 @@ const docsPolicy = strictPolicy
   .replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
   .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
 
+/** What every response carries, the socket route's 101 and refusals included. */
+export function securityHeadersFor(path: string): Record<string, string> {
+  return {
+    "content-security-policy": path === "/api/docs" ? docsPolicy : strictPolicy,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+  };
+}
+
 const tooLarge = () => new TooLarge(`Request bodies are limited to ${maxBodyBytes / 1024} KB.`);
 
 /** A body sent without a declared length (chunked) is read only up to the limit. */
@@ -56,12 +67,7 @@ export function securityHeaders() {
       return text;
     })
     .onRequest(({ request, set }) => {
-    const path = new URL(request.url).pathname;
-    set.headers["content-security-policy"] = path === "/api/docs" ? docsPolicy : strictPolicy;
-    set.headers["x-content-type-options"] = "nosniff";
-    set.headers["referrer-policy"] = "same-origin";
-    set.headers["x-frame-options"] = "DENY";
-    set.headers["cross-origin-opener-policy"] = "same-origin";
+    Object.assign(set.headers, securityHeadersFor(new URL(request.url).pathname));
     // Refuse a declared oversized body before anything reads it (Bun's own limit catches undeclared ones).
     const length = Number(request.headers.get("content-length") ?? 0);
     if (length > maxBodyBytes) {

@@ -46,58 +46,78 @@ export interface SessionDeps {
   accounts: AccountsService;
 }
 
-type Verify = (token?: string) => Promise<false | Record<string, unknown>>;
-
 /** The token from `Authorization: Bearer …`, else from the session cookie. */
-export function tokenFrom(headers: Record<string, string | undefined>, cookieValue: unknown): string | null {
-  const auth = headers.authorization;
-  if (auth?.toLowerCase().startsWith("bearer ")) return auth.slice(7).trim() || null;
+export function tokenFrom(authorization: string | null | undefined, cookieValue: unknown): string | null {
+  if (authorization?.toLowerCase().startsWith("bearer ")) return authorization.slice(7).trim() || null;
   return typeof cookieValue === "string" && cookieValue ? cookieValue : null;
 }
 
-/** Verifies the signature and expiry, then asks the server whether the session still stands. */
-export async function authenticate(
-  verify: Verify,
-  accounts: AccountsService,
-  token: string | null,
-): Promise<{ user: User; sessionId: string; renewedUntil: number | null } | null> {
-  if (!token) return null;
-  const claims = await verify(token);
-  if (!claims || typeof claims.sid !== "string") return null;
-  const resumed = await accounts.resumeSession(claims.sid);
-  return resumed ? { ...resumed, sessionId: claims.sid } : null;
+/** Cookies get `Secure` when the site is served over https (PUBLIC_ORIGIN, else the request's own URL). */
+const servedOverHttps = (config: Config, requestUrl: string) => (config.publicOrigin ?? requestUrl).startsWith("https:");
+
+export interface Session {
+  user: User;
+  sessionId: string;
+  /** Set when the session's expiry slid forward: the client should get a renewed token. */
+  renewedUntil: number | null;
 }
 
-export function sessionPlugin({ config, accounts }: SessionDeps) {
-  const secureCookie = (url: string) => (config.publicOrigin ?? url).startsWith("https:");
+/**
+ * Session tokens: JWTs (HS256, through @elysiajs/jwt) that name a server-side session, and the cookie
+ * that carries them. One set serves the Elysia plugin below and the socket route, which runs outside Elysia.
+ */
+export function sessionTokens({ config, accounts }: SessionDeps) {
+  const plugin = jwt({ name: "jwt", secret: config.sessionSecret, alg: "HS256" });
+  const { sign, verify } = plugin.decorator.jwt;
+  return {
+    issue: (user: User, sessionId: string, expiresAt: number) =>
+      sign({ sub: String(user.id), sid: sessionId, exp: expiresAt }),
+
+    /** Verifies the signature and expiry, then asks the server whether the session still stands. */
+    async authenticate(token: string | null): Promise<Session | null> {
+      if (!token) return null;
+      const claims = await verify(token);
+      if (!claims || typeof claims.sid !== "string") return null;
+      const resumed = await accounts.resumeSession(claims.sid);
+      return resumed ? { ...resumed, sessionId: claims.sid } : null;
+    },
+
+    /** The session cookie's attributes. */
+    cookie(requestUrl: string, expiresAt: number) {
+      return {
+        httpOnly: true,
+        sameSite: "lax",
+        secure: servedOverHttps(config, requestUrl),
+        path: "/",
+        expires: new Date(expiresAt * 1000),
+      } as const;
+    },
+  };
+}
+
+export type SessionTokens = ReturnType<typeof sessionTokens>;
+
+export function sessionPlugin(deps: SessionDeps) {
+  const { config, accounts } = deps;
+  const tokens = sessionTokens(deps);
   const devices = deviceMarks(config.sessionSecret);
 
   return new Elysia({ name: "session" })
-    .use(jwt({ name: "jwt", secret: config.sessionSecret, alg: "HS256" }))
-    .derive({ as: "scoped" }, ({ jwt, cookie, request, server }) => {
+    .derive({ as: "scoped" }, ({ cookie, request, server }) => {
       const setCookie = (token: string, expiresAt: number) =>
-        cookie[sessionCookie]!.set({
-          value: token,
-          httpOnly: true,
-          sameSite: "lax",
-          secure: secureCookie(request.url),
-          path: "/",
-          expires: new Date(expiresAt * 1000),
-        });
-      const sign = (user: User, sessionId: string, expiresAt: number) =>
-        jwt.sign({ sub: String(user.id), sid: sessionId, exp: expiresAt });
+        cookie[sessionCookie]!.set({ value: token, ...tokens.cookie(request.url, expiresAt) });
       return {
         /** Starts a session: sets the cookie and returns the same token for bearer use. */
         async signIn(user: User): Promise<string> {
           const { sessionId, expiresAt } = await accounts.startSession(user.id);
-          const token = await sign(user, sessionId, expiresAt);
+          const token = await tokens.issue(user, sessionId, expiresAt);
           setCookie(token, expiresAt);
           // Remembers that this device signed in to this account (see accounts.login).
           cookie[deviceCookie]!.set({
             value: devices.sign(user.id),
             httpOnly: true,
             sameSite: "lax",
-            secure: secureCookie(request.url),
+            secure: servedOverHttps(config, request.url),
             path: "/",
             maxAge: 400 * 24 * 60 * 60,
           });
@@ -117,8 +137,8 @@ export function sessionPlugin({ config, accounts }: SessionDeps) {
 
         /** The session, if any; a sliding renewal reissues the cookie. */
         async currentSession() {
-          const found = await authenticate(jwt.verify, accounts, tokenFrom(request.headers.toJSON(), cookie[sessionCookie]?.value));
-          if (found?.renewedUntil) setCookie(await sign(found.user, found.sessionId, found.renewedUntil), found.renewedUntil);
+          const found = await tokens.authenticate(tokenFrom(request.headers.get("authorization"), cookie[sessionCookie]?.value));
+          if (found?.renewedUntil) setCookie(await tokens.issue(found.user, found.sessionId, found.renewedUntil), found.renewedUntil);
           return found;
         },
       };
