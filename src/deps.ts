@@ -9,6 +9,7 @@ import type { Config } from "./config.ts";
 import { openRepository } from "./db/open.ts";
 import type { Repository } from "./db/repository.ts";
 import { loadAssets } from "./http/assets.ts";
+import { sessionTokens } from "./http/plugins/session.ts";
 import { createHub } from "./realtime/hub.ts";
 import { memoryBroker } from "./realtime/memory-broker.ts";
 import { memoryPresence } from "./realtime/presence.ts";
@@ -26,6 +27,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const assets = await loadAssets();
   const limits = createRateLimits({ enabled: config.rateLimits, redis: redis?.pub ?? null, prefix: config.redisPrefix });
   const accounts = accountsService(repo, { sessionTtl: config.sessionTtl, limits, broker });
+  const tokens = await sessionTokens(config, accounts);
   const threads = threadsService(repo);
   const messages = messagesService(repo, threads, broker, limits);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
@@ -38,6 +40,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     assets: assets.urls,
     assetRoutes: assets.plugin,
     accounts,
+    tokens,
     threads,
     messages,
     games,

@@ -1,15 +1,11 @@
 // The JSON API for bots and scripts (API.md "JSON API"). Thin: each route calls one service.
 import { Elysia, t } from "elysia";
-import type { AccountsService } from "../chat/accounts.service.ts";
 import type { MessagesService } from "../chat/messages.service.ts";
 import type { ThreadsService } from "../chat/threads.service.ts";
-import type { Config } from "../config.ts";
 import type { Hub } from "../realtime/hub.ts";
-import { sessionPlugin } from "./plugins/session.ts";
+import { type SessionDeps, sessionPlugin } from "./plugins/session.ts";
 
-export interface ApiDeps {
-  config: Config;
-  accounts: AccountsService;
+export interface ApiDeps extends SessionDeps {
   threads: ThreadsService;
   messages: MessagesService;
   hub: Hub;

@@ -1,18 +1,14 @@
 // Sign-up, sign-in and sign-out: the pages (plain form posts, no JavaScript needed) and the JSON API.
 import { Elysia, t } from "elysia";
-import type { AccountsService } from "../chat/accounts.service.ts";
-import type { Config } from "../config.ts";
 import type { User } from "../db/repository.ts";
 import { AppError } from "../errors.ts";
 import { AccountPage } from "../../views/pages/AccountPage.tsx";
 import { type AuthFormState, AuthPage } from "../../views/pages/AuthPage.tsx";
 import type { PageContext } from "../../views/page-context.ts";
 import type { AssetUrls } from "./assets.ts";
-import { sessionPlugin } from "./plugins/session.ts";
+import { type SessionDeps, sessionPlugin } from "./plugins/session.ts";
 
-export interface AuthDeps {
-  config: Config;
-  accounts: AccountsService;
+export interface AuthDeps extends SessionDeps {
   assets: AssetUrls;
 }
 

@@ -3,17 +3,13 @@ import { Elysia, t } from "elysia";
 import { GameCard } from "../../views/components/GameCard.tsx";
 import { ids } from "../../views/ids.ts";
 import { ErrorPage } from "../../views/pages/ErrorPage.tsx";
-import type { AccountsService } from "../chat/accounts.service.ts";
 import type { GamesService } from "../chat/games.service.ts";
-import type { Config } from "../config.ts";
 import { AppError } from "../errors.ts";
 import { publicGame } from "../realtime/frames.tsx";
 import type { AssetUrls } from "./assets.ts";
-import { sessionPlugin } from "./plugins/session.ts";
+import { type SessionDeps, sessionPlugin } from "./plugins/session.ts";
 
-export interface GamesDeps {
-  config: Config;
-  accounts: AccountsService;
+export interface GamesDeps extends SessionDeps {
   games: GamesService;
   assets: AssetUrls;
 }

@@ -10,20 +10,16 @@ import { EditMessagePage } from "../../views/pages/EditMessagePage.tsx";
 import { HomePage } from "../../views/pages/HomePage.tsx";
 import { PeoplePage } from "../../views/pages/PeoplePage.tsx";
 import { ThreadPage } from "../../views/pages/ThreadPage.tsx";
-import type { AccountsService } from "../chat/accounts.service.ts";
 import type { GamesService } from "../chat/games.service.ts";
 import type { MessagesService } from "../chat/messages.service.ts";
 import type { ThreadsService } from "../chat/threads.service.ts";
-import type { Config } from "../config.ts";
 import type { User } from "../db/repository.ts";
 import { AppError } from "../errors.ts";
 import type { Hub } from "../realtime/hub.ts";
 import type { AssetUrls } from "./assets.ts";
-import { sessionPlugin } from "./plugins/session.ts";
+import { type SessionDeps, sessionPlugin } from "./plugins/session.ts";
 
-export interface PageDeps {
-  config: Config;
-  accounts: AccountsService;
+export interface PageDeps extends SessionDeps {
   threads: ThreadsService;
   messages: MessagesService;
   games: GamesService;

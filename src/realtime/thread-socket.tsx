@@ -6,22 +6,18 @@
 // its sliding renewal, and API.md's error shape.
 import type { BunRequest, Server, ServerWebSocket } from "bun";
 import { ComposerError } from "../../views/fragments/pushes.tsx";
-import type { AccountsService } from "../chat/accounts.service.ts";
 import type { MessagesService } from "../chat/messages.service.ts";
 import type { ThreadsService } from "../chat/threads.service.ts";
-import type { Config } from "../config.ts";
 import { AppError, BadRequest, errorBody, Forbidden, Internal, NotFound, Unauthorized } from "../errors.ts";
 import { isForeignOrigin } from "../http/plugins/origin.ts";
 import { securityHeadersFor } from "../http/plugins/security-headers.ts";
-import { sessionCookie, sessionTokens, tokenFrom } from "../http/plugins/session.ts";
+import { type SessionDeps, sessionCookie, tokenFrom } from "../http/plugins/session.ts";
 import { log } from "../log.ts";
 import { type ClientFrame, parseClientFrame } from "./client-frames.ts";
 import { renderFrames } from "./frames.tsx";
 import type { Connection, Hub, OpenSocket } from "./hub.ts";
 
-export interface ThreadSocketDeps {
-  config: Config;
-  accounts: AccountsService;
+export interface ThreadSocketDeps extends SessionDeps {
   threads: ThreadsService;
   messages: MessagesService;
   hub: Hub;
@@ -51,7 +47,7 @@ interface SocketData extends SocketHandlers {
 type ThreadWebSocket = ServerWebSocket<SocketData>;
 
 export function threadSocketRoute(deps: ThreadSocketDeps) {
-  const { hub, messages } = deps;
+  const { hub, messages, tokens } = deps;
   /** The last frame's handling, per connection, so that the next one waits for it. */
   const inFlight = new WeakMap<Connection, Promise<void>>();
 
@@ -120,8 +116,6 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
     },
   };
   const socketData = (state: OpenSocket): SocketData => Object.assign(Object.create(handlers) as SocketData, { state });
-
-  const tokens = sessionTokens(deps);
 
   /** Who is asking, for which thread, from where: what the socket starts with, or the AppError to answer. */
   async function authorise(request: BunRequest) {

@@ -44,6 +44,7 @@ function deviceMarks(secret: string) {
 export interface SessionDeps {
   config: Config;
   accounts: AccountsService;
+  tokens: SessionTokens;
 }
 
 /** The token from `Authorization: Bearer …`, else from the session cookie. */
@@ -64,10 +65,13 @@ export interface Session {
 
 /**
  * Session tokens: JWTs (HS256, through @elysiajs/jwt) that name a server-side session, and the cookie
- * that carries them. One set serves the Elysia plugin below and the socket route, which runs outside Elysia.
+ * that carries them. Made once (deps.ts) for the Elysia plugin below and the socket route, which runs
+ * outside Elysia. The key is imported once: given the secret as bytes, jose imports it on every call.
  */
-export function sessionTokens({ config, accounts }: SessionDeps) {
-  const plugin = jwt({ name: "jwt", secret: config.sessionSecret, alg: "HS256" });
+export async function sessionTokens(config: Config, accounts: AccountsService) {
+  const secret = new TextEncoder().encode(config.sessionSecret);
+  const key = await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  const plugin = jwt({ name: "jwt", secret: key, alg: "HS256" });
   const { sign, verify } = plugin.decorator.jwt;
   return {
     issue: (user: User, sessionId: string, expiresAt: number) =>
@@ -95,11 +99,10 @@ export function sessionTokens({ config, accounts }: SessionDeps) {
   };
 }
 
-export type SessionTokens = ReturnType<typeof sessionTokens>;
+export type SessionTokens = Awaited<ReturnType<typeof sessionTokens>>;
 
 export function sessionPlugin(deps: SessionDeps) {
-  const { config, accounts } = deps;
-  const tokens = sessionTokens(deps);
+  const { config, accounts, tokens } = deps;
   const devices = deviceMarks(config.sessionSecret);
 
   return new Elysia({ name: "session" })
