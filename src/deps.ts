@@ -32,7 +32,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const messages = messagesService(repo, threads, broker, limits);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
-  const hub = createHub({ broker, presence, messages });
+  const hub = createHub({ instanceId, broker, presence, messages });
   return {
     config,
     repo,

@@ -21,23 +21,6 @@ export interface Socket {
   getBufferedAmount(): number;
 }
 
-export interface Connection {
-  readonly id: string;
-  readonly socket: Socket;
-  readonly user: User;
-  readonly sessionId: string;
-  readonly threadId: number;
-  readonly format: WireFormat;
-  /** The seq of the last message this socket was sent. */
-  cursor: number;
-  /** Feed output that arrived while the socket was catching up; null once it is live on the topic. */
-  pending: { event: ChatEvent; frames: Frames }[] | null;
-  /** Wakes a catch-up that waits for the feed. */
-  wake: (() => void) | null;
-  closed: boolean;
-  lastTypingAt: number;
-}
-
 export interface OpenSocket {
   user: User;
   sessionId: string;
@@ -49,6 +32,41 @@ export interface OpenSocket {
   threadLastSeq: number;
 }
 
+let connectionsMade = 0;
+
+/**
+ * One open thread socket. The socket route makes it (it is what Bun keeps with the socket, so it holds
+ * only what the socket needs) and the hub adopts it when the socket opens.
+ */
+export class Connection {
+  /** Unique in this process: a typing event names its sender by instance and this number. */
+  readonly id = ++connectionsMade;
+  readonly user: User;
+  readonly sessionId: string;
+  readonly threadId: number;
+  readonly format: WireFormat;
+  readonly threadLastSeq: number;
+  /** Set by the hub when the socket opens. */
+  socket!: Socket;
+  /** The seq of the last message this socket was sent. */
+  cursor: number;
+  /** Feed output that arrived while the socket was catching up; null once it is live on the topic. */
+  pending: { event: ChatEvent; frames: Frames }[] | null = [];
+  /** Wakes a catch-up that waits for the feed. */
+  wake: (() => void) | null = null;
+  closed = false;
+  lastTypingAt = 0;
+
+  constructor(init: OpenSocket) {
+    this.user = init.user;
+    this.sessionId = init.sessionId;
+    this.threadId = init.threadId;
+    this.format = init.format;
+    this.threadLastSeq = init.threadLastSeq;
+    this.cursor = init.after;
+  }
+}
+
 const catchUpPage = 200;
 const typingInterval = 1000;
 const sweepMs = 5000;
@@ -58,13 +76,14 @@ export const slowReaderBytes = 1024 * 1024;
 const slowReaderCheckMs = 250;
 
 export interface HubDeps {
+  /** This instance, as the Broker's other subscribers know it. */
+  instanceId: string;
   broker: Broker;
   presence: PresenceDirectory;
   messages: MessagesService;
 }
 
-export function createHub({ broker, presence, messages }: HubDeps) {
-  const connections = new Map<string, Connection>();
+export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
   const byThread = new Map<number, Set<Connection>>();
   const feeds = new Map<number, ThreadFeed>();
   let publish: (topic: string, data: string) => void = () => {};
@@ -85,10 +104,20 @@ export function createHub({ broker, presence, messages }: HubDeps) {
     }
   }
 
+  function* allConnections() {
+    for (const siblings of byThread.values()) yield* siblings;
+  }
+
+  const typingSource = (conn: Connection) => `${instanceId}:${conn.id}`;
+  /** The connection here that sent a typing event, if it came from this instance. */
+  function typingSender(event: Extract<ChatEvent, { type: "typing" }>): Connection | undefined {
+    for (const conn of byThread.get(event.threadId) ?? []) if (typingSource(conn) === event.source) return conn;
+  }
+
   broker.subscribe((event) => {
     if (event.type === "session-ended") {
       // 1008 is not one the page reconnects on: it asks whether it is still signed in, and is not.
-      for (const conn of connections.values()) {
+      for (const conn of allConnections()) {
         const ended = event.sessionId === null ? conn.sessionId !== event.except : conn.sessionId === event.sessionId;
         if (conn.user.id === event.userId && ended) {
           conn.socket.close(1008, "session ended");
@@ -98,7 +127,7 @@ export function createHub({ broker, presence, messages }: HubDeps) {
     }
     const feed = feeds.get(event.threadId);
     if (!feed) return; // nobody here has the thread open
-    if (event.type === "typing") deliver(event, event.source ? connections.get(event.source) : undefined);
+    if (event.type === "typing") deliver(event, typingSender(event));
     else feed.offer(event);
   });
 
@@ -138,7 +167,7 @@ export function createHub({ broker, presence, messages }: HubDeps) {
   sweep.unref();
 
   const slowReaders = setInterval(() => {
-    for (const conn of connections.values()) {
+    for (const conn of allConnections()) {
       if (!conn.closed && conn.socket.getBufferedAmount() > slowReaderBytes) {
         log.warn("slow reader closed", { threadId: conn.threadId, buffered: conn.socket.getBufferedAmount() });
         conn.socket.close(1013, "too far behind; resume with ?after=");
@@ -205,7 +234,6 @@ export function createHub({ broker, presence, messages }: HubDeps) {
   }
 
   function forget(conn: Connection) {
-    connections.delete(conn.id);
     const siblings = byThread.get(conn.threadId);
     siblings?.delete(conn);
     if (siblings?.size === 0) {
@@ -220,32 +248,18 @@ export function createHub({ broker, presence, messages }: HubDeps) {
       publish = publishToTopic;
     },
 
-    open(socket: Socket, init: OpenSocket): Connection {
-      const conn: Connection = {
-        id: crypto.randomUUID(),
-        socket,
-        user: init.user,
-        sessionId: init.sessionId,
-        threadId: init.threadId,
-        format: init.format,
-        cursor: init.after,
-        pending: [],
-        wake: null,
-        closed: false,
-        lastTypingAt: 0,
-      };
-      connections.set(conn.id, conn);
+    open(conn: Connection, socket: Socket): void {
+      conn.socket = socket;
       const siblings = byThread.get(conn.threadId) ?? new Set();
       byThread.set(conn.threadId, siblings.add(conn));
-      const feed = feedFor(conn.threadId, init.threadLastSeq);
+      const feed = feedFor(conn.threadId, conn.threadLastSeq);
       // Stored but never published (its instance died between commit and publish): read it now.
-      if (init.threadLastSeq > feed.last) void feed.fill();
+      if (conn.threadLastSeq > feed.last) void feed.fill();
       presence.join(conn.threadId, conn.user);
       catchUp(conn, feed).catch((error) => {
         log.error("catch-up failed", { threadId: conn.threadId, error });
         conn.socket.close(1011, "catch-up failed");
       });
-      return conn;
     },
 
     close(conn: Connection) {
@@ -261,7 +275,7 @@ export function createHub({ broker, presence, messages }: HubDeps) {
       const now = Date.now();
       if (now - conn.lastTypingAt < typingInterval) return;
       conn.lastTypingAt = now;
-      broker.publish({ type: "typing", threadId: conn.threadId, user: conn.user, source: conn.id });
+      broker.publish({ type: "typing", threadId: conn.threadId, user: conn.user, source: typingSource(conn) });
     },
 
     /** A frame for one connection only (acks, errors, a resent message). */
@@ -273,7 +287,7 @@ export function createHub({ broker, presence, messages }: HubDeps) {
     closeAll(code: number, reason: string) {
       clearInterval(sweep);
       clearInterval(slowReaders);
-      for (const conn of connections.values()) conn.socket.close(code, reason);
+      for (const conn of [...allConnections()]) conn.socket.close(code, reason);
     },
 
     online: (threadId: number) => presence.online(threadId),

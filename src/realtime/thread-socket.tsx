@@ -15,7 +15,7 @@ import { type SessionDeps, sessionCookie, tokenFrom } from "../http/plugins/sess
 import { log } from "../log.ts";
 import { type ClientFrame, parseClientFrame } from "./client-frames.ts";
 import { renderFrames } from "./frames.tsx";
-import type { Connection, Hub, OpenSocket } from "./hub.ts";
+import { Connection, type Hub, type OpenSocket } from "./hub.ts";
 
 export interface ThreadSocketDeps extends SessionDeps {
   threads: ThreadsService;
@@ -28,23 +28,15 @@ export const threadSocketPath = "/t/:id/ws";
 const positiveInt = (value: string | null | undefined) =>
   value !== null && value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : null;
 
-/** Elysia's global websocket handlers call `ws.data.open/message/close`; one set serves every socket. */
-interface SocketHandlers {
-  open(ws: ThreadWebSocket): void;
-  message(ws: ThreadWebSocket, raw: string | Buffer): void;
-  close(ws: ThreadWebSocket): void;
-}
-
 /**
- * What Bun keeps with each socket for as long as it is open (`ws.data`): the handlers come from the
- * prototype, so a socket holds two fields, not a copy of every handler.
+ * What Bun keeps with each socket for as long as it is open (`ws.data`): the hub's connection, with the
+ * handlers Elysia's global websocket handlers call (`ws.data.open/message/close`) on its prototype.
  */
-interface SocketData extends SocketHandlers {
-  /** What the upgrade authorised; replaced by the hub's connection once open. */
-  state: OpenSocket | Connection;
+interface ThreadSocket extends Connection {
+  open(ws: ServerWebSocket<ThreadSocket>): void;
+  message(ws: ServerWebSocket<ThreadSocket>, raw: string | Buffer): void;
+  close(ws: ServerWebSocket<ThreadSocket>): void;
 }
-
-type ThreadWebSocket = ServerWebSocket<SocketData>;
 
 export function threadSocketRoute(deps: ThreadSocketDeps) {
   const { hub, messages, tokens } = deps;
@@ -93,29 +85,28 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
     );
   }
 
-  const handlers: SocketHandlers = {
-    open(ws) {
-      ws.data.state = hub.open(ws, ws.data.state as OpenSocket);
-    },
-    message(ws, raw) {
-      const conn = ws.data.state as Connection;
+  class SocketConnection extends Connection implements ThreadSocket {
+    open(ws: ServerWebSocket<ThreadSocket>) {
+      hub.open(this, ws);
+    }
+
+    message(_ws: ServerWebSocket<ThreadSocket>, raw: string | Buffer) {
       // One frame at a time per socket: with a database that answers asynchronously, two sends in a row
       // would otherwise race, and the second could be stored (and seq'd) first.
-      const next = (inFlight.get(conn) ?? Promise.resolve()).then(async () => {
+      const next = (inFlight.get(this) ?? Promise.resolve()).then(async () => {
         try {
-          await handle(conn, parseClientFrame(raw, conn.format));
+          await handle(this, parseClientFrame(raw, this.format));
         } catch (error) {
-          reportError(conn, error);
+          reportError(this, error);
         }
       });
-      inFlight.set(conn, next);
-    },
-    close(ws) {
-      // Bun calls open() before any message or close, so by now the state is the connection.
-      hub.close(ws.data.state as Connection);
-    },
-  };
-  const socketData = (state: OpenSocket): SocketData => Object.assign(Object.create(handlers) as SocketData, { state });
+      inFlight.set(this, next);
+    }
+
+    close() {
+      hub.close(this);
+    }
+  }
 
   /** Who is asking, for which thread, from where: what the socket starts with, or the AppError to answer. */
   async function authorise(request: BunRequest) {
@@ -157,7 +148,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
   return async (request: BunRequest, server: Server<unknown>): Promise<Response | undefined> => {
     try {
       const { state, headers } = await authorise(request);
-      if (server.upgrade(request, { headers, data: socketData(state) })) return undefined;
+      if (server.upgrade(request, { headers, data: new SocketConnection(state) })) return undefined;
       return refusal(new BadRequest("Expected a WebSocket handshake."));
     } catch (error) {
       return refusal(error);

@@ -346,10 +346,15 @@ describe("the upgrade", () => {
     const url = threadSocketUrl(server.url, room.id);
     const bearer = (person: Person) => ({ authorization: `Bearer ${person.token}` });
     const errorShape = { error: { code: expect.any(String), message: expect.any(String) } };
+    const refusal = async (headers?: Record<string, string>) => {
+      const { status, body, headers: sent } = await upgradeStatus(url, headers);
+      return { status, body, csp: sent.get("content-security-policy") };
+    };
+    const withHeaders = { csp: expect.stringContaining("default-src 'self'") };
 
-    expectLike(await upgradeStatus(url)).toMatchObject({ status: 401, body: errorShape });
+    expectLike(await refusal()).toMatchObject({ status: 401, body: errorShape, ...withHeaders });
     expect((await upgradeStatus(url, { authorization: "Bearer not-a-token" })).status).toBe(401);
-    expectLike(await upgradeStatus(url, bearer(eve))).toMatchObject({ status: 404, body: errorShape });
+    expectLike(await refusal(bearer(eve))).toMatchObject({ status: 404, body: errorShape, ...withHeaders });
     expect((await upgradeStatus(threadSocketUrl(server.url, 987654321), bearer(eve))).status).toBe(404);
     expect((await upgradeStatus(url, { ...bearer(ann), origin: "https://evil.example" })).status).toBe(403);
     expect((await upgradeStatus(url, { ...bearer(ann), origin: "null" })).status).toBe(403);
