@@ -73,7 +73,14 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
     find: visible,
 
     /** The thread's newest seq, as committed (0 for none or no such thread). */
-    newestSeq: async (threadId: number): Promise<number> => (await repo.threads.find(threadId))?.lastSeq ?? 0,
+    /** The newest seq of each of these threads, a few hundred per query. */
+    async newestSeqs(threadIds: number[]): Promise<Map<number, number>> {
+      const newest = new Map<number, number>();
+      for (let i = 0; i < threadIds.length; i += 500) {
+        for (const [id, seq] of await repo.threads.lastSeqs(threadIds.slice(i, i + 500))) newest.set(id, seq);
+      }
+      return newest;
+    },
 
     /** For the realtime feed, which has already checked access: the oldest `limit` messages after a seq. */
     since: (threadId: number, after: number, limit: number): Promise<Message[]> =>

@@ -126,6 +126,8 @@ export interface Repository {
     /** Creates the room with its creator as the first member; null when the name is taken. */
     createRoom(name: string, creatorId: number): Promise<Thread | null>;
     find(id: number): Promise<Thread | null>;
+    /** The newest seq of each thread that exists among `ids` (at most a few hundred per call). */
+    lastSeqs(ids: number[]): Promise<Map<number, number>>;
     /** The one direct thread of a pair, created with both members on first call. */
     openDirect(userId: number, otherId: number): Promise<Thread>;
     listRooms(): Promise<Thread[]>;

@@ -154,14 +154,20 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
   presence.onChange(announcePresence);
 
   // A safety net for what no event announced (an instance that died after commit, a lost Redis
-  // message): every few seconds, each open thread's newest seq is compared with its feed.
+  // message): every few seconds, each open thread's newest seq is compared with its feed, in one
+  // query for every open thread (a few hundred per query) rather than one per thread.
   const sweep = setInterval(async () => {
+    if (feeds.size === 0) return;
+    let newest: Map<number, number>;
+    try {
+      newest = await messages.newestSeqs([...feeds.keys()]);
+    } catch (error) {
+      log.warn("sweep failed", { error });
+      return;
+    }
     for (const feed of feeds.values()) {
-      try {
-        if ((await messages.newestSeq(feed.threadId)) > feed.last) await feed.fill();
-      } catch (error) {
-        log.warn("sweep failed", { threadId: feed.threadId, error });
-      }
+      if ((newest.get(feed.threadId) ?? 0) <= feed.last) continue;
+      await feed.fill().catch((error) => log.warn("sweep failed", { threadId: feed.threadId, error }));
     }
   }, sweepMs);
   sweep.unref();

@@ -1,5 +1,5 @@
 // The Repository on PostgreSQL, behaving exactly like the SQLite one, also when several instances write at once.
-import { type AnyColumn, and, asc, desc, eq, gt, isNull, lt, ne, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, and, asc, desc, eq, gt, inArray, isNull, lt, ne, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Repository, Thread, User } from "../repository.ts";
 import { toMessage, toResolvedSession } from "../rows.ts";
@@ -173,6 +173,12 @@ export function postgresRepository(db: PostgresDb): Repository {
         if (!storableId(id)) return null;
         const [row] = await db.select(threadColumns).from(threads).where(eq(threads.id, id));
         return row ?? null;
+      },
+      async lastSeqs(ids) {
+        const storable = ids.filter(storableId);
+        if (storable.length === 0) return new Map();
+        const rows = await db.select({ id: threads.id, lastSeq: threads.lastSeq }).from(threads).where(inArray(threads.id, storable));
+        return new Map(rows.map((row) => [row.id, row.lastSeq]));
       },
       async openDirect(userId, otherId) {
         const pairKey = [userId, otherId].sort((a, b) => a - b).join(":");

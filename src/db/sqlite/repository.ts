@@ -1,5 +1,5 @@
 // The Repository on SQLite. bun:sqlite is synchronous; the async signatures are the shared contract.
-import { and, asc, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Message, NewMessage, Repository, Thread, User } from "../repository.ts";
 import { toMessage, toResolvedSession } from "../rows.ts";
 import type { SqliteDb } from "./client.ts";
@@ -228,6 +228,10 @@ export function sqliteRepository(db: SqliteDb): Repository {
       },
       async find(id) {
         return db.select(threadColumns).from(threads).where(eq(threads.id, id)).get() ?? null;
+      },
+      async lastSeqs(ids) {
+        const rows = db.select({ id: threads.id, lastSeq: threads.lastSeq }).from(threads).where(inArray(threads.id, ids)).all();
+        return new Map(rows.map((row) => [row.id, row.lastSeq]));
       },
       async openDirect(userId, otherId) {
         const pairKey = [userId, otherId].sort((a, b) => a - b).join(":");

@@ -183,6 +183,18 @@ for (const factory of await repositoryFactories()) {
         expect(await repo.threads.findForMember(direct.id, oz.id)).toEqual(direct);
         expect(await repo.threads.findForMember(den.id + 1000, ned.id)).toBeNull();
       });
+
+      test("lastSeqs answers the newest seq of each thread asked for that exists", async () => {
+        const pia = await user("pia");
+        const [busy, quiet] = [await room("busy", pia), await room("quiet", pia)];
+        for (const body of ["one", "two", "three"]) await send(busy.id, pia, body);
+        const newest = await repo.threads.lastSeqs([busy.id, quiet.id, quiet.id + 1000]);
+        expect([...newest.entries()].sort()).toEqual([
+          [busy.id, 3],
+          [quiet.id, 0],
+        ]);
+        expect(await repo.threads.lastSeqs([])).toEqual(new Map());
+      });
     });
 
     describe("messages", () => {
