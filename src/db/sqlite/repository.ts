@@ -30,36 +30,65 @@ const isUniqueViolation = (error: unknown) =>
   error instanceof Error && "code" in error && String(error.code).startsWith("SQLITE_CONSTRAINT_UNIQUE");
 
 type Appended = { message: Message; created: boolean };
-type Tx = Parameters<Parameters<SqliteDb["transaction"]>[0]>[0];
 
 export function sqliteRepository(db: SqliteDb): Repository {
   const selectMessages = () =>
     db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
+
+  // Prepared once: every message, request and upgrade runs these, and building a query afresh each
+  // time (drizzle's builders, the SQL text, a new bun:sqlite statement) was most of its cost and garbage.
+  // They run on the one connection, so inside whatever transaction is open on it.
+  const messageById = selectMessages().where(eq(messages.id, sql.placeholder("id"))).prepare();
+  const messageIdByClientId = db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.authorId, sql.placeholder("authorId")), eq(messages.clientId, sql.placeholder("clientId"))))
+    .prepare();
+  const nextSeq = db
+    .update(threads)
+    .set({ lastSeq: sql`${threads.lastSeq} + 1` })
+    .where(eq(threads.id, sql.placeholder("threadId")))
+    .returning({ lastSeq: threads.lastSeq })
+    .prepare();
+  const insertMessage = db
+    .insert(messages)
+    .values({
+      threadId: sql.placeholder("threadId"),
+      seq: sql.placeholder("seq"),
+      authorId: sql.placeholder("authorId"),
+      body: sql.placeholder("body"),
+      clientId: sql.placeholder("clientId"),
+    })
+    .returning({ id: messages.id })
+    .prepare();
+  const resolveSession = db
+    .select({ ...sessionColumns, username: users.username, disabledAt: users.disabledAt })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.id, sql.placeholder("id")))
+    .prepare();
+  const findThreadForMember = db
+    .select(threadColumns)
+    .from(threads)
+    .innerJoin(
+      memberships,
+      and(eq(memberships.threadId, threads.id), eq(memberships.userId, sql.placeholder("userId"))),
+    )
+    .where(eq(threads.id, sql.placeholder("threadId")))
+    .prepare();
+
   const findMessage = (id: number) => {
-    const row = selectMessages().where(eq(messages.id, id)).get();
+    const row = messageById.get({ id });
     return row ? toMessage(row) : null;
   };
   /** One message, inside the batch's transaction; a repeated (author, clientId) returns the stored one. */
-  function appendOne(tx: Tx, { threadId, authorId, body, clientId }: NewMessage) {
+  function appendOne({ threadId, authorId, body, clientId }: NewMessage) {
     if (clientId !== null) {
-      const existing = tx
-        .select({ id: messages.id })
-        .from(messages)
-        .where(and(eq(messages.authorId, authorId), eq(messages.clientId, clientId)))
-        .get();
+      const existing = messageIdByClientId.get({ authorId, clientId });
       if (existing) return { message: findMessage(existing.id)!, created: false };
     }
-    const { lastSeq } = tx
-      .update(threads)
-      .set({ lastSeq: sql`${threads.lastSeq} + 1` })
-      .where(eq(threads.id, threadId))
-      .returning({ lastSeq: threads.lastSeq })
-      .get()!;
-    const { id } = tx
-      .insert(messages)
-      .values({ threadId, seq: lastSeq, authorId, body, clientId })
-      .returning({ id: messages.id })
-      .get();
+    const { lastSeq } = nextSeq.get({ threadId })!;
+    const { id } = insertMessage.get({ threadId, seq: lastSeq, authorId, body, clientId })!;
     return { message: findMessage(id)!, created: true };
   }
 
@@ -78,7 +107,7 @@ export function sqliteRepository(db: SqliteDb): Repository {
           for (const { message } of batch) {
             try {
               // A savepoint each, so one bad message fails alone.
-              results.push({ ok: tx.transaction((savepoint) => appendOne(savepoint, message)) });
+              results.push({ ok: tx.transaction(() => appendOne(message)) });
             } catch (error) {
               results.push({ error });
             }
@@ -105,24 +134,6 @@ export function sqliteRepository(db: SqliteDb): Repository {
     new Promise<Appended>((resolve, reject) => {
       if (waiting.push({ message, resolve, reject }) === 1) setImmediate(() => commitWaiting());
     });
-
-  // Prepared once: every request and every upgrade runs these, and building the query afresh each time
-  // (drizzle's builders, the SQL text, a new bun:sqlite statement) was most of their cost and garbage.
-  const resolveSession = db
-    .select({ ...sessionColumns, username: users.username, disabledAt: users.disabledAt })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.id, sql.placeholder("id")))
-    .prepare();
-  const findThreadForMember = db
-    .select(threadColumns)
-    .from(threads)
-    .innerJoin(
-      memberships,
-      and(eq(memberships.threadId, threads.id), eq(memberships.userId, sql.placeholder("userId"))),
-    )
-    .where(eq(threads.id, sql.placeholder("threadId")))
-    .prepare();
 
   const addMember = (threadId: number, userId: number) =>
     db.insert(memberships).values({ threadId, userId }).onConflictDoNothing().run();
