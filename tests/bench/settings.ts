@@ -114,9 +114,9 @@ function plansFor(n: ScaleNumbers): Plan[] {
     {
       group: "idle",
       scenario: "idle",
-      params: { steps: n.idleSteps, roomSize: 10, concurrency: 100, settleMs: 1000 },
+      params: { steps: n.idleSteps, roomSize: 10, concurrency: 100, settleMs: 1000, idleMs: 30_000, warmup: 500 },
       writes: false,
-      timeoutMs: minutes(5),
+      timeoutMs: minutes(8),
     },
     {
       group: "reconnect-storm",
