@@ -24,7 +24,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
   const instanceId = crypto.randomUUID();
   const broker = overrides.broker ?? (redis ? redisBroker(redis, `${config.redisPrefix}events`) : memoryBroker());
-  const assets = await loadAssets();
+  const assets = loadAssets();
   const limits = createRateLimits({ enabled: config.rateLimits, redis: redis?.pub ?? null, prefix: config.redisPrefix });
   const accounts = accountsService(repo, { sessionTtl: config.sessionTtl, limits, broker });
   const tokens = await sessionTokens(config, accounts);

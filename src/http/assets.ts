@@ -1,6 +1,7 @@
 // Static assets, embedded in the binary by these imports and served under content-hashed URLs.
 // Only the files listed here are served: no request path is ever mapped to the filesystem.
 import { Elysia } from "elysia";
+import { contentHashes } from "./asset-hashes.macro.ts" with { type: "macro" };
 import htmxWs from "htmx.org/dist/ext/hx-ws.min.js" with { type: "file" };
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import appCss from "../../public/app.css" with { type: "file" };
@@ -20,36 +21,48 @@ const sources = {
   "swagger-ui-bundle.js": swaggerJs,
 } as const;
 
+// The same files again, as specifiers for the macro that hashes them when the code is bundled (it
+// cannot take the imports above). A test checks every URL's hash against the file it serves.
+const hashes = contentHashes({
+  "htmx.js": "htmx.org/dist/htmx.min.js",
+  "hx-ws.js": "htmx.org/dist/ext/hx-ws.min.js",
+  "app.js": "../../public/app.js",
+  "app.css": "../../public/app.css",
+  "favicon.svg": "../../public/favicon.svg",
+  "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
+  "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+});
+
 export type AssetName = keyof typeof sources;
 /** Public URL of each asset, e.g. `/assets/app.3f9c1a2b.css`. */
 export type AssetUrls = Record<AssetName, string>;
 
 interface Asset {
-  body: Uint8Array<ArrayBuffer>;
-  /** Compressed on first request, not at start-up: start-up stays fast (the API viewer alone is 1.7 MB). */
+  path: string;
+  /** Read, and compressed, on first request, not at start-up: start-up stays fast (the API viewer alone is 1.7 MB). */
+  body: Uint8Array<ArrayBuffer> | null;
   gzipped: Uint8Array<ArrayBuffer> | null;
   type: string;
 }
 
-export async function loadAssets(): Promise<{ urls: AssetUrls; plugin: Elysia }> {
+export function loadAssets(): { urls: AssetUrls; plugin: Elysia } {
   const byUrl = new Map<string, Asset>();
   const urls = {} as AssetUrls;
   for (const [name, path] of Object.entries(sources) as [AssetName, string][]) {
-    const file = Bun.file(path);
-    const body = new Uint8Array(await file.arrayBuffer());
-    const hash = Bun.hash(body).toString(16).padStart(16, "0").slice(0, 10);
     const dot = name.lastIndexOf(".");
-    const url = `/assets/${name.slice(0, dot)}.${hash}${name.slice(dot)}`;
+    const url = `/assets/${name.slice(0, dot)}.${hashes[name]}${name.slice(dot)}`;
     urls[name] = url;
-    byUrl.set(url, { body, gzipped: null, type: contentType(name) });
+    byUrl.set(url, { path, body: null, gzipped: null, type: contentType(name) });
   }
 
-  const plugin = new Elysia({ name: "assets" }).get("/assets/:file", ({ params, request, status }) => {
+  const plugin = new Elysia({ name: "assets" }).get("/assets/:file", async ({ params, request, status }) => {
     const asset = byUrl.get(`/assets/${params.file}`);
     if (!asset) return status(404, "Not found");
+    asset.body ??= new Uint8Array(await Bun.file(asset.path).arrayBuffer());
+    const body = asset.body;
     const gzip = /\bgzip\b/.test(request.headers.get("accept-encoding") ?? "");
-    if (gzip) asset.gzipped ??= new Uint8Array(Bun.gzipSync(asset.body));
-    return new Response(gzip ? asset.gzipped : asset.body, {
+    if (gzip) asset.gzipped ??= new Uint8Array(Bun.gzipSync(body));
+    return new Response(gzip ? asset.gzipped : body, {
       headers: {
         "content-type": asset.type,
         "cache-control": "public, max-age=31536000, immutable",
