@@ -32,7 +32,8 @@ suite.test("sign up, land signed in, sign out, sign in again; a wrong password s
     page.getByRole("button", { name: "Sign in" }).click(),
   ]);
   expect(answer.status()).toBe(401);
-  await expect(page.getByRole("alert").innerText()).resolves.toContain("Wrong username or password");
+  // Waits for the swapped-in form: reading the old one while htmx replaces it can fail.
+  await page.getByRole("alert").getByText("Wrong username or password").waitFor();
   expect(await page.getByLabel("Username").inputValue()).toBe(username);
 
   await page.getByLabel("Password").fill("a good password");
