@@ -14,6 +14,7 @@ import { topics, type WireFormat } from "./topics.ts";
 export interface Socket {
   send(data: string): number;
   subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
   /** To every subscriber of the topic except this socket. */
   publish(topic: string, data: string): void;
   close(code?: number, reason?: string): void;
@@ -176,6 +177,9 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
     for (const conn of allConnections()) {
       if (!conn.closed && conn.socket.getBufferedAmount() > slowReaderBytes) {
         log.warn("slow reader closed", { threadId: conn.threadId, buffered: conn.socket.getBufferedAmount() });
+        // Off the topic first: Bun sends the close frame only once the queue drains, and whatever was
+        // published meanwhile would go out before it, so the reader would never learn it was cut off.
+        conn.socket.unsubscribe(topics.thread(conn.threadId, conn.format));
         conn.socket.close(1013, "too far behind; resume with ?after=");
         conn.closed = true;
         forget(conn);
