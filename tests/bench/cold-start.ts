@@ -47,12 +47,17 @@ async function once(command: string[]): Promise<number> {
   }
 }
 
-/** Median and best of `runs`, after one unmeasured run that puts the executable in the page cache. */
-async function measure(command: string[], runs: number): Promise<{ medianMs: number; minMs: number }> {
+/** `runs` times from exec to the first 200, ascending, after one unmeasured run that puts the executable in the page cache. */
+export async function coldStartTimes(command: string[], runs: number): Promise<number[]> {
   await once(command);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push(await once(command));
-  times.sort((a, b) => a - b);
+  return times.sort((a, b) => a - b);
+}
+
+/** Median and best of `runs`. */
+async function measure(command: string[], runs: number): Promise<{ medianMs: number; minMs: number }> {
+  const times = await coldStartTimes(command, runs);
   return { medianMs: times[Math.floor((times.length - 1) / 2)]!, minMs: times[0]! };
 }
 
