@@ -689,18 +689,22 @@ describe("size limits", () => {
     expect(await history(api, ann, room.id)).toEqual([]);
   });
 
-  test("a chunked body (no Content-Length) is refused with 413 once past 64 KB, without waiting for its end", async () => {
-    const ann = await register(api, "ann");
-    const room = await roomWith(api, ann);
-    const head = [
-      `POST /api/threads/${room.id}/messages HTTP/1.1`,
+  /** The head of a raw JSON POST of a message, framed by `framing` (a length or chunked). */
+  const messagePostHead = (threadId: number, token: string, framing: string) =>
+    [
+      `POST /api/threads/${threadId}/messages HTTP/1.1`,
       `Host: 127.0.0.1:${server.port}`,
-      `Authorization: Bearer ${ann.token}`,
+      `Authorization: Bearer ${token}`,
       "Content-Type: application/json",
-      "Transfer-Encoding: chunked",
+      framing,
       "",
       "",
     ].join("\r\n");
+
+  test("a chunked body (no Content-Length) is refused with 413 once past 64 KB, without waiting for its end", async () => {
+    const ann = await register(api, "ann");
+    const room = await roomWith(api, ann);
+    const head = messagePostHead(room.id, ann.token, "Transfer-Encoding: chunked");
     const chunk = "x".repeat(1024);
     const opening = '{"body": "';
     const chunks = [`${opening.length.toString(16)}\r\n${opening}\r\n`, ...Array.from({ length: 80 }, () => `400\r\n${chunk}\r\n`)];
@@ -715,15 +719,7 @@ describe("size limits", () => {
   async function declaredOnly(length: number) {
     const ann = await register(api, "ann");
     const room = await roomWith(api, ann);
-    const head = [
-      `POST /api/threads/${room.id}/messages HTTP/1.1`,
-      `Host: 127.0.0.1:${server.port}`,
-      `Authorization: Bearer ${ann.token}`,
-      "Content-Type: application/json",
-      `Content-Length: ${length}`,
-      "",
-      "",
-    ].join("\r\n");
+    const head = messagePostHead(room.id, ann.token, `Content-Length: ${length}`);
     const response = await rawHttp(server.port, [head, '{"body": "xxxx']);
     let body: unknown = response.body;
     try {
