@@ -109,10 +109,13 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
     for (const siblings of byThread.values()) yield* siblings;
   }
 
-  const typingSource = (conn: Connection) => `${instanceId}:${conn.id}`;
+  const ownSourcePrefix = `${instanceId}:`;
+  const typingSource = (conn: Connection) => `${ownSourcePrefix}${conn.id}`;
   /** The connection here that sent a typing event, if it came from this instance. */
   function typingSender(event: Extract<ChatEvent, { type: "typing" }>): Connection | undefined {
-    for (const conn of byThread.get(event.threadId) ?? []) if (typingSource(conn) === event.source) return conn;
+    if (!event.source?.startsWith(ownSourcePrefix)) return undefined;
+    const id = Number(event.source.slice(ownSourcePrefix.length));
+    for (const conn of byThread.get(event.threadId) ?? []) if (conn.id === id) return conn;
   }
 
   broker.subscribe((event) => {

@@ -173,6 +173,11 @@ describe("two JSON clients in a thread", () => {
     bobSocket.send({ type: "typing" });
     const bobTyping = await annSocket.next(ofType("typing", (f) => (f.user as ApiUser).id === bob.user.id));
     expectLike(bobTyping.user).toMatchObject(bob.user);
+    // Nobody is told about their own typing: each socket got only the other's.
+    await Bun.sleep(100);
+    const typists = (socket: typeof annSocket) => socket.frames.filter(ofType("typing")).map((f) => (f.user as ApiUser).id);
+    expect(typists(annSocket)).toEqual([bob.user.id]);
+    expect(typists(bobSocket)).toEqual([ann.user.id]);
     // Typing is not a message.
     expect(await history(ann, dm.id)).toEqual([]);
   });
