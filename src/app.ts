@@ -42,7 +42,10 @@ export function createApp(deps: AppDeps) {
     .use(pageRoutes(deps))
     .use(gameRoutes(deps));
   // Fan-out publishes to every subscriber of a topic through the server, once it listens.
-  deps.hub.attach((topic, data) => app.server?.publish(topic, data));
+  deps.hub.attach({
+    publish: (topic, data) => app.server?.publish(topic, data),
+    subscriberCount: (topic) => app.server?.subscriberCount(topic) ?? 0,
+  });
   return app;
 }
 

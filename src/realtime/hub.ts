@@ -5,10 +5,10 @@ import type { Broker, ChatEvent } from "../chat/events.ts";
 import type { MessagesService } from "../chat/messages.service.ts";
 import type { User } from "../db/repository.ts";
 import { log } from "../log.ts";
-import { catchUpFrames, type Frames, renderFrames } from "./frames.tsx";
+import { catchUpFrames, Frames } from "./frames.tsx";
 import type { PresenceDirectory } from "./presence.ts";
 import { ThreadFeed } from "./thread-feed.ts";
-import { topics, type WireFormat } from "./topics.ts";
+import { topics, type WireFormat, wireFormats } from "./topics.ts";
 
 /** The part of a server WebSocket the hub uses (Bun's ServerWebSocket, through Elysia). */
 export interface Socket {
@@ -20,6 +20,12 @@ export interface Socket {
   close(code?: number, reason?: string): void;
   /** Bytes queued for this socket that the client has not taken yet. */
   getBufferedAmount(): number;
+}
+
+/** The part of Bun's Server the hub publishes through. */
+export interface TopicServer {
+  publish(topic: string, data: string): void;
+  subscriberCount(topic: string): number;
 }
 
 export interface OpenSocket {
@@ -52,7 +58,7 @@ export class Connection {
   /** The seq of the last message this socket was sent. */
   cursor: number;
   /** Feed output that arrived while the socket was catching up; null once it is live on the topic. */
-  pending: { event: ChatEvent; frames: Frames }[] | null = [];
+  pending: Frames[] | null = [];
   /** Wakes a catch-up that waits for the feed. */
   wake: (() => void) | null = null;
   closed = false;
@@ -87,20 +93,24 @@ export interface HubDeps {
 export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
   const byThread = new Map<number, Set<Connection>>();
   const feeds = new Map<number, ThreadFeed>();
-  let publish: (topic: string, data: string) => void = () => {};
+  let server: TopicServer = { publish: () => {}, subscriberCount: () => 0 };
 
-  /** What a feed emits: rendered once, published once per wire format, and queued for sockets still catching up. */
+  /**
+   * What a feed emits: published once per wire format that has subscribers, rendered only for those,
+   * and queued for sockets still catching up.
+   */
   function deliver(event: ChatEvent, sender?: Connection) {
-    const frames = renderFrames(event);
-    for (const format of ["html", "json"] as const) {
+    const frames = new Frames(event);
+    for (const format of wireFormats) {
       const topic = topics.thread(event.threadId, format);
+      if (server.subscriberCount(topic) === 0) continue;
       // Typing goes to the others only: a socket's own publish skips that socket.
-      if (sender) sender.socket.publish(topic, frames[format]);
-      else publish(topic, frames[format]);
+      if (sender) sender.socket.publish(topic, frames.in(format));
+      else server.publish(topic, frames.in(format));
     }
     for (const conn of byThread.get(event.threadId) ?? []) {
       if (!conn.pending || conn === sender) continue;
-      conn.pending.push({ event, frames });
+      conn.pending.push(frames);
       conn.wake?.();
     }
   }
@@ -212,8 +222,9 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
         firstMessage?.type === "message" ? firstMessage.message.seq === conn.cursor + 1 : conn.cursor === feed.last;
       if (joinsFeed) {
         // No await from here to subscribe(): nothing can slip between the buffer and the topic.
-        for (const { event, frames } of pending) {
-          conn.socket.send(frames[conn.format]);
+        for (const frames of pending) {
+          const { event } = frames;
+          conn.socket.send(frames.in(conn.format));
           if (event.type === "message") conn.cursor = event.message.seq;
         }
         goLive(conn);
@@ -233,7 +244,7 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
       const rows = await messages.since(conn.threadId, conn.cursor, catchUpPage);
       if (conn.closed) return;
       const fresh = rows.filter((m) => m.seq > conn.cursor);
-      for (const frame of catchUpFrames(conn.threadId, fresh)[conn.format]) conn.socket.send(frame);
+      for (const frame of catchUpFrames(conn.threadId, fresh, conn.format)) conn.socket.send(frame);
       conn.cursor = fresh.at(-1)?.seq ?? conn.cursor;
       if (rows.length === 0) await feed.fill();
     }
@@ -257,8 +268,8 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
 
   return {
     /** Called once the server listens: how to reach every subscriber of a topic. */
-    attach(publishToTopic: (topic: string, data: string) => void) {
-      publish = publishToTopic;
+    attach(listening: TopicServer) {
+      server = listening;
     },
 
     open(conn: Connection, socket: Socket): void {

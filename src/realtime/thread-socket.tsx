@@ -14,7 +14,7 @@ import { securityHeadersFor } from "../http/plugins/security-headers.ts";
 import { type SessionDeps, sessionCookie, tokenFrom } from "../http/plugins/session.ts";
 import { log } from "../log.ts";
 import { type ClientFrame, parseClientFrame } from "./client-frames.ts";
-import { renderFrames } from "./frames.tsx";
+import { htmlFrame } from "./frames.tsx";
 import { Connection, type Hub, type OpenSocket } from "./hub.ts";
 
 export interface ThreadSocketDeps extends SessionDeps {
@@ -56,7 +56,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
           hub.send(conn, JSON.stringify({ type: "ack", clientId: message.clientId, id: message.id, seq: message.seq }));
         } else if (!created) {
           // A resend of a stored message: the page may have missed it; it skips ids it already shows.
-          hub.send(conn, renderFrames({ type: "message", threadId: conn.threadId, message }).html);
+          hub.send(conn, htmlFrame({ type: "message", threadId: conn.threadId, message }));
         }
         return;
       }

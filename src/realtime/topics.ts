@@ -1,5 +1,6 @@
 // Pub/sub topic names, in one place.
-export type WireFormat = "html" | "json";
+export const wireFormats = ["html", "json"] as const;
+export type WireFormat = (typeof wireFormats)[number];
 
 export const topics = {
   /** Everyone with the thread open in one wire format. */
