@@ -40,6 +40,7 @@ interface ThreadSocket extends Connection {
 
 export function threadSocketRoute(deps: ThreadSocketDeps) {
   const { hub, messages, tokens } = deps;
+  const securityHeaders = securityHeadersFor(threadSocketPath);
   /** The last frame's handling, per connection, so that the next one waits for it. */
   const inFlight = new WeakMap<Connection, Promise<void>>();
 
@@ -114,7 +115,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
     const handshake = request.method === "GET" && request.headers.get("upgrade")?.toLowerCase() === "websocket";
     if (!handshake) throw new NotFound("No such page.");
     if (isForeignOrigin(request, deps.config.publicOrigin)) throw new Forbidden("Cross-origin request refused.");
-    const session = await tokens.authenticate(tokenFrom(request.headers.get("authorization"), request.cookies.get(sessionCookie)));
+    const session = await tokens.authenticate(tokenFrom(request.headers.get("authorization"), () => request.cookies.get(sessionCookie)));
     if (!session) throw new Unauthorized("Sign in first.");
     const threadId = positiveInt(request.params.id);
     if (threadId === null) throw new NotFound("No such thread.");
@@ -129,19 +130,16 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
       after: Math.min(positiveInt(query.get("after")) ?? thread.lastSeq, thread.lastSeq),
       threadLastSeq: thread.lastSeq,
     };
-    const headers = new Headers(securityHeadersFor(threadSocketPath));
-    if (session.renewedUntil) {
-      const token = await tokens.issue(session.user, session.sessionId, session.renewedUntil);
-      const cookie = new Bun.Cookie(sessionCookie, token, tokens.cookie(request.url, session.renewedUntil));
-      headers.append("set-cookie", cookie.serialize());
-    }
-    return { state, headers };
+    if (!session.renewedUntil) return { state, headers: securityHeaders };
+    const token = await tokens.issue(session.user, session.sessionId, session.renewedUntil);
+    const cookie = new Bun.Cookie(sessionCookie, token, tokens.cookie(request.url, session.renewedUntil));
+    return { state, headers: { ...securityHeaders, "set-cookie": cookie.serialize() } };
   }
 
   function refusal(error: unknown): Response {
     const known = error instanceof AppError ? error : new Internal();
     if (known instanceof Internal) log.error("socket upgrade failed", { error });
-    return Response.json(errorBody(known), { status: known.status, headers: securityHeadersFor(threadSocketPath) });
+    return Response.json(errorBody(known), { status: known.status, headers: securityHeaders });
   }
 
   /** The Bun route handler: a real 401/403/404 answer before any frame, or the upgrade. */

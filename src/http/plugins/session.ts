@@ -47,10 +47,11 @@ export interface SessionDeps {
   tokens: SessionTokens;
 }
 
-/** The token from `Authorization: Bearer …`, else from the session cookie. */
-export function tokenFrom(authorization: string | null | undefined, cookieValue: unknown): string | null {
+/** The token from `Authorization: Bearer …`, else from the session cookie (parsed only then). */
+export function tokenFrom(authorization: string | null | undefined, cookieValue: () => unknown): string | null {
   if (authorization?.toLowerCase().startsWith("bearer ")) return authorization.slice(7).trim() || null;
-  return typeof cookieValue === "string" && cookieValue ? cookieValue : null;
+  const value = cookieValue();
+  return typeof value === "string" && value ? value : null;
 }
 
 /** Cookies get `Secure` when the site is served over https (PUBLIC_ORIGIN, else the request's own URL). */
@@ -140,7 +141,7 @@ export function sessionPlugin(deps: SessionDeps) {
 
         /** The session, if any; a sliding renewal reissues the cookie. */
         async currentSession() {
-          const found = await tokens.authenticate(tokenFrom(request.headers.get("authorization"), cookie[sessionCookie]?.value));
+          const found = await tokens.authenticate(tokenFrom(request.headers.get("authorization"), () => cookie[sessionCookie]?.value));
           if (found?.renewedUntil) setCookie(await tokens.issue(found.user, found.sessionId, found.renewedUntil), found.renewedUntil);
           return found;
         },
