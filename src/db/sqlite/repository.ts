@@ -61,6 +61,9 @@ export function sqliteRepository(db: SqliteDb): Repository {
     })
     .returning({ id: messages.id })
     .prepare();
+  // These two run on every request and socket upgrade, and are read as bare rows (`.values()`, in the
+  // order of the columns selected here): drizzle's mapping of a row to an object walks each field's
+  // path and allocates a few dozen short-lived objects per row.
   const resolveSession = db
     .select({ ...sessionColumns, username: users.username, disabledAt: users.disabledAt })
     .from(sessions)
@@ -203,8 +206,10 @@ export function sqliteRepository(db: SqliteDb): Repository {
         return row ? { id: row.id, userId: row.userId, expiresAt: row.expiresAt, revoked: row.revokedAt !== null } : null;
       },
       async resolve(id) {
-        const row = resolveSession.get({ id });
-        return row ? toResolvedSession(row) : null;
+        const [row] = resolveSession.values({ id }) as [string, number, number, string | null, string, string | null][];
+        if (!row) return null;
+        const [sessionId, userId, expiresAt, revokedAt, username, disabledAt] = row;
+        return toResolvedSession({ id: sessionId, userId, expiresAt, revokedAt, username, disabledAt });
       },
       async revoke(id) {
         db.update(sessions).set({ revokedAt: new Date().toISOString() }).where(eq(sessions.id, id)).run();
@@ -293,7 +298,8 @@ export function sqliteRepository(db: SqliteDb): Repository {
         );
       },
       async findForMember(threadId, userId) {
-        return findThreadForMember.get({ threadId, userId }) ?? null;
+        const [row] = findThreadForMember.values({ threadId, userId }) as [number, Thread["kind"], string | null, number][];
+        return row ? { id: row[0], kind: row[1], name: row[2], lastSeq: row[3] } : null;
       },
       async members(threadId) {
         return db
