@@ -111,7 +111,7 @@ const headline: Record<string, string[]> = {
   ],
   saturation: ["maxDeliveredPerSec", "maxAckedPerSec", "p99AtMaxMs", "p99AtHalfMs"],
   "many-rooms": ["deliveredPerSec", "latencyP50Ms", "latencyP99Ms", "loss", "duplicates", "reordered", "serverCpuPct"],
-  idle: ["rssPerConnKiB", "rssPerConnKiBJustConnected", "connectsPerSec", "failures"],
+  idle: ["rssPerConnKiB", "rssPerConnKiBJustConnected", "settledAfterS", "connectsPerSec", "failures"],
   "reconnect-storm": ["catchUpAllMs", "catchUpP99Ms", "reconnectAllMs", "loss", "duplicates", "reordered", "notCaughtUp"],
   pages: ["requestsPerSec", "latencyP50Ms", "latencyP99Ms", "errors", "pageKiB"],
   "cold-start": ["binaryMedianMs", "binaryMinMs", "sourceMedianMs", "binaryMiB"],

@@ -114,9 +114,16 @@ function plansFor(n: ScaleNumbers): Plan[] {
     {
       group: "idle",
       scenario: "idle",
-      params: { steps: n.idleSteps, roomSize: 10, concurrency: 100, settleMs: 1000, idleMs: 30_000, warmup: 500 },
+      params: {
+        steps: n.idleSteps,
+        roomSize: 10,
+        concurrency: 100,
+        settleMs: 1000,
+        settled: { minMs: 30_000, maxMs: 120_000, everyMs: 5000, samples: 4, toleranceKiB: 1024 },
+        warmup: 500,
+      },
       writes: false,
-      timeoutMs: minutes(8),
+      timeoutMs: minutes(12),
     },
     {
       group: "reconnect-storm",
