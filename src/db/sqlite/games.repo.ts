@@ -1,5 +1,5 @@
 // Games on SQLite.
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { GamesRepository } from "../repository.ts";
 import { toGame } from "../rows.ts";
@@ -27,8 +27,11 @@ const columns = {
 export function sqliteGames(db: SqliteDb): GamesRepository {
   const select = () =>
     db.select(columns).from(games).leftJoin(xUser, eq(xUser.id, games.xUserId)).leftJoin(oUser, eq(oUser.id, games.oUserId));
+  // Prepared once: every thread page lists its games, and every move reads its game back.
+  const byId = select().where(eq(games.id, sql.placeholder("id"))).prepare();
+  const ofThread = select().where(eq(games.threadId, sql.placeholder("threadId"))).orderBy(asc(games.id)).prepare();
   const find = (id: number) => {
-    const row = select().where(eq(games.id, id)).get();
+    const row = byId.get({ id });
     return row ? toGame(row) : null;
   };
   return {
@@ -49,7 +52,7 @@ export function sqliteGames(db: SqliteDb): GamesRepository {
       return changed.length === 1 ? find(id) : null;
     },
     async listForThread(threadId) {
-      return select().where(eq(games.threadId, threadId)).orderBy(asc(games.id)).all().map(toGame);
+      return ofThread.all({ threadId }).map(toGame);
     },
   };
 }

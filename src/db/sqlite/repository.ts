@@ -1,5 +1,6 @@
 // The Repository on SQLite. bun:sqlite is synchronous; the async signatures are the shared contract.
 import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import type { Message, NewMessage, Repository, Thread, User } from "../repository.ts";
 import { toMessage, toResolvedSession } from "../rows.ts";
 import type { SqliteDb } from "./client.ts";
@@ -79,6 +80,53 @@ export function sqliteRepository(db: SqliteDb): Repository {
     )
     .where(eq(threads.id, sql.placeholder("threadId")))
     .prepare();
+
+  // What a thread page reads besides the session: prepared once, like the statements above, since
+  // building a drizzle query and compiling its SQL cost more than running it. An absent bound is
+  // passed as the widest one.
+  const newestMessages = selectMessages()
+    .where(and(eq(messages.threadId, sql.placeholder("threadId")), lt(messages.seq, sql.placeholder("before"))))
+    .orderBy(desc(messages.seq))
+    .limit(sql.placeholder("limit"))
+    .prepare();
+  const messagesAfter = selectMessages()
+    .where(
+      and(
+        eq(messages.threadId, sql.placeholder("threadId")),
+        gt(messages.seq, sql.placeholder("after")),
+        lt(messages.seq, sql.placeholder("before")),
+      ),
+    )
+    .orderBy(asc(messages.seq))
+    .limit(sql.placeholder("limit"))
+    .prepare();
+  const rooms = db.select(threadColumns).from(threads).where(eq(threads.kind, "room")).orderBy(asc(threads.nameKey)).prepare();
+  const threadsOfUser = db
+    .select(threadColumns)
+    .from(memberships)
+    .innerJoin(threads, eq(threads.id, memberships.threadId))
+    .where(eq(memberships.userId, sql.placeholder("userId")))
+    .orderBy(asc(threads.id))
+    .prepare();
+  const mine = alias(memberships, "mine");
+  const theirs = alias(memberships, "theirs");
+  const directPeersOfUser = db
+    .select({ threadId: theirs.threadId, id: users.id, username: users.username })
+    .from(mine)
+    .innerJoin(threads, and(eq(threads.id, mine.threadId), eq(threads.kind, "direct")))
+    .innerJoin(theirs, and(eq(theirs.threadId, threads.id), ne(theirs.userId, mine.userId)))
+    .innerJoin(users, eq(users.id, theirs.userId))
+    .where(eq(mine.userId, sql.placeholder("userId")))
+    .prepare();
+  const membersOf = db
+    .select({ id: users.id, username: users.username })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.threadId, sql.placeholder("threadId")))
+    .orderBy(asc(users.username))
+    .prepare();
+  const everyone = db.select({ id: users.id, username: users.username }).from(users).orderBy(asc(users.username)).prepare();
+  const noBound = Number.MAX_SAFE_INTEGER;
 
   const findMessage = (id: number) => {
     const row = messageById.get({ id });
@@ -193,7 +241,7 @@ export function sqliteRepository(db: SqliteDb): Repository {
         );
       },
       async list() {
-        return db.select({ id: users.id, username: users.username }).from(users).orderBy(asc(users.username)).all();
+        return everyone.all();
       },
     },
 
@@ -265,25 +313,12 @@ export function sqliteRepository(db: SqliteDb): Repository {
         );
       },
       async listRooms() {
-        return db.select(threadColumns).from(threads).where(eq(threads.kind, "room")).orderBy(asc(threads.nameKey)).all();
+        return rooms.all();
       },
       async listForUser(userId) {
-        const rows = db
-          .select(threadColumns)
-          .from(memberships)
-          .innerJoin(threads, eq(threads.id, memberships.threadId))
-          .where(eq(memberships.userId, userId))
-          .orderBy(asc(threads.id))
-          .all();
-        const peers = db.all<{ threadId: number; id: number; username: string }>(sql`
-          select m.thread_id as threadId, u.id as id, u.username as username
-          from memberships mine
-          join threads t on t.id = mine.thread_id and t.kind = 'direct'
-          join memberships m on m.thread_id = t.id and m.user_id <> mine.user_id
-          join users u on u.id = m.user_id
-          where mine.user_id = ${userId}`);
+        const peers = directPeersOfUser.all({ userId });
         const peerOf = new Map(peers.map((p) => [p.threadId, { id: p.id, username: p.username }]));
-        return rows.map((thread: Thread) => ({ ...thread, peer: peerOf.get(thread.id) ?? null }));
+        return threadsOfUser.all({ userId }).map((thread: Thread) => ({ ...thread, peer: peerOf.get(thread.id) ?? null }));
       },
       async addMember(threadId, userId) {
         addMember(threadId, userId);
@@ -302,13 +337,7 @@ export function sqliteRepository(db: SqliteDb): Repository {
         return row ? { id: row[0], kind: row[1], name: row[2], lastSeq: row[3] } : null;
       },
       async members(threadId) {
-        return db
-          .select({ id: users.id, username: users.username })
-          .from(memberships)
-          .innerJoin(users, eq(users.id, memberships.userId))
-          .where(eq(memberships.threadId, threadId))
-          .orderBy(asc(users.username))
-          .all() satisfies User[];
+        return membersOf.all({ threadId }) satisfies User[];
       },
     },
 
@@ -317,27 +346,9 @@ export function sqliteRepository(db: SqliteDb): Repository {
       async find(id) {
         return findMessage(id);
       },
-      async page(threadId, { after, before, limit }) {
-        if (after !== undefined) {
-          return selectMessages()
-            .where(
-              and(
-                eq(messages.threadId, threadId),
-                gt(messages.seq, after),
-                before !== undefined ? lt(messages.seq, before) : undefined,
-              ),
-            )
-            .orderBy(asc(messages.seq))
-            .limit(limit)
-            .all()
-            .map(toMessage);
-        }
-        const newestFirst = selectMessages()
-          .where(and(eq(messages.threadId, threadId), before !== undefined ? lt(messages.seq, before) : undefined))
-          .orderBy(desc(messages.seq))
-          .limit(limit)
-          .all();
-        return newestFirst.reverse().map(toMessage);
+      async page(threadId, { after, before = noBound, limit }) {
+        if (after !== undefined) return messagesAfter.all({ threadId, after, before, limit }).map(toMessage);
+        return newestMessages.all({ threadId, before, limit }).reverse().map(toMessage);
       },
       async edit(id, body) {
         db.update(messages).set({ body, editedAt: new Date().toISOString() }).where(eq(messages.id, id)).run();
