@@ -72,7 +72,6 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
 
     find: visible,
 
-    /** The thread's newest seq, as committed (0 for none or no such thread). */
     /** The newest seq of each of these threads, a few hundred per query. */
     async newestSeqs(threadIds: number[]): Promise<Map<number, number>> {
       const newest = new Map<number, number>();

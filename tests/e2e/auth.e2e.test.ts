@@ -1,5 +1,5 @@
 // A person signing up, out and in again, in Chromium.
-import { expect, } from "bun:test";
+import { expect } from "bun:test";
 import { browserSuite } from "../helpers/browser.ts";
 import { uniqueName } from "../helpers/server.ts";
 

@@ -1,6 +1,6 @@
 // Two people in two browser contexts: a direct thread, live messages, edit, delete, history, and a
 // page that reconnects by itself after the server restarts.
-import { expect, } from "bun:test";
+import { expect } from "bun:test";
 import type { Page } from "playwright-core";
 import { browserSuite } from "../helpers/browser.ts";
 import { createRoom, joinRoom, live, log, openDirect, send } from "../helpers/person.ts";

@@ -1,5 +1,5 @@
 // Two people play tic-tac-toe to the end in Chromium, each seeing every move of the other live.
-import { expect, } from "bun:test";
+import { expect } from "bun:test";
 import type { Page } from "playwright-core";
 import { browserSuite } from "../helpers/browser.ts";
 import { openDirect } from "../helpers/person.ts";
