@@ -74,6 +74,21 @@ export class Connection {
   }
 }
 
+/** Adds a connection to its thread's set. */
+function addTo(sets: Map<number, Set<Connection>>, conn: Connection) {
+  const set = sets.get(conn.threadId) ?? new Set();
+  sets.set(conn.threadId, set.add(conn));
+}
+
+/** Removes a connection from its thread's set, and the set once empty; answers how many are left. */
+function removeFrom(sets: Map<number, Set<Connection>>, conn: Connection): number {
+  const set = sets.get(conn.threadId);
+  if (!set) return 0;
+  set.delete(conn);
+  if (set.size === 0) sets.delete(conn.threadId);
+  return set.size;
+}
+
 const catchUpPage = 200;
 const typingInterval = 1000;
 const sweepMs = 5000;
@@ -92,6 +107,8 @@ export interface HubDeps {
 
 export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
   const byThread = new Map<number, Set<Connection>>();
+  /** The sockets of each thread still catching up: what a feed emits meanwhile is queued for them alone. */
+  const catchingUp = new Map<number, Set<Connection>>();
   const feeds = new Map<number, ThreadFeed>();
   let server: TopicServer = { publish: () => {}, subscriberCount: () => 0 };
 
@@ -108,9 +125,9 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
       if (sender) sender.socket.publish(topic, frames.in(format));
       else server.publish(topic, frames.in(format));
     }
-    for (const conn of byThread.get(event.threadId) ?? []) {
-      if (!conn.pending || conn === sender) continue;
-      conn.pending.push(frames);
+    for (const conn of catchingUp.get(event.threadId) ?? []) {
+      if (conn === sender) continue;
+      conn.pending?.push(frames);
       conn.wake?.();
     }
   }
@@ -252,18 +269,15 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
 
   function goLive(conn: Connection) {
     conn.pending = null;
+    removeFrom(catchingUp, conn);
     conn.socket.subscribe(topics.thread(conn.threadId, conn.format));
     // The newcomer learns who is here from the thread's next list, like everyone else.
     announcePresence(conn.threadId);
   }
 
   function forget(conn: Connection) {
-    const siblings = byThread.get(conn.threadId);
-    siblings?.delete(conn);
-    if (siblings?.size === 0) {
-      byThread.delete(conn.threadId);
-      feeds.delete(conn.threadId);
-    }
+    removeFrom(catchingUp, conn);
+    if (removeFrom(byThread, conn) === 0) feeds.delete(conn.threadId);
   }
 
   return {
@@ -274,8 +288,8 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
 
     open(conn: Connection, socket: Socket): void {
       conn.socket = socket;
-      const siblings = byThread.get(conn.threadId) ?? new Set();
-      byThread.set(conn.threadId, siblings.add(conn));
+      addTo(byThread, conn);
+      addTo(catchingUp, conn);
       const feed = feedFor(conn.threadId, conn.threadLastSeq);
       // Stored but never published (its instance died between commit and publish): read it now.
       if (conn.threadLastSeq > feed.last) void feed.fill();
