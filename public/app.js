@@ -11,16 +11,17 @@
   const log = () => document.querySelector('[role="log"]');
   const viewerId = () => document.body.dataset.viewer;
 
-  /** The newest seq on the page: the resume point for ?after=. */
-  const lastSeq = () => {
-    let max = 0;
-    for (const el of document.querySelectorAll(".msg[data-seq]")) max = Math.max(max, Number(el.dataset.seq) || 0);
-    return max;
-  };
-
-  const withAfter = (url) => {
+  /**
+   * Where the socket takes up from: the newest seq and rev it has delivered (the page as rendered, then
+   * each change pushed over the socket), so that a reconnect brings every message, edit and delete made
+   * meanwhile. Nothing loaded over HTTP moves it.
+   */
+  const withResumePoint = (url) => {
     const u = new URL(url, location.href);
-    u.searchParams.set("after", String(lastSeq()));
+    const point = document.querySelector(".resume-point");
+    if (!point) return u.href;
+    u.searchParams.set("after", point.dataset.seq);
+    u.searchParams.set("rev", point.dataset.rev);
     return u.href;
   };
 
@@ -37,7 +38,7 @@
 
   document.addEventListener("htmx:ws:before:connection", (e) => {
     connection = e.detail.connection;
-    connection.url = withAfter(connection.url);
+    connection.url = withResumePoint(connection.url);
     setState(everOpen ? "reconnecting" : "connecting", everOpen ? "Reconnecting…" : "Connecting…");
   });
 
@@ -45,7 +46,7 @@
   window.addEventListener(
     "visibilitychange",
     () => {
-      if (!document.hidden && connection) connection.url = withAfter(connection.url);
+      if (!document.hidden && connection) connection.url = withResumePoint(connection.url);
     },
     true,
   );
@@ -152,12 +153,12 @@
       let appended = false;
       for (const record of records) {
         for (const node of record.addedNodes) {
-          if (!(node instanceof HTMLElement) || !node.classList.contains("msg") || node.classList.contains("pending")) continue;
-          // Catch-up and live pushes can overlap: the first copy of an id wins.
-          if (node.id && document.querySelectorAll(`#${CSS.escape(node.id)}`).length > 1) {
-            node.remove();
-            continue;
-          }
+          if (!(node instanceof HTMLElement) || node.classList.contains("pending")) continue;
+          if (!node.classList.contains("msg") && !node.classList.contains("game")) continue;
+          // Catch-up and live pushes can overlap, and a game card read back after a gap may be one the
+          // page shows: one copy of an id stays, the newer (by rev), where the first one was.
+          if (node.id && !keepNewest(node)) continue;
+          if (!node.classList.contains("msg")) continue;
           const clientId = node.dataset.clientId;
           if (clientId) document.querySelector(`.msg.pending[data-client-id="${CSS.escape(clientId)}"]`)?.remove();
           localTime(node);
@@ -169,6 +170,18 @@
       if (atBottom) scrollToBottom();
       else if (marker()) marker().hidden = false;
     }).observe(el, { childList: true });
+  };
+
+  /** With two elements of node's id, keeps the one with the higher rev in the older one's place; false if node went. */
+  const keepNewest = (node) => {
+    const older = [...document.querySelectorAll(`#${CSS.escape(node.id)}`)].find((other) => other !== node);
+    if (!older) return true;
+    if (Number(node.dataset.rev) > Number(older.dataset.rev)) {
+      older.replaceWith(node);
+      return true;
+    }
+    node.remove();
+    return false;
   };
 
   // Older messages go above: keep the reader's place by holding the distance from the bottom.

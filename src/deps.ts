@@ -4,6 +4,7 @@ import type { Broker } from "./chat/events.ts";
 import { gamesService } from "./chat/games.service.ts";
 import { messagesService } from "./chat/messages.service.ts";
 import { createRateLimits } from "./chat/rate-limits.ts";
+import { threadChanges } from "./chat/thread-changes.ts";
 import { threadsService } from "./chat/threads.service.ts";
 import type { Config } from "./config.ts";
 import { openRepository } from "./db/open.ts";
@@ -32,7 +33,8 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const messages = messagesService(repo, threads, broker, limits);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
-  const hub = createHub({ instanceId, broker, presence, messages });
+  const changes = threadChanges(repo);
+  const hub = createHub({ instanceId, broker, presence, changes });
   return {
     config,
     repo,
@@ -43,6 +45,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     tokens,
     threads,
     messages,
+    changes,
     games,
     hub,
     async close() {

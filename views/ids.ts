@@ -9,6 +9,7 @@ export const ids = {
   composer: (threadId: number) => `composer-${threadId}`,
   composerError: (threadId: number) => `composer-error-${threadId}`,
   connection: (threadId: number) => `connection-${threadId}`,
+  resumePoint: (threadId: number) => `resume-${threadId}`,
   peopleList: "people",
   roomList: "rooms",
   fieldError: (field: string) => `${field}-error`,

@@ -1,6 +1,7 @@
 // What happens in a thread, as carried by the Broker to every instance.
 import type { Game, Message, User } from "../db/repository.ts";
 
+/** Every event with a message or a game is a change, numbered by the thread's rev (message.rev, game.rev). */
 export type ChatEvent =
   | { type: "message"; threadId: number; message: Message }
   | { type: "edited"; threadId: number; message: Message }
@@ -8,8 +9,8 @@ export type ChatEvent =
   | { type: "deleted"; threadId: number; message: Message }
   /** `source` names the connection that typed, so it is not told about itself. */
   | { type: "typing"; threadId: number; user: User; source?: string }
-  /** A game started (`created`) or changed. */
-  | { type: "game"; threadId: number; game: Game; created: boolean }
+  /** A game started or changed. */
+  | { type: "game"; threadId: number; game: Game }
   /** Rendered locally from the PresenceDirectory; never sent through the Broker. */
   | { type: "presence"; threadId: number; online: User[] };
 

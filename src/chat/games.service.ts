@@ -20,7 +20,7 @@ export function gamesService(repo: Repository, threads: ThreadsService, broker: 
   /** AI-vs-AI games this instance is playing, so a game is never played twice from here. */
   const playing = new Set<number>();
 
-  const publish = (game: Game, created = false) => broker.publish({ type: "game", threadId: game.threadId, game, created });
+  const publish = (game: Game) => broker.publish({ type: "game", threadId: game.threadId, game });
 
   async function visible(gameId: number, userId: number): Promise<Game> {
     const game = await repo.games.find(gameId);
@@ -86,7 +86,7 @@ export function gamesService(repo: Repository, threads: ThreadsService, broker: 
       const xUserId = await sideUser(threadId, userId, sides.x, "x");
       const oUserId = await sideUser(threadId, userId, sides.o, "o");
       const game = await repo.games.insert({ threadId, xUserId, oUserId, turn: "x" });
-      publish(game, true);
+      publish(game);
       playItself(game);
       return answer(game);
     },

@@ -1,6 +1,6 @@
 // Posting, reading, editing and deleting messages. After each commit, one event goes to the Broker.
 import type { Message, Repository } from "../db/repository.ts";
-import { Conflict, Forbidden, NotFound } from "../errors.ts";
+import { BadRequest, Conflict, Forbidden, NotFound } from "../errors.ts";
 import type { Broker } from "./events.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { ThreadsService } from "./threads.service.ts";
@@ -72,18 +72,12 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
 
     find: visible,
 
-    /** The newest seq of each of these threads, a few hundred per query. */
-    async newestSeqs(threadIds: number[]): Promise<Map<number, number>> {
-      const newest = new Map<number, number>();
-      for (let i = 0; i < threadIds.length; i += 500) {
-        for (const [id, seq] of await repo.threads.lastSeqs(threadIds.slice(i, i + 500))) newest.set(id, seq);
-      }
-      return newest;
+    /** The current state of the messages changed after `rev`, in rev order: how a bot syncs by polling. */
+    async changes(threadId: number, userId: number, rev: number, limit: number = limits.changesDefault): Promise<Message[]> {
+      const thread = await threads.requireMember(threadId, userId);
+      if (rev > thread.lastRev) throw new BadRequest(`rev is beyond the thread's newest (${thread.lastRev}).`, { field: "rev" });
+      return repo.messages.changedSince(threadId, rev, Math.min(Math.max(limit, 1), limits.changesMax));
     },
-
-    /** For the realtime feed, which has already checked access: the oldest `limit` messages after a seq. */
-    since: (threadId: number, after: number, limit: number): Promise<Message[]> =>
-      repo.messages.page(threadId, { after, limit }),
   };
 }
 

@@ -9,6 +9,7 @@ export interface ThreadView {
   kind: Thread["kind"];
   name: string;
   lastSeq: number;
+  lastRev: number;
 }
 
 export interface RoomListing extends ThreadView {
@@ -19,10 +20,11 @@ const notFound = () => new NotFound("No such thread.");
 
 export function threadsService(repo: Repository) {
   async function view(thread: Thread, viewerId: number): Promise<ThreadView> {
-    if (thread.kind === "room") return { id: thread.id, kind: thread.kind, name: thread.name ?? "", lastSeq: thread.lastSeq };
+    const { id, kind, lastSeq, lastRev } = thread;
+    if (kind === "room") return { id, kind, name: thread.name ?? "", lastSeq, lastRev };
     const members = await repo.threads.members(thread.id);
     const peer = members.find((m) => m.id !== viewerId) ?? members[0];
-    return { id: thread.id, kind: thread.kind, name: peer?.username ?? "", lastSeq: thread.lastSeq };
+    return { id, kind, name: peer?.username ?? "", lastSeq, lastRev };
   }
 
   return {
@@ -69,13 +71,21 @@ export function threadsService(repo: Repository) {
         kind: t.kind,
         name: t.kind === "room" ? (t.name ?? "") : (t.peer?.username ?? ""),
         lastSeq: t.lastSeq,
+        lastRev: t.lastRev,
       }));
     },
 
     async listRooms(userId: number): Promise<RoomListing[]> {
       const [rooms, mine] = await Promise.all([repo.threads.listRooms(), repo.threads.listForUser(userId)]);
       const joined = new Set(mine.map((t) => t.id));
-      return rooms.map((r) => ({ id: r.id, kind: r.kind, name: r.name ?? "", lastSeq: r.lastSeq, joined: joined.has(r.id) }));
+      return rooms.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        name: r.name ?? "",
+        lastSeq: r.lastSeq,
+        lastRev: r.lastRev,
+        joined: joined.has(r.id),
+      }));
     },
 
     members: (threadId: number): Promise<User[]> => repo.threads.members(threadId),

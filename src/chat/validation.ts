@@ -11,6 +11,8 @@ export const limits = {
   clientIdMax: 64,
   pageDefault: 50,
   pageMax: 200,
+  changesDefault: 200,
+  changesMax: 1000,
 } as const;
 
 const usernamePattern = /^[a-z0-9_.-]+$/;

@@ -38,6 +38,18 @@ export interface Thread {
   /** Room name; for a direct thread, null here (the caller knows who the other person is). */
   name: string | null;
   lastSeq: number;
+  /** The rev of the thread's newest change (see Message.rev). */
+  lastRev: number;
+}
+
+/**
+ * Where a reader of a thread stands: it has every message up to `seq` and every change up to `rev`.
+ * `seq` numbers messages; `rev` numbers changes (a new message, an edit, a delete, a game's move),
+ * per thread, gapless in commit order.
+ */
+export interface ThreadCursor {
+  seq: number;
+  rev: number;
 }
 
 export interface Message {
@@ -50,6 +62,8 @@ export interface Message {
   createdAt: string;
   editedAt: string | null;
   deleted: boolean;
+  /** The thread's rev of this message's latest change. */
+  rev: number;
 }
 
 export interface NewMessage {
@@ -85,18 +99,22 @@ export interface Game {
   winLine: number[] | null;
   /** Bumped by every move, so two moves at once cannot both apply. */
   version: number;
+  /** The thread's rev of this game's latest change (its start or a move). */
+  rev: number;
   createdAt: string;
 }
 
 export type GameState = Pick<Game, "board" | "turn" | "result" | "winLine">;
 
 export interface GamesRepository {
-  /** A new game; a null user id is the AI. */
+  /** A new game, with the thread's next rev; a null user id is the AI. */
   insert(game: { threadId: number; xUserId: number | null; oUserId: number | null; turn: "x" }): Promise<Game>;
   find(id: number): Promise<Game | null>;
-  /** Applies a move made on `version`; null when another move got there first. */
+  /** Applies a move made on `version`, with the thread's next rev; null when another move got there first. */
   update(id: number, version: number, state: GameState): Promise<Game | null>;
   listForThread(threadId: number): Promise<Game[]>;
+  /** The games of the thread changed after `rev`, in rev order, at most `limit`. */
+  changedSince(threadId: number, rev: number, limit: number): Promise<Game[]>;
 }
 
 export interface Repository {
@@ -126,8 +144,8 @@ export interface Repository {
     /** Creates the room with its creator as the first member; null when the name is taken. */
     createRoom(name: string, creatorId: number): Promise<Thread | null>;
     find(id: number): Promise<Thread | null>;
-    /** The newest seq of each thread that exists among `ids` (at most a few hundred per call). */
-    lastSeqs(ids: number[]): Promise<Map<number, number>>;
+    /** The newest rev of each thread that exists among `ids` (at most a few hundred per call). */
+    lastRevs(ids: number[]): Promise<Map<number, number>>;
     /** The one direct thread of a pair, created with both members on first call. */
     openDirect(userId: number, otherId: number): Promise<Thread>;
     listRooms(): Promise<Thread[]>;
@@ -137,13 +155,30 @@ export interface Repository {
     /** The thread if the user is a member, else null: one query for the membership check every upgrade and message makes. */
     findForMember(threadId: number, userId: number): Promise<Thread | null>;
     members(threadId: number): Promise<User[]>;
+    /**
+     * What changed after `rev`, read in one snapshot (so that nothing committed between two reads is
+     * passed over): messages as `messages.changedSince` gives them and games as `games.changedSince`.
+     */
+    changesSince(threadId: number, rev: number, limit: number): Promise<{ messages: Message[]; games: Game[] }>;
   };
   messages: {
-    /** Stores the message with the thread's next seq in one transaction; a repeated (author, clientId) returns the stored one. */
+    /**
+     * Stores the message with the thread's next seq and rev in one transaction; a repeated (author,
+     * clientId) returns the stored one.
+     */
     append(message: NewMessage): Promise<{ message: Message; created: boolean }>;
     find(id: number): Promise<Message | null>;
     page(threadId: number, page: MessagePage): Promise<Message[]>;
+    /**
+     * The current state of every message changed after `rev`, in rev order, at most `limit`. A change
+     * superseded by a later one of the same message is not there: the later state is.
+     */
+    changedSince(threadId: number, rev: number, limit: number): Promise<Message[]>;
+    /** The highest seq above `from.seq` of a message whose latest change is at or before `from.rev`; null if none. */
+    newestUpTo(threadId: number, from: ThreadCursor): Promise<number | null>;
+    /** The new body, with the thread's next rev. */
     edit(id: number, body: string): Promise<Message>;
+    /** The body emptied and the message marked deleted, with the thread's next rev. */
     markDeleted(id: number): Promise<Message>;
   };
   /** Reachable and answering. */

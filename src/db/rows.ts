@@ -16,6 +16,7 @@ export interface MessageRow {
   createdAt: Instant;
   editedAt: Instant | null;
   deleted: boolean;
+  rev: number;
 }
 
 export const toMessage = ({ authorId, authorName, createdAt, editedAt, ...row }: MessageRow): Message => ({
@@ -38,6 +39,7 @@ export interface GameRow {
   /** The three winning cells, "0,4,8". */
   winLine: string | null;
   version: number;
+  rev: number;
   createdAt: Instant;
 }
 

@@ -12,6 +12,9 @@ export interface ApiDeps extends SessionDeps {
 }
 
 const id = t.Object({ id: t.Numeric({ minimum: 1 }) });
+/** A whole number in the range every id, seq and rev lives in. */
+const wholeNumber = (minimum: number) => t.Numeric({ minimum, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 });
+const changesQuery = t.Object({ rev: t.Optional(wholeNumber(0)), limit: t.Optional(wholeNumber(1)) });
 const seqQuery = t.Object({
   after: t.Optional(t.Numeric({ minimum: 0 })),
   before: t.Optional(t.Numeric({ minimum: 1 })),
@@ -46,6 +49,20 @@ export function apiRoutes({ accounts, threads, messages, hub, ...deps }: ApiDeps
       "/threads/:id/messages",
       async ({ user, params, query }) => ({ messages: await messages.page(params.id, user.id, query) }),
       { signedIn: true, params: id, query: seqQuery },
+    )
+    .get(
+      "/threads/:id/changes",
+      async ({ user, params, query }) => ({ messages: await messages.changes(params.id, user.id, query.rev ?? 0, query.limit) }),
+      {
+        signedIn: true,
+        params: id,
+        query: changesQuery,
+        detail: {
+          summary: "What changed after a rev",
+          description:
+            "The current state of every message changed after `rev` (a new message, an edit, a delete), in ascending rev: how a bot syncs by polling. `limit` defaults to 200, at most 1000.",
+        },
+      },
     )
     .post(
       "/threads/:id/messages",

@@ -1,77 +1,25 @@
-// This instance's open thread sockets. Broker events go through each thread's feed (in seq order,
+// This instance's open thread sockets. Broker events go through each thread's feed (in rev order,
 // exactly once), are rendered once per wire format and published once per topic. A socket that
-// connects with ?after= is brought up to the feed from the database before it joins the topic.
+// connects from a place of its own (?after=, ?rev=) is brought up to the feed from the database before
+// it joins the topic (catch-up.ts).
 import type { Broker, ChatEvent } from "../chat/events.ts";
-import type { MessagesService } from "../chat/messages.service.ts";
-import type { User } from "../db/repository.ts";
+import { changeOf, type ThreadChanges } from "../chat/thread-changes.ts";
+import type { ThreadCursor } from "../db/repository.ts";
 import { log } from "../log.ts";
-import { catchUpFrames, Frames } from "./frames.tsx";
+import { catchUp } from "./catch-up.ts";
+import type { Position } from "./change-order.ts";
+import type { Connection, Emission, Socket } from "./connection.ts";
+import { Frames } from "./frames.tsx";
 import type { PresenceDirectory } from "./presence.ts";
 import { ThreadFeed } from "./thread-feed.ts";
-import { topics, type WireFormat, wireFormats } from "./topics.ts";
+import { topics, wireFormats } from "./topics.ts";
 
-/** The part of a server WebSocket the hub uses (Bun's ServerWebSocket, through Elysia). */
-export interface Socket {
-  send(data: string): number;
-  subscribe(topic: string): void;
-  unsubscribe(topic: string): void;
-  /** To every subscriber of the topic except this socket. */
-  publish(topic: string, data: string): void;
-  close(code?: number, reason?: string): void;
-  /** Bytes queued for this socket that the client has not taken yet. */
-  getBufferedAmount(): number;
-}
+export { Connection, type OpenSocket, type Socket } from "./connection.ts";
 
 /** The part of Bun's Server the hub publishes through. */
 export interface TopicServer {
   publish(topic: string, data: string): void;
   subscriberCount(topic: string): number;
-}
-
-export interface OpenSocket {
-  user: User;
-  sessionId: string;
-  threadId: number;
-  format: WireFormat;
-  /** Where the client's view ends: the `?after=` it asked for, or the thread's newest seq for "live only". */
-  after: number;
-  /** The thread's newest seq when the upgrade was authorised: where a new feed starts. */
-  threadLastSeq: number;
-}
-
-let connectionsMade = 0;
-
-/**
- * One open thread socket. The socket route makes it (it is what Bun keeps with the socket, so it holds
- * only what the socket needs) and the hub adopts it when the socket opens.
- */
-export class Connection {
-  /** Unique in this process: a typing event names its sender by instance and this number. */
-  readonly id = ++connectionsMade;
-  readonly user: User;
-  readonly sessionId: string;
-  readonly threadId: number;
-  readonly format: WireFormat;
-  readonly threadLastSeq: number;
-  /** Set by the hub when the socket opens. */
-  socket!: Socket;
-  /** The seq of the last message this socket was sent. */
-  cursor: number;
-  /** Feed output that arrived while the socket was catching up; null once it is live on the topic. */
-  pending: Frames[] | null = [];
-  /** Wakes a catch-up that waits for the feed. */
-  wake: (() => void) | null = null;
-  closed = false;
-  lastTypingAt = 0;
-
-  constructor(init: OpenSocket) {
-    this.user = init.user;
-    this.sessionId = init.sessionId;
-    this.threadId = init.threadId;
-    this.format = init.format;
-    this.threadLastSeq = init.threadLastSeq;
-    this.cursor = init.after;
-  }
 }
 
 /** Adds a connection to its thread's set. */
@@ -89,11 +37,10 @@ function removeFrom(sets: Map<number, Set<Connection>>, conn: Connection): numbe
   return set.size;
 }
 
-const catchUpPage = 200;
 const typingInterval = 1000;
 const sweepMs = 5000;
 const presenceEveryMs = 150;
-/** A reader this far behind is cut off with 1013 and resumes by seq when it returns (see app.ts for the hard cap). */
+/** A reader this far behind is cut off with 1013 and resumes by seq and rev when it returns (see app.ts for the hard cap). */
 export const slowReaderBytes = 1024 * 1024;
 const slowReaderCheckMs = 250;
 
@@ -102,10 +49,10 @@ export interface HubDeps {
   instanceId: string;
   broker: Broker;
   presence: PresenceDirectory;
-  messages: MessagesService;
+  changes: ThreadChanges;
 }
 
-export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
+export function createHub({ instanceId, broker, presence, changes }: HubDeps) {
   const byThread = new Map<number, Set<Connection>>();
   /** The sockets of each thread still catching up: what a feed emits meanwhile is queued for them alone. */
   const catchingUp = new Map<number, Set<Connection>>();
@@ -114,10 +61,10 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
 
   /**
    * What a feed emits: published once per wire format that has subscribers, rendered only for those,
-   * and queued for sockets still catching up.
+   * and queued for sockets still catching up. `before`: where the feed stood (for those sockets).
    */
-  function deliver(event: ChatEvent, sender?: Connection) {
-    const frames = new Frames(event);
+  function deliver(event: ChatEvent, before: Position, resumeAt?: ThreadCursor, sender?: Connection) {
+    const frames = new Frames(event, resumeAt);
     for (const format of wireFormats) {
       const topic = topics.thread(event.threadId, format);
       if (server.subscriberCount(topic) === 0) continue;
@@ -125,9 +72,12 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
       if (sender) sender.socket.publish(topic, frames.in(format));
       else server.publish(topic, frames.in(format));
     }
-    for (const conn of catchingUp.get(event.threadId) ?? []) {
+    const waiting = catchingUp.get(event.threadId);
+    if (!waiting) return;
+    const emission: Emission = { frames, before };
+    for (const conn of waiting) {
       if (conn === sender) continue;
-      conn.pending?.push(frames);
+      conn.pending?.push(emission);
       conn.wake?.();
     }
   }
@@ -158,8 +108,9 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
     }
     const feed = feeds.get(event.threadId);
     if (!feed) return; // nobody here has the thread open
-    if (event.type === "typing") deliver(event, typingSender(event));
-    else feed.offer(event);
+    const change = changeOf(event);
+    if (change) feed.offer(change);
+    else if (event.type === "typing") deliver(event, feed.position, undefined, typingSender(event));
   });
 
   // After a Redis outage, what other instances sent meanwhile is only in the database.
@@ -178,26 +129,29 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
       if (!feeds.has(threadId)) return;
       presence
         .online(threadId)
-        .then((online) => feeds.has(threadId) && deliver({ type: "presence", threadId, online }))
+        .then((online) => {
+          const feed = feeds.get(threadId);
+          if (feed) deliver({ type: "presence", threadId, online }, feed.position);
+        })
         .catch((error) => log.warn("presence unavailable", { threadId, error }));
     }, presenceEveryMs);
   }
   presence.onChange(announcePresence);
 
   // A safety net for what no event announced (an instance that died after commit, a lost Redis
-  // message): every few seconds, each open thread's newest seq is compared with its feed, in one
+  // message): every few seconds, each open thread's newest rev is compared with its feed, in one
   // query for every open thread (a few hundred per query) rather than one per thread.
   const sweep = setInterval(async () => {
     if (feeds.size === 0) return;
     let newest: Map<number, number>;
     try {
-      newest = await messages.newestSeqs([...feeds.keys()]);
+      newest = await changes.newestRevs([...feeds.keys()]);
     } catch (error) {
       log.warn("sweep failed", { error });
       return;
     }
     for (const feed of feeds.values()) {
-      if ((newest.get(feed.threadId) ?? 0) <= feed.last) continue;
+      if ((newest.get(feed.threadId) ?? 0) <= feed.position.rev) continue;
       await feed.fill().catch((error) => log.warn("sweep failed", { threadId: feed.threadId, error }));
     }
   }, sweepMs);
@@ -210,7 +164,7 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
         // Off the topic first: Bun sends the close frame only once the queue drains, and whatever was
         // published meanwhile would go out before it, so the reader would never learn it was cut off.
         conn.socket.unsubscribe(topics.thread(conn.threadId, conn.format));
-        conn.socket.close(1013, "too far behind; resume with ?after=");
+        conn.socket.close(1013, "too far behind; resume with ?after= and ?rev=");
         conn.closed = true;
         forget(conn);
         presence.leave(conn.threadId, conn.user.id);
@@ -219,56 +173,20 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
   }, slowReaderCheckMs);
   slowReaders.unref();
 
-  function feedFor(threadId: number, startAfter: number): ThreadFeed {
+  function feedFor(threadId: number, start: ThreadCursor): ThreadFeed {
     let feed = feeds.get(threadId);
     if (!feed) {
-      feed = new ThreadFeed(threadId, startAfter, messages.since, (event) => deliver(event));
+      feed = new ThreadFeed(threadId, start, changes, (event, before, after) => deliver(event, before, after));
       feeds.set(threadId, feed);
     }
     return feed;
   }
 
-  /** Brings a socket from its cursor to the feed (database, then what the feed emitted meanwhile), then subscribes it. */
-  async function catchUp(conn: Connection, feed: ThreadFeed) {
-    for (;;) {
-      if (conn.closed) return;
-      const pending = conn.pending!.filter(({ event }) => event.type !== "message" || event.message.seq > conn.cursor);
-      conn.pending = pending;
-      const firstMessage = pending.find(({ event }) => event.type === "message")?.event;
-      const joinsFeed =
-        firstMessage?.type === "message" ? firstMessage.message.seq === conn.cursor + 1 : conn.cursor === feed.last;
-      if (joinsFeed) {
-        // No await from here to subscribe(): nothing can slip between the buffer and the topic.
-        for (const frames of pending) {
-          const { event } = frames;
-          conn.socket.send(frames.in(conn.format));
-          if (event.type === "message") conn.cursor = event.message.seq;
-        }
-        goLive(conn);
-        return;
-      }
-      if (conn.cursor > feed.last) {
-        // The socket has seen more than this feed: let the feed read the database, then look again.
-        const woken = new Promise<void>((resolve) => (conn.wake = resolve));
-        await Promise.race([feed.fill(), woken]);
-        conn.wake = null;
-        if (conn.cursor > feed.last && !conn.pending?.length) {
-          log.warn("cursor ahead of the thread", { threadId: conn.threadId, cursor: conn.cursor, last: feed.last });
-          conn.cursor = feed.last;
-        }
-        continue;
-      }
-      const rows = await messages.since(conn.threadId, conn.cursor, catchUpPage);
-      if (conn.closed) return;
-      const fresh = rows.filter((m) => m.seq > conn.cursor);
-      for (const frame of catchUpFrames(conn.threadId, fresh, conn.format)) conn.socket.send(frame);
-      conn.cursor = fresh.at(-1)?.seq ?? conn.cursor;
-      if (rows.length === 0) await feed.fill();
-    }
-  }
-
-  function goLive(conn: Connection) {
+  /** Sends what the socket missed from the joining point on, then subscribes it: no await in between. */
+  function goLive(conn: Connection, queued: Emission[]) {
+    for (const { frames } of queued) conn.socket.send(frames.in(conn.format));
     conn.pending = null;
+    conn.order = null;
     removeFrom(catchingUp, conn);
     conn.socket.subscribe(topics.thread(conn.threadId, conn.format));
     // The newcomer learns who is here from the thread's next list, like everyone else.
@@ -290,11 +208,11 @@ export function createHub({ instanceId, broker, presence, messages }: HubDeps) {
       conn.socket = socket;
       addTo(byThread, conn);
       addTo(catchingUp, conn);
-      const feed = feedFor(conn.threadId, conn.threadLastSeq);
+      const feed = feedFor(conn.threadId, conn.threadAt);
       // Stored but never published (its instance died between commit and publish): read it now.
-      if (conn.threadLastSeq > feed.last) void feed.fill();
+      if (conn.threadAt.rev > feed.position.rev) void feed.fill();
       presence.join(conn.threadId, conn.user);
-      catchUp(conn, feed).catch((error) => {
+      catchUp(conn, feed, changes, goLive).catch((error) => {
         log.error("catch-up failed", { threadId: conn.threadId, error });
         conn.socket.close(1011, "catch-up failed");
       });

@@ -1,44 +1,53 @@
-// One thread's live stream on this instance. Messages leave it in seq order, each exactly once,
-// whatever order the Broker delivered them in (instances publish independently) and even when the
-// Broker lost some (a Redis outage): a gap is filled from the database, which has every message.
-import type { ChatEvent } from "../chat/events.ts";
-import type { Message } from "../db/repository.ts";
+// One thread's live stream on this instance. Changes (new messages, edits, deletes, game moves) leave it
+// in rev order, each exactly once, whatever order the Broker delivered them in (instances publish
+// independently) and even when the Broker lost some (a Redis outage, an instance that died between
+// commit and publish): a gap in rev is filled from the database, which has every change.
+import type { Change, ChangePage } from "../chat/thread-changes.ts";
+import type { ThreadCursor } from "../db/repository.ts";
+import { ChangeOrder, type Emit, type Position, type ReadAfter } from "./change-order.ts";
 
 const fillPage = 200;
 
-export type LoadAfter = (threadId: number, after: number, limit: number) => Promise<Message[]>;
+/** Where the feed reads what it missed. */
+export interface FeedStore {
+  /** The changes after a rev, in rev order. */
+  since(threadId: number, rev: number, limit: number): Promise<ChangePage>;
+  after: ReadAfter;
+}
 
 export class ThreadFeed {
-  /** The seq of the last message this feed emitted. */
-  last: number;
-  /** Messages that arrived ahead of a gap, by seq. */
-  private readonly early = new Map<number, Extract<ChatEvent, { type: "message" }>>();
+  private readonly order: ChangeOrder;
+  /** Changes that arrived ahead of a gap, by rev. */
+  private readonly early = new Map<number, Change>();
   private filling: Promise<void> | null = null;
   private fillAgain = false;
 
   constructor(
     readonly threadId: number,
-    startAfter: number,
-    private readonly load: LoadAfter,
-    private readonly emit: (event: ChatEvent) => void,
+    start: ThreadCursor,
+    private readonly store: FeedStore,
+    private readonly emit: Emit,
   ) {
-    this.last = startAfter;
+    this.order = new ChangeOrder(threadId, start);
   }
 
-  offer(event: ChatEvent): void {
-    if (event.type !== "message") {
-      // Edits, deletes and typing are states, not steps: they pass straight through.
-      this.emit(event);
-      return;
-    }
-    const { seq } = event.message;
-    if (seq <= this.last) return;
-    if (seq === this.last + 1) {
-      this.emitMessage(event);
+  /** Where the feed stands: what every socket live on the thread has been sent. */
+  get position(): Position {
+    return this.order.position;
+  }
+
+  /** A change as the Broker delivered it. Typing and presence do not come here: they are not changes. */
+  offer(change: Change): void {
+    if (change.rev <= this.order.rev) return;
+    if (!this.filling && change.rev === this.order.rev + 1) {
+      this.order.apply(change, this.emit);
       this.drainEarly();
+      // A change that completed a held run: the run is read back from the database.
+      if (this.order.holdsReleasable) void this.fill();
       return;
     }
-    this.early.set(seq, event);
+    this.early.set(change.rev, change);
+    // A gap: what is missing is in the database. A fill under way looks at `early` when it is done.
     void this.fill();
   }
 
@@ -57,25 +66,22 @@ export class ThreadFeed {
   private async fillFromDatabase(): Promise<void> {
     for (;;) {
       this.fillAgain = false;
-      const rows = await this.load(this.threadId, this.last, fillPage);
-      for (const message of rows) {
-        if (message.seq === this.last + 1) this.emitMessage({ type: "message", threadId: this.threadId, message });
-      }
+      await this.order.release(this.store.after, this.emit);
+      const { changes, complete } = await this.store.since(this.threadId, this.order.rev, fillPage);
+      for (const change of changes) if (change.rev > this.order.rev) this.order.apply(change, this.emit);
       this.drainEarly();
-      if (rows.length < fillPage && !this.fillAgain) return;
+      // Changes that arrived ahead of one still missing: revs commit in order, so that one is in the
+      // database now; read again (unless nothing came of this read: then the sweep looks later).
+      const waiting = this.order.holdsReleasable || (this.early.size > 0 && changes.length > 0);
+      if (complete && !this.fillAgain && !waiting) return;
     }
-  }
-
-  private emitMessage(event: Extract<ChatEvent, { type: "message" }>): void {
-    this.last = event.message.seq;
-    this.emit(event);
   }
 
   private drainEarly(): void {
-    for (let next = this.early.get(this.last + 1); next; next = this.early.get(this.last + 1)) {
-      this.early.delete(next.message.seq);
-      this.emitMessage(next);
+    for (let next = this.early.get(this.order.rev + 1); next; next = this.early.get(this.order.rev + 1)) {
+      this.early.delete(next.rev);
+      this.order.apply(next, this.emit);
     }
-    for (const seq of this.early.keys()) if (seq <= this.last) this.early.delete(seq);
+    for (const rev of this.early.keys()) if (rev <= this.order.rev) this.early.delete(rev);
   }
 }

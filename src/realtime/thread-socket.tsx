@@ -7,7 +7,9 @@
 import type { BunRequest, Server, ServerWebSocket } from "bun";
 import { ComposerError } from "../../views/fragments/pushes.tsx";
 import type { MessagesService } from "../chat/messages.service.ts";
+import type { ThreadChanges } from "../chat/thread-changes.ts";
 import type { ThreadsService } from "../chat/threads.service.ts";
+import type { Thread, ThreadCursor } from "../db/repository.ts";
 import { AppError, BadRequest, errorBody, Forbidden, Internal, NotFound, Unauthorized } from "../errors.ts";
 import { isForeignOrigin } from "../http/plugins/origin.ts";
 import { securityHeadersFor } from "../http/plugins/security-headers.ts";
@@ -20,6 +22,7 @@ import { Connection, type Hub, type OpenSocket } from "./hub.ts";
 export interface ThreadSocketDeps extends SessionDeps {
   threads: ThreadsService;
   messages: MessagesService;
+  changes: ThreadChanges;
   hub: Hub;
 }
 
@@ -27,6 +30,36 @@ export const threadSocketPath = "/t/:id/ws";
 
 const positiveInt = (value: string | null | undefined) =>
   value !== null && value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : null;
+
+/** A whole number from the query, or null when absent; anything else is refused before the upgrade. */
+function countParam(query: URLSearchParams, name: string): number | null {
+  const raw = query.get(name);
+  if (raw === null) return null;
+  const value = positiveInt(raw);
+  if (value === null) throw new BadRequest(`${name} must be a whole number of 0 or more.`, { field: name });
+  return value;
+}
+
+/**
+ * Where the client resumes from. Without `?after=` the socket is live only; `?after=` alone asks for
+ * the messages after it (an `after` beyond the newest means "up to date"); with `?rev=`, for every
+ * change after that rev too (API.md "Resuming every change").
+ */
+async function resumeFrom(query: URLSearchParams, thread: Thread, changes: ThreadChanges) {
+  const threadAt: ThreadCursor = { seq: thread.lastSeq, rev: thread.lastRev };
+  const after = countParam(query, "after");
+  const rev = countParam(query, "rev");
+  if (rev !== null && after === null) throw new BadRequest("rev needs after: ?after=SEQ&rev=REV.", { field: "rev" });
+  if (rev !== null && rev > thread.lastRev) {
+    throw new BadRequest(`rev is beyond the thread's newest (${thread.lastRev}).`, { field: "rev" });
+  }
+  const seq = Math.min(after ?? thread.lastSeq, thread.lastSeq);
+  // `after` alone: the messages after it, as they are now; changes before this upgrade to earlier ones are not asked for.
+  const from = { seq, rev: rev ?? thread.lastRev };
+  // Every message after `seq` is lacked when only `after` is given; with a rev, only those not changed since.
+  const lackedUpTo = rev === null || from.seq === thread.lastSeq ? thread.lastSeq : await changes.lackedUpTo(thread.id, from);
+  return { from, lackedUpTo, threadAt };
+}
 
 /**
  * What Bun keeps with each socket for as long as it is open (`ws.data`): the hub's connection, with the
@@ -57,7 +90,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
           hub.send(conn, JSON.stringify({ type: "ack", clientId: message.clientId, id: message.id, seq: message.seq }));
         } else if (!created) {
           // A resend of a stored message: the page may have missed it; it skips ids it already shows.
-          hub.send(conn, htmlFrame({ type: "message", threadId: conn.threadId, message }));
+          hub.send(conn, htmlFrame([{ type: "message", threadId: conn.threadId, message }]));
         }
         return;
       }
@@ -126,9 +159,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
       sessionId: session.sessionId,
       threadId,
       format: query.get("format") === "json" ? "json" : "html",
-      // Without ?after= the socket is live-only; an ?after= beyond the newest message means "up to date".
-      after: Math.min(positiveInt(query.get("after")) ?? thread.lastSeq, thread.lastSeq),
-      threadLastSeq: thread.lastSeq,
+      ...(await resumeFrom(query, thread, deps.changes)),
     };
     if (!session.renewedUntil) return { state, headers: securityHeaders };
     const token = await tokens.issue(session.user, session.sessionId, session.renewedUntil);

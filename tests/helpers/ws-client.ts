@@ -10,6 +10,7 @@ export interface ApiThread {
   kind: "room" | "direct";
   name: string;
   lastSeq?: number;
+  lastRev?: number;
 }
 export interface ApiMessage {
   id: number;
@@ -21,6 +22,7 @@ export interface ApiMessage {
   createdAt: string;
   editedAt: string | null;
   deleted: boolean;
+  rev: number;
 }
 
 /** A frame from the server in JSON mode (API.md): `type` plus the fields of that type. */
@@ -50,6 +52,8 @@ export interface JsonSocket {
 export interface ConnectOptions {
   /** `?after=SEQ`: replay every message with a higher seq first. */
   after?: number;
+  /** `?rev=REV` (with `after`): replay the current state of every message changed after REV too. */
+  rev?: number;
   /** Extra request headers for the upgrade (cookie, origin, …). */
   headers?: Record<string, string>;
   /** How long to wait for the upgrade to succeed. */
@@ -98,6 +102,7 @@ export function connect(url: string, token: string | null, options: ConnectOptio
   if (target.protocol === "https:") target.protocol = "wss:";
   if (!target.searchParams.has("format")) target.searchParams.set("format", "json");
   if (options.after !== undefined) target.searchParams.set("after", String(options.after));
+  if (options.rev !== undefined) target.searchParams.set("rev", String(options.rev));
 
   const headers: Record<string, string> = { ...options.headers };
   if (token) headers.authorization = `Bearer ${token}`;

@@ -1,6 +1,7 @@
 // Several instances behind no sticky sessions: real processes sharing one Redis and one database
 // (SQLite on one host, and PostgreSQL), with Redis stopped and restarted, and an instance killed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { createPostgresDatabase, postgresAvailable, type TestDatabase } from "../helpers/databases.ts";
 import { clusterSettings, type Instance, startInstance } from "../helpers/instances.ts";
 import { privateRedis, redisAvailable, redisPrefix, sharedRedisUrl } from "../helpers/redis.ts";
@@ -21,6 +22,7 @@ interface Person {
 }
 
 const isMessage = ofType("message");
+const isChange = (frame: Frame) => frame.type === "message" || frame.type === "edited" || frame.type === "deleted";
 const seqsOf = (frames: Frame[]) => frames.filter(isMessage).map((f) => (f.message as ApiMessage).seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -50,8 +52,8 @@ for (const dialect of dialects) {
       );
     }
 
-    async function open(instance: Instance, person: Person, threadId: number, after?: number) {
-      const socket = await connect(`${instance.url}/t/${threadId}/ws`, person.token, { after });
+    async function open(instance: Instance, person: Person, threadId: number, after?: number, rev?: number) {
+      const socket = await connect(`${instance.url}/t/${threadId}/ws`, person.token, { after, rev });
       sockets.push(socket);
       return socket;
     }
@@ -197,6 +199,89 @@ for (const dialect of dialects) {
         await ownRedis.stop();
       }
     }, 60_000);
+
+    test("a client away during an edit, a delete and a new message resumes on another instance and gets each once", async () => {
+      const [one, two] = await cluster(2);
+      const { people, threadId } = await roomFor(one!);
+      const api = apiClient(one!.url);
+      const post = async (body: string) =>
+        (await api<{ message: ApiMessage }>("POST", `/api/threads/${threadId}/messages`, { token: people[0]!.token, body: { body } })).body
+          .message;
+      const away = await open(one!, people[1]!, threadId);
+      const kept = await post("to be edited");
+      const doomed = await post("to be deleted");
+      await away.collect(isMessage, 2);
+      await away.close();
+
+      await api("PATCH", `/api/messages/${kept.id}`, { token: people[0]!.token, body: { body: "edited meanwhile" } });
+      await api("DELETE", `/api/messages/${doomed.id}`, { token: people[0]!.token });
+      await post("new meanwhile");
+      const back = await open(two!, people[1]!, threadId, 2, 2);
+      await back.collect(isChange, 3, 10_000);
+      await Bun.sleep(200);
+      expect(back.frames.filter(isChange).map((f) => [f.type, f.rev])).toEqual([
+        ["edited", 3],
+        ["deleted", 4],
+        ["message", 5],
+      ]);
+      expect((back.frames.find(ofType("edited"))!.message as ApiMessage).body).toBe("edited meanwhile");
+    });
+
+    test("edits and deletes made while Redis is stopped reach live sockets on the other instance once it returns", async () => {
+      const ownRedis = await privateRedis();
+      try {
+        const [one, two] = await cluster(2, { REDIS_URL: ownRedis.url });
+        const { people, threadId } = await roomFor(one!);
+        const api = apiClient(one!.url);
+        const watcher = await open(two!, people[1]!, threadId);
+        const sent = [];
+        for (const body of ["one", "two"]) {
+          sent.push((await api<{ message: ApiMessage }>("POST", `/api/threads/${threadId}/messages`, { token: people[0]!.token, body: { body } })).body.message);
+        }
+        await expectSeqs(watcher, [1, 2]);
+
+        await ownRedis.stop();
+        await waitFor(async () => (await fetch(`${two!.url}/healthz`)).status === 503);
+        expect((await api("PATCH", `/api/messages/${sent[0]!.id}`, { token: people[0]!.token, body: { body: "one, edited" } })).status).toBe(200);
+        expect((await api("DELETE", `/api/messages/${sent[1]!.id}`, { token: people[0]!.token })).status).toBe(204);
+        await Bun.sleep(300);
+        expect(watcher.frames.filter(isChange)).toHaveLength(2);
+
+        await ownRedis.start();
+        const edited = await watcher.next(ofType("edited"), 15_000);
+        expect(edited).toMatchObject({ rev: 3, message: { id: sent[0]!.id, body: "one, edited" } });
+        expect(await watcher.next(ofType("deleted"), 5_000)).toEqual({ type: "deleted", id: sent[1]!.id, threadId, rev: 4 });
+        await Bun.sleep(200);
+        expect(watcher.frames.filter(isChange).map((f) => f.rev)).toEqual([1, 2, 3, 4]);
+      } finally {
+        await ownRedis.stop();
+      }
+    }, 60_000);
+
+    test("an instance killed with -9 right after committing an edit, before it could publish: the others' sweep delivers it", async () => {
+      const [one] = await cluster(1);
+      const { people, threadId } = await roomFor(one!);
+      const api = apiClient(one!.url);
+      const { body } = await api<{ message: ApiMessage }>("POST", `/api/threads/${threadId}/messages`, {
+        token: people[0]!.token,
+        body: { body: "before" },
+      });
+      const watcher = await open(one!, people[1]!, threadId);
+      await Bun.sleep(100);
+
+      const writer = Bun.spawn(["bun", join(import.meta.dir, "../helpers/commit-and-die.ts"), String(body.message.id), "after"], {
+        env: { ...process.env, ...settings.env, REDIS_PREFIX: redis.prefix },
+        stdout: "pipe",
+        stderr: "inherit",
+      });
+      await writer.exited;
+      expect(writer.signalCode).toBe("SIGKILL");
+      expect(JSON.parse(await new Response(writer.stdout).text())).toEqual({ rev: 2 });
+
+      // Nothing was published: the sweep (every 5 s) finds the thread's newer rev and reads it.
+      const edited = await watcher.next(ofType("edited"), 12_000);
+      expect(edited).toMatchObject({ rev: 2, message: { id: body.message.id, body: "after" } });
+    }, 30_000);
 
     test("an instance killed mid-burst: every acknowledged message is stored and reaches everyone after reconnecting", async () => {
       const [one, two] = await cluster(2);

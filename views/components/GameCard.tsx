@@ -18,11 +18,11 @@ const cellName = (i: number, mark: string) =>
  * A game in the thread, as a card among the messages. The board is a form of nine buttons, so it
  * works without JavaScript; with htmx the answer replaces the card, and pushes keep everyone current.
  */
-export function GameCard({ game, oob, error }: { game: Game; oob?: boolean; error?: string }) {
+export function GameCard({ game, error }: { game: Game; error?: string }) {
   const action = `/games/${game.id}/moves`;
   const over = game.turn === null;
   return (
-    <li id={ids.game(game.id)} class="game" data-game={String(game.id)} hx-swap-oob={oob ? "true" : undefined}>
+    <li id={ids.game(game.id)} class="game" data-game={String(game.id)} data-rev={String(game.rev)}>
       <p class="game-title">
         Tic-tac-toe: <span safe>{sideName(game.x)}</span> (X) against <span safe>{sideName(game.o)}</span> (O)
       </p>

@@ -21,6 +21,7 @@ export function MessageItem({ m, oob, grouped }: { m: Message; oob?: boolean; gr
       id={ids.message(m.id)}
       class={["msg", m.deleted && "deleted", grouped && "grouped"].filter(Boolean).join(" ")}
       data-seq={String(m.seq)}
+      data-rev={String(m.rev)}
       data-author={String(m.author.id)}
       data-client-id={m.clientId ?? undefined}
       hx-swap-oob={oob ? "true" : undefined}

@@ -1,5 +1,5 @@
 // Pieces of the thread view that are also pushed live, so page and push share one markup.
-import type { Message, User } from "../../src/db/repository.ts";
+import type { Message, ThreadCursor, User } from "../../src/db/repository.ts";
 import { ids } from "../ids.ts";
 
 /** `oob`: marked for htmx to swap it in place of the one on the page. */
@@ -55,3 +55,20 @@ export function OlderLoader({ threadId, before }: { threadId: number; before: nu
 
 /** The oldest message on screen has a predecessor when its seq is above 1. */
 export const hasOlder = (messages: Message[]) => messages.length > 0 && messages[0]!.seq > 1;
+
+/**
+ * Where the page's socket resumes from: the newest seq and rev it has been sent. Each change the
+ * socket pushes carries a new one; nothing loaded over HTTP moves it.
+ */
+export function ResumePoint({ threadId, at, oob }: { threadId: number; at: ThreadCursor; oob?: boolean }) {
+  return (
+    <span
+      id={ids.resumePoint(threadId)}
+      class="resume-point"
+      data-seq={String(at.seq)}
+      data-rev={String(at.rev)}
+      hidden
+      hx-swap-oob={oob ? "true" : undefined}
+    />
+  );
+}

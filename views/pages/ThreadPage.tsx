@@ -3,7 +3,7 @@ import type { Game, Message, User } from "../../src/db/repository.ts";
 import { GameCard } from "../components/GameCard.tsx";
 import { continuesRun, MessageItem } from "../components/MessageItem.tsx";
 import type { SidebarData } from "../components/Sidebar.tsx";
-import { hasOlder, OlderLoader, PresenceList, TypingNotice } from "../components/ThreadParts.tsx";
+import { hasOlder, OlderLoader, PresenceList, ResumePoint, TypingNotice } from "../components/ThreadParts.tsx";
 import { ids } from "../ids.ts";
 import { AppShell } from "../layouts/AppShell.tsx";
 import type { PageContext } from "../page-context.ts";
@@ -37,6 +37,7 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
           <span id={ids.connection(thread.id)} class="connection" data-state="connecting" role="status">
             Connecting…
           </span>
+          <ResumePoint threadId={thread.id} at={resumeAt(thread, messages)} />
         </header>
         <ol id={ids.threadLog(thread.id)} class="log" role="log" aria-label="Messages" tabindex="0">
           {hasOlder(messages) ? <OlderLoader threadId={thread.id} before={messages[0]!.seq} /> : null}
@@ -85,6 +86,15 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
       </main>
     </AppShell>
   );
+}
+
+/**
+ * The socket takes up from the thread as it was read, before its messages were: what changed in
+ * between comes again, and the page skips what it shows already. An older window resumes from its
+ * newest message, so that the socket brings everything after it.
+ */
+function resumeAt(thread: ThreadView, messages: Message[]) {
+  return { seq: Math.min(thread.lastSeq, messages.at(-1)?.seq ?? thread.lastSeq), rev: thread.lastRev };
 }
 
 /** Messages and games in the order they happened. */

@@ -1,10 +1,10 @@
-// Games on PostgreSQL.
-import { and, asc, eq } from "drizzle-orm";
+// Games on PostgreSQL. A start and every move take the thread's next rev, under the thread's row lock.
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { GamesRepository } from "../repository.ts";
+import type { Game, GamesRepository } from "../repository.ts";
 import { toGame } from "../rows.ts";
 import type { PostgresDb } from "./client.ts";
-import { games, users } from "./schema.ts";
+import { games, threads, users } from "./schema.ts";
 
 const xUser = alias(users, "x_user");
 const oUser = alias(users, "o_user");
@@ -21,31 +21,76 @@ const columns = {
   result: games.result,
   winLine: games.winLine,
   version: games.version,
+  rev: games.rev,
   createdAt: games.createdAt,
 };
 
+/** A connection or a transaction: what a query can run on. */
+type Executor = Pick<PostgresDb, "select">;
+
+const selectGames = (on: Executor) =>
+  on.select(columns).from(games).leftJoin(xUser, eq(xUser.id, games.xUserId)).leftJoin(oUser, eq(oUser.id, games.oUserId));
+
+/** The games of a thread changed after `rev`, in rev order; `on` may be a transaction that other reads share. */
+export async function gamesChangedSince(on: Executor, threadId: number, rev: number, limit: number): Promise<Game[]> {
+  if (!Number.isSafeInteger(threadId)) return [];
+  const rows = await selectGames(on)
+    .where(and(eq(games.threadId, threadId), gt(games.rev, rev)))
+    .orderBy(asc(games.rev))
+    .limit(limit);
+  return rows.map(toGame);
+}
+
 export function postgresGames(db: PostgresDb): GamesRepository {
-  const select = () =>
-    db.select(columns).from(games).leftJoin(xUser, eq(xUser.id, games.xUserId)).leftJoin(oUser, eq(oUser.id, games.oUserId));
+  const select = () => selectGames(db);
   const find = async (id: number) => {
     if (!Number.isSafeInteger(id)) return null;
     const [row] = await select().where(eq(games.id, id));
     return row ? toGame(row) : null;
   };
+  /** Lost to a move made first: rolls back this move's rev with it. */
+  class LostRace extends Error {}
   return {
     async insert(game) {
-      const [created] = await db.insert(games).values(game).returning({ id: games.id });
-      return (await find(created!.id))!;
+      const id = await db.transaction(async (tx) => {
+        const [thread] = await tx
+          .update(threads)
+          .set({ lastRev: sql`${threads.lastRev} + 1` })
+          .where(eq(threads.id, game.threadId))
+          .returning({ lastRev: threads.lastRev });
+        const [created] = await tx
+          .insert(games)
+          .values({ ...game, rev: thread!.lastRev })
+          .returning({ id: games.id });
+        return created!.id;
+      });
+      return (await find(id))!;
     },
     find,
     async update(id, version, state) {
-      const changed = await db
-        .update(games)
-        .set({ ...state, winLine: state.winLine?.join(",") ?? null, version: version + 1 })
-        .where(and(eq(games.id, id), eq(games.version, version)))
-        .returning({ id: games.id });
-      return changed.length === 1 ? find(id) : null;
+      try {
+        await db.transaction(async (tx) => {
+          // The thread's row first, as every change takes it: one lock order, no deadlock.
+          const [thread] = await tx
+            .update(threads)
+            .set({ lastRev: sql`${threads.lastRev} + 1` })
+            .where(eq(threads.id, sql`(select ${games.threadId} from ${games} where ${games.id} = ${id})`))
+            .returning({ lastRev: threads.lastRev });
+          if (!thread) throw new LostRace();
+          const changed = await tx
+            .update(games)
+            .set({ ...state, winLine: state.winLine?.join(",") ?? null, version: version + 1, rev: thread.lastRev })
+            .where(and(eq(games.id, id), eq(games.version, version)))
+            .returning({ id: games.id });
+          if (changed.length !== 1) throw new LostRace();
+        });
+      } catch (error) {
+        if (error instanceof LostRace) return null;
+        throw error;
+      }
+      return find(id);
     },
+    changedSince: (threadId, rev, limit) => gamesChangedSince(db, threadId, rev, limit),
     async listForThread(threadId) {
       if (!Number.isSafeInteger(threadId)) return [];
       return (await select().where(eq(games.threadId, threadId)).orderBy(asc(games.id))).map(toGame);

@@ -1,10 +1,10 @@
 // The Repository on PostgreSQL, behaving exactly like the SQLite one, also when several instances write at once.
-import { type AnyColumn, and, asc, desc, eq, gt, inArray, isNull, lt, ne, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, and, asc, desc, eq, gt, inArray, isNull, lt, lte, ne, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Repository, Thread, User } from "../repository.ts";
 import { toMessage, toResolvedSession } from "../rows.ts";
 import type { PostgresDb } from "./client.ts";
-import { postgresGames } from "./games.repo.ts";
+import { gamesChangedSince, postgresGames } from "./games.repo.ts";
 import { memberships, messages, sessions, threads, users } from "./schema.ts";
 
 const messageColumns = {
@@ -18,11 +18,12 @@ const messageColumns = {
   createdAt: messages.createdAt,
   editedAt: messages.editedAt,
   deleted: messages.deleted,
+  rev: messages.rev,
 };
 
 const sessionColumns = { id: sessions.id, userId: sessions.userId, expiresAt: sessions.expiresAt, revokedAt: sessions.revokedAt };
 
-const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, lastSeq: threads.lastSeq };
+const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, lastSeq: threads.lastSeq, lastRev: threads.lastRev };
 
 const userColumns = { id: users.id, username: users.username };
 
@@ -49,9 +50,23 @@ function isUniqueViolation(error: unknown, constraint?: string): boolean {
   return false;
 }
 
+/** A connection or a transaction: what a query can run on. */
+type Executor = Pick<PostgresDb, "select">;
+
+const selectMessagesOn = (on: Executor) =>
+  on.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
+
+async function messagesChangedSince(on: Executor, threadId: number, rev: number, limit: number) {
+  if (!storableId(threadId)) return [];
+  const rows = await selectMessagesOn(on)
+    .where(and(eq(messages.threadId, threadId), gt(messages.rev, afterBound(rev))))
+    .orderBy(asc(messages.rev))
+    .limit(limit);
+  return rows.map(toMessage);
+}
+
 export function postgresRepository(db: PostgresDb): Repository {
-  const selectMessages = () =>
-    db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
+  const selectMessages = () => selectMessagesOn(db);
   const findMessage = async (id: number) => {
     if (!storableId(id)) return null;
     const [row] = await selectMessages().where(eq(messages.id, id));
@@ -60,6 +75,22 @@ export function postgresRepository(db: PostgresDb): Repository {
   const findByClientId = async (authorId: number, clientId: string) => {
     const [row] = await selectMessages().where(and(eq(messages.authorId, authorId), eq(messages.clientId, clientId)));
     return row ? toMessage(row) : null;
+  };
+  /** A change to a stored message with its thread's next rev; the thread's row lock orders it with every other change. */
+  const changeMessage = async (id: number, change: { body: string; editedAt?: SQL; deleted?: boolean }) => {
+    await db.transaction(async (tx) => {
+      const [thread] = await tx
+        .update(threads)
+        .set({ lastRev: sql`${threads.lastRev} + 1` })
+        .where(eq(threads.id, sql`(select ${messages.threadId} from ${messages} where ${messages.id} = ${id})`))
+        .returning({ lastRev: threads.lastRev });
+      if (!thread) throw new Error(`no message ${id}`);
+      await tx
+        .update(messages)
+        .set({ ...change, rev: thread.lastRev })
+        .where(eq(messages.id, id));
+    });
+    return (await findMessage(id))!;
   };
   const findDirect = async (pairKey: string) => {
     const [row] = await db.select(threadColumns).from(threads).where(eq(threads.pairKey, pairKey));
@@ -174,11 +205,11 @@ export function postgresRepository(db: PostgresDb): Repository {
         const [row] = await db.select(threadColumns).from(threads).where(eq(threads.id, id));
         return row ?? null;
       },
-      async lastSeqs(ids) {
+      async lastRevs(ids) {
         const storable = ids.filter(storableId);
         if (storable.length === 0) return new Map();
-        const rows = await db.select({ id: threads.id, lastSeq: threads.lastSeq }).from(threads).where(inArray(threads.id, storable));
-        return new Map(rows.map((row) => [row.id, row.lastSeq]));
+        const rows = await db.select({ id: threads.id, lastRev: threads.lastRev }).from(threads).where(inArray(threads.id, storable));
+        return new Map(rows.map((row) => [row.id, row.lastRev]));
       },
       async openDirect(userId, otherId) {
         const pairKey = [userId, otherId].sort((a, b) => a - b).join(":");
@@ -254,6 +285,16 @@ export function postgresRepository(db: PostgresDb): Repository {
           .where(eq(memberships.threadId, threadId))
           .orderBy(bytewise(users.username)) satisfies Promise<User[]>;
       },
+      async changesSince(threadId, rev, limit) {
+        // One snapshot for both reads: a change committed between them cannot slip past.
+        return db.transaction(
+          async (tx) => ({
+            messages: await messagesChangedSince(tx, threadId, rev, limit),
+            games: await gamesChangedSince(tx, threadId, rev, limit),
+          }),
+          { isolationLevel: "repeatable read", accessMode: "read only" },
+        );
+      },
     },
 
     messages: {
@@ -268,13 +309,13 @@ export function postgresRepository(db: PostgresDb): Repository {
             // and each commits before the next reads last_seq: seqs are gapless and in commit order.
             const [thread] = await tx
               .update(threads)
-              .set({ lastSeq: sql`${threads.lastSeq} + 1` })
+              .set({ lastSeq: sql`${threads.lastSeq} + 1`, lastRev: sql`${threads.lastRev} + 1` })
               .where(eq(threads.id, threadId))
-              .returning({ lastSeq: threads.lastSeq });
+              .returning({ lastSeq: threads.lastSeq, lastRev: threads.lastRev });
             if (!thread) throw new Error(`append: no thread ${threadId}`);
             const [row] = await tx
               .insert(messages)
-              .values({ threadId, seq: thread.lastSeq, authorId, body, clientId })
+              .values({ threadId, seq: thread.lastSeq, rev: thread.lastRev, authorId, body, clientId })
               .returning({ id: messages.id });
             return row!.id;
           });
@@ -307,19 +348,17 @@ export function postgresRepository(db: PostgresDb): Repository {
           .limit(limit);
         return newestFirst.reverse().map(toMessage);
       },
-      async edit(id, body) {
-        if (storableId(id)) {
-          await db
-            .update(messages)
-            .set({ body, editedAt: sql`clock_timestamp()` })
-            .where(eq(messages.id, id));
-        }
-        return (await findMessage(id))!;
+      changedSince: (threadId, rev, limit) => messagesChangedSince(db, threadId, rev, limit),
+      async newestUpTo(threadId, from) {
+        if (!storableId(threadId)) return null;
+        const [row] = await db
+          .select({ seq: sql<number | null>`max(${messages.seq})` })
+          .from(messages)
+          .where(and(eq(messages.threadId, threadId), gt(messages.seq, afterBound(from.seq)), lte(messages.rev, afterBound(from.rev))));
+        return row?.seq ?? null;
       },
-      async markDeleted(id) {
-        if (storableId(id)) await db.update(messages).set({ body: "", deleted: true }).where(eq(messages.id, id));
-        return (await findMessage(id))!;
-      },
+      edit: (id, body) => changeMessage(id, { body, editedAt: sql`clock_timestamp()` }),
+      markDeleted: (id) => changeMessage(id, { body: "", deleted: true }),
     },
 
     async ping() {

@@ -51,6 +51,8 @@ export const threads = pgTable("threads", {
   pairKey: text().unique(),
   /** The seq of the newest message; bumped in the transaction that stores it, whose row lock orders writers. */
   lastSeq: integer().notNull().default(0),
+  /** The rev of the newest change to the thread's messages and games; bumped under the same row lock. */
+  lastRev: integer().notNull().default(0),
   createdAt: createdAt(),
 });
 
@@ -76,9 +78,12 @@ export const messages = pgTable(
     createdAt: createdAt(),
     editedAt: instant(),
     deleted: boolean().notNull().default(false),
+    /** The thread's rev of this message's latest change (its creation, an edit, a delete). */
+    rev: integer().notNull().default(0),
   },
   (table) => [
     uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
+    uniqueIndex("messages_thread_rev_idx").on(table.threadId, table.rev),
     // NULLs are distinct in a PostgreSQL unique index, as in SQLite: messages without a clientId never collide.
     uniqueIndex("messages_author_client_idx").on(table.authorId, table.clientId),
   ],
@@ -98,7 +103,9 @@ export const games = pgTable(
     /** The three winning cells, "0,4,8". */
     winLine: text(),
     version: integer().notNull().default(0),
+    /** The thread's rev of this game's latest change (its start or a move). */
+    rev: integer().notNull().default(0),
     createdAt: createdAt(),
   },
-  (table) => [index("games_thread_idx").on(table.threadId)],
+  (table) => [index("games_thread_idx").on(table.threadId), index("games_thread_rev_idx").on(table.threadId, table.rev)],
 );

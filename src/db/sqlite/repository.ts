@@ -1,10 +1,11 @@
 // The Repository on SQLite. bun:sqlite is synchronous; the async signatures are the shared contract.
-import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, ne, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Message, NewMessage, Repository, Thread, User } from "../repository.ts";
 import { toMessage, toResolvedSession } from "../rows.ts";
 import type { SqliteDb } from "./client.ts";
 import { sqliteGames } from "./games.repo.ts";
+import { groupCommit } from "./group-commit.ts";
 import { memberships, messages, sessions, threads, users } from "./schema.ts";
 
 const messageColumns = {
@@ -18,21 +19,19 @@ const messageColumns = {
   createdAt: messages.createdAt,
   editedAt: messages.editedAt,
   deleted: messages.deleted,
+  rev: messages.rev,
 };
 
 const sessionColumns = { id: sessions.id, userId: sessions.userId, expiresAt: sessions.expiresAt, revokedAt: sessions.revokedAt };
 
-const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, lastSeq: threads.lastSeq };
-
-const busyRetries = 5;
-const isBusy = (error: unknown) => error instanceof Error && "code" in error && String(error.code).startsWith("SQLITE_BUSY");
+const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, lastSeq: threads.lastSeq, lastRev: threads.lastRev };
 
 const isUniqueViolation = (error: unknown) =>
   error instanceof Error && "code" in error && String(error.code).startsWith("SQLITE_CONSTRAINT_UNIQUE");
 
-type Appended = { message: Message; created: boolean };
-
 export function sqliteRepository(db: SqliteDb): Repository {
+  const write = groupCommit(db);
+  const games = sqliteGames(db, write);
   const selectMessages = () =>
     db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
 
@@ -45,22 +44,45 @@ export function sqliteRepository(db: SqliteDb): Repository {
     .from(messages)
     .where(and(eq(messages.authorId, sql.placeholder("authorId")), eq(messages.clientId, sql.placeholder("clientId"))))
     .prepare();
-  const nextSeq = db
+  const nextSeqAndRev = db
     .update(threads)
-    .set({ lastSeq: sql`${threads.lastSeq} + 1` })
+    .set({ lastSeq: sql`${threads.lastSeq} + 1`, lastRev: sql`${threads.lastRev} + 1` })
     .where(eq(threads.id, sql.placeholder("threadId")))
-    .returning({ lastSeq: threads.lastSeq })
+    .returning({ lastSeq: threads.lastSeq, lastRev: threads.lastRev })
     .prepare();
   const insertMessage = db
     .insert(messages)
     .values({
       threadId: sql.placeholder("threadId"),
       seq: sql.placeholder("seq"),
+      rev: sql.placeholder("rev"),
       authorId: sql.placeholder("authorId"),
       body: sql.placeholder("body"),
       clientId: sql.placeholder("clientId"),
     })
     .returning({ id: messages.id })
+    .prepare();
+  const nextRevOfMessageThread = db
+    .update(threads)
+    .set({ lastRev: sql`${threads.lastRev} + 1` })
+    .where(eq(threads.id, sql`(select ${messages.threadId} from ${messages} where ${messages.id} = ${sql.placeholder("id")})`))
+    .returning({ lastRev: threads.lastRev })
+    .prepare();
+  const changedMessages = selectMessages()
+    .where(and(eq(messages.threadId, sql.placeholder("threadId")), gt(messages.rev, sql.placeholder("rev"))))
+    .orderBy(asc(messages.rev))
+    .limit(sql.placeholder("limit"))
+    .prepare();
+  const newestUpTo = db
+    .select({ seq: sql<number | null>`max(${messages.seq})` })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.threadId, sql.placeholder("threadId")),
+        gt(messages.seq, sql.placeholder("seq")),
+        lte(messages.rev, sql.placeholder("rev")),
+      ),
+    )
     .prepare();
   // These two run on every request and socket upgrade, and are read as bare rows (`.values()`, in the
   // order of the columns selected here): drizzle's mapping of a row to an object walks each field's
@@ -132,65 +154,33 @@ export function sqliteRepository(db: SqliteDb): Repository {
     const row = messageById.get({ id });
     return row ? toMessage(row) : null;
   };
-  /** One message, inside the batch's transaction; a repeated (author, clientId) returns the stored one. */
+  /** One message, inside a group commit; a repeated (author, clientId) returns the stored one. */
   function appendOne({ threadId, authorId, body, clientId }: NewMessage) {
     if (clientId !== null) {
       const existing = messageIdByClientId.get({ authorId, clientId });
       if (existing) return { message: findMessage(existing.id)!, created: false };
     }
-    const { lastSeq } = nextSeq.get({ threadId })!;
-    const { id } = insertMessage.get({ threadId, seq: lastSeq, authorId, body, clientId })!;
+    const { lastSeq, lastRev } = nextSeqAndRev.get({ threadId })!;
+    const { id } = insertMessage.get({ threadId, seq: lastSeq, rev: lastRev, authorId, body, clientId })!;
     return { message: findMessage(id)!, created: true };
   }
 
-  // Group commit: messages that arrive in the same turn of the event loop share one transaction,
-  // so one fsync (synchronous=FULL) makes them all durable. Each is answered only after COMMIT.
-  type Waiting = { message: NewMessage; resolve: (r: Appended) => void; reject: (e: unknown) => void };
-  let waiting: Waiting[] = [];
-  function commitWaiting(batch: Waiting[] = [], attempt = 0) {
-    batch.push(...waiting);
-    waiting = [];
-    const results: ({ ok: Appended } | { error: unknown })[] = [];
-    try {
-      // IMMEDIATE takes the write lock up front: another process on the same file waits (busy_timeout).
-      db.transaction(
-        (tx) => {
-          for (const { message } of batch) {
-            try {
-              // A savepoint each, so one bad message fails alone.
-              results.push({ ok: tx.transaction(() => appendOne(message)) });
-            } catch (error) {
-              results.push({ error });
-            }
-          }
-        },
-        { behavior: "immediate" },
-      );
-    } catch (error) {
-      // Another process held the lock past busy_timeout: try the same batch again shortly.
-      if (isBusy(error) && attempt < busyRetries) {
-        setTimeout(() => commitWaiting(batch, attempt + 1), 20 * (attempt + 1));
-        return;
-      }
-      for (const item of batch) item.reject(error);
-      return;
-    }
-    batch.forEach((item, i) => {
-      const result = results[i]!;
-      if ("ok" in result) item.resolve(result.ok);
-      else item.reject(result.error);
-    });
+  /** A change to a stored message, with its thread's next rev, inside a group commit. */
+  function changeMessage(id: number, change: { body: string; editedAt?: string; deleted?: boolean }): Message {
+    const bumped = nextRevOfMessageThread.get({ id });
+    if (!bumped) throw new Error(`no message ${id}`);
+    db.update(messages)
+      .set({ ...change, rev: bumped.lastRev })
+      .where(eq(messages.id, id))
+      .run();
+    return findMessage(id)!;
   }
-  const appendBatched = (message: NewMessage) =>
-    new Promise<Appended>((resolve, reject) => {
-      if (waiting.push({ message, resolve, reject }) === 1) setImmediate(() => commitWaiting());
-    });
 
   const addMember = (threadId: number, userId: number) =>
     db.insert(memberships).values({ threadId, userId }).onConflictDoNothing().run();
 
   return {
-    games: sqliteGames(db),
+    games,
     users: {
       async insert(username, passwordHash) {
         try {
@@ -293,9 +283,9 @@ export function sqliteRepository(db: SqliteDb): Repository {
       async find(id) {
         return db.select(threadColumns).from(threads).where(eq(threads.id, id)).get() ?? null;
       },
-      async lastSeqs(ids) {
-        const rows = db.select({ id: threads.id, lastSeq: threads.lastSeq }).from(threads).where(inArray(threads.id, ids)).all();
-        return new Map(rows.map((row) => [row.id, row.lastSeq]));
+      async lastRevs(ids) {
+        const rows = db.select({ id: threads.id, lastRev: threads.lastRev }).from(threads).where(inArray(threads.id, ids)).all();
+        return new Map(rows.map((row) => [row.id, row.lastRev]));
       },
       async openDirect(userId, otherId) {
         const pairKey = [userId, otherId].sort((a, b) => a - b).join(":");
@@ -333,16 +323,23 @@ export function sqliteRepository(db: SqliteDb): Repository {
         );
       },
       async findForMember(threadId, userId) {
-        const [row] = findThreadForMember.values({ threadId, userId }) as [number, Thread["kind"], string | null, number][];
-        return row ? { id: row[0], kind: row[1], name: row[2], lastSeq: row[3] } : null;
+        const [row] = findThreadForMember.values({ threadId, userId }) as [number, Thread["kind"], string | null, number, number][];
+        return row ? { id: row[0], kind: row[1], name: row[2], lastSeq: row[3], lastRev: row[4] } : null;
       },
       async members(threadId) {
         return membersOf.all({ threadId }) satisfies User[];
       },
+      async changesSince(threadId, rev, limit) {
+        // One read transaction: another process's commit between the two reads cannot slip past.
+        return db.transaction(() => ({
+          messages: changedMessages.all({ threadId, rev, limit }).map(toMessage),
+          games: games.changedNow(threadId, rev, limit),
+        }));
+      },
     },
 
     messages: {
-      append: (message) => appendBatched(message),
+      append: (message) => write(() => appendOne(message)),
       async find(id) {
         return findMessage(id);
       },
@@ -350,14 +347,14 @@ export function sqliteRepository(db: SqliteDb): Repository {
         if (after !== undefined) return messagesAfter.all({ threadId, after, before, limit }).map(toMessage);
         return newestMessages.all({ threadId, before, limit }).reverse().map(toMessage);
       },
-      async edit(id, body) {
-        db.update(messages).set({ body, editedAt: new Date().toISOString() }).where(eq(messages.id, id)).run();
-        return findMessage(id)!;
+      async changedSince(threadId, rev, limit) {
+        return changedMessages.all({ threadId, rev, limit }).map(toMessage);
       },
-      async markDeleted(id) {
-        db.update(messages).set({ body: "", deleted: true }).where(eq(messages.id, id)).run();
-        return findMessage(id)!;
+      async newestUpTo(threadId, from) {
+        return newestUpTo.get({ threadId, seq: from.seq, rev: from.rev })?.seq ?? null;
       },
+      edit: (id, body) => write(() => changeMessage(id, { body, editedAt: new Date().toISOString() })),
+      markDeleted: (id) => write(() => changeMessage(id, { body: "", deleted: true })),
     },
 
     async ping() {

@@ -43,6 +43,8 @@ export const threads = sqliteTable("threads", {
   pairKey: text().unique(),
   /** The seq of the newest message; bumped in the transaction that stores it. */
   lastSeq: integer().notNull().default(0),
+  /** The rev of the newest change to the thread's messages and games; bumped in the change's transaction. */
+  lastRev: integer().notNull().default(0),
   createdAt: createdAt(),
 });
 
@@ -76,9 +78,12 @@ export const messages = sqliteTable(
     createdAt: createdAt(),
     editedAt: text(),
     deleted: integer({ mode: "boolean" }).notNull().default(false),
+    /** The thread's rev of this message's latest change (its creation, an edit, a delete). */
+    rev: integer().notNull().default(0),
   },
   (table) => [
     uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
+    uniqueIndex("messages_thread_rev_idx").on(table.threadId, table.rev),
     uniqueIndex("messages_author_client_idx").on(table.authorId, table.clientId),
   ],
 );
@@ -99,7 +104,9 @@ export const games = sqliteTable(
     /** The three winning cells, "0,4,8". */
     winLine: text(),
     version: integer().notNull().default(0),
+    /** The thread's rev of this game's latest change (its start or a move). */
+    rev: integer().notNull().default(0),
     createdAt: createdAt(),
   },
-  (table) => [index("games_thread_idx").on(table.threadId)],
+  (table) => [index("games_thread_idx").on(table.threadId), index("games_thread_rev_idx").on(table.threadId, table.rev)],
 );

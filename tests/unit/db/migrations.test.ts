@@ -1,10 +1,14 @@
+import { Database } from "bun:sqlite";
 import { expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { drizzle } from "drizzle-orm/bun-sqlite";
 import { readMigrationFiles } from "drizzle-orm/migrator";
+import type { SQLiteSession, SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import { embeddedMigrations } from "../../../src/db/migrations.macro.ts";
 import { openSqlite } from "../../../src/db/sqlite/client.ts";
+import { sqliteRepository } from "../../../src/db/sqlite/repository.ts";
 
 test("the embedded migrations are exactly drizzle's, so either migrator sees the same history", () => {
   const fromDisk = readMigrationFiles({ migrationsFolder: join(import.meta.dir, "../../../drizzle/sqlite") });
@@ -54,4 +58,38 @@ test("eight processes opening a new file at once all come up, and each migration
   const db = openSqlite(path);
   expect(db.$client.query("select hash from __drizzle_migrations").all()).toHaveLength(embeddedMigrations("sqlite").length);
   db.$client.close();
+});
+
+test("the rev migration numbers what is already stored: each message its seq, then the games; nothing is lost", async () => {
+  const path = tempDbPath("revs.db");
+  // A database as the release before revs left it: the migrations up to 0002, with messages (one
+  // edited, one deleted) and games in two threads.
+  const before = drizzle({ client: new Database(path, { create: true }), casing: "snake_case" });
+  const internals = before as unknown as { dialect: SQLiteSyncDialect; session: SQLiteSession<"sync", void, never, never> };
+  const upToAccounts = embeddedMigrations("sqlite").slice(0, 3); // 0000_init, 0001_games, 0002_accounts
+  internals.dialect.migrate(upToAccounts, internals.session, { migrationsFolder: "" });
+  before.$client.exec(`
+    insert into users (id, username, password_hash) values (1, 'ann', 'h'), (2, 'ben', 'h');
+    insert into threads (id, kind, name, name_key, last_seq) values (1, 'room', 'one', 'one', 3), (2, 'room', 'two', 'two', 1);
+    insert into memberships (thread_id, user_id) values (1, 1), (1, 2), (2, 1);
+    insert into messages (thread_id, seq, author_id, body, edited_at, deleted) values
+      (1, 1, 1, 'first', null, 0), (1, 2, 2, 'second, edited', '2026-11-01T00:00:00.000Z', 0), (1, 3, 1, '', null, 1),
+      (2, 1, 1, 'elsewhere', null, 0);
+    insert into games (thread_id, x_user_id, o_user_id, turn) values (1, 1, null, 'x'), (2, 1, 2, 'x'), (1, null, null, 'x');
+  `);
+  before.$client.close();
+
+  const repo = sqliteRepository(openSqlite(path));
+  expect((await repo.messages.page(1, { limit: 10 })).map((m) => [m.seq, m.rev, m.body, m.deleted])).toEqual([
+    [1, 1, "first", false],
+    [2, 2, "second, edited", false],
+    [3, 3, "", true],
+  ]);
+  expect((await repo.games.listForThread(1)).map((g) => g.rev)).toEqual([4, 5]);
+  expect((await repo.games.listForThread(2)).map((g) => g.rev)).toEqual([2]);
+  expect(await repo.threads.find(1)).toMatchObject({ lastSeq: 3, lastRev: 5 });
+  expect(await repo.threads.find(2)).toMatchObject({ lastSeq: 1, lastRev: 2 });
+  // And the counter carries on from there.
+  expect((await repo.messages.append({ threadId: 1, authorId: 2, body: "next", clientId: null })).message).toMatchObject({ seq: 4, rev: 6 });
+  await repo.close();
 });

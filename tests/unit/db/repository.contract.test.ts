@@ -112,7 +112,7 @@ for (const factory of await repositoryFactories()) {
       test("createRoom makes its creator a member; the same name in any case answers null", async () => {
         const erin = await user("erin");
         const general = await room("General", erin);
-        expect(general).toEqual({ id: expect.any(Number), kind: "room", name: "General", lastSeq: 0 });
+        expect(general).toEqual({ id: expect.any(Number), kind: "room", name: "General", lastSeq: 0, lastRev: 0 });
         expect(await repo.threads.isMember(general.id, erin.id)).toBe(true);
         expect(await repo.threads.members(general.id)).toEqual([erin]);
         expect(await repo.threads.createRoom("general", erin.id)).toBeNull();
@@ -124,7 +124,7 @@ for (const factory of await repositoryFactories()) {
       test("openDirect gives one thread per pair, whichever side opens it; a self-pair has one member", async () => {
         const [ann, ben] = [await user("ann"), await user("ben")];
         const direct = await repo.threads.openDirect(ann.id, ben.id);
-        expect(direct).toEqual({ id: expect.any(Number), kind: "direct", name: null, lastSeq: 0 });
+        expect(direct).toEqual({ id: expect.any(Number), kind: "direct", name: null, lastSeq: 0, lastRev: 0 });
         expect(await repo.threads.openDirect(ben.id, ann.id)).toEqual(direct);
         expect(await repo.threads.openDirect(ann.id, ben.id)).toEqual(direct);
         expect(await repo.threads.members(direct.id)).toEqual([ann, ben]);
@@ -184,16 +184,18 @@ for (const factory of await repositoryFactories()) {
         expect(await repo.threads.findForMember(den.id + 1000, ned.id)).toBeNull();
       });
 
-      test("lastSeqs answers the newest seq of each thread asked for that exists", async () => {
+      test("lastRevs answers the newest rev of each thread asked for that exists", async () => {
         const pia = await user("pia");
         const [busy, quiet] = [await room("busy", pia), await room("quiet", pia)];
         for (const body of ["one", "two", "three"]) await send(busy.id, pia, body);
-        const newest = await repo.threads.lastSeqs([busy.id, quiet.id, quiet.id + 1000]);
+        const { message } = await send(busy.id, pia, "four");
+        await repo.messages.edit(message.id, "four!");
+        const newest = await repo.threads.lastRevs([busy.id, quiet.id, quiet.id + 1000]);
         expect([...newest.entries()].sort()).toEqual([
-          [busy.id, 3],
+          [busy.id, 5],
           [quiet.id, 0],
         ]);
-        expect(await repo.threads.lastSeqs([])).toEqual(new Map());
+        expect(await repo.threads.lastRevs([])).toEqual(new Map());
       });
     });
 
@@ -237,6 +239,7 @@ for (const factory of await repositoryFactories()) {
           createdAt: expect.stringMatching(iso),
           editedAt: null,
           deleted: false,
+          rev: 1,
         });
         expect(Date.parse(first.createdAt)).toBeGreaterThanOrEqual(before - 1000);
         expect(Date.parse(first.createdAt)).toBeLessThanOrEqual(Date.now() + 1000);
@@ -244,8 +247,8 @@ for (const factory of await repositoryFactories()) {
         expect(new Set(results.map((r) => r.message.id)).size).toBe(5);
         expect(await repo.messages.find(first.id)).toEqual(first);
         expect(await repo.messages.find(first.id + 1000)).toBeNull();
-        expect((await repo.threads.find(den.id))?.lastSeq).toBe(5);
-        expect((await repo.threads.find(other.id))?.lastSeq).toBe(1);
+        expect(await repo.threads.find(den.id)).toMatchObject({ lastSeq: 5, lastRev: 5 });
+        expect(await repo.threads.find(other.id)).toMatchObject({ lastSeq: 1, lastRev: 1 });
       });
 
       test("a repeated (author, clientId) answers the stored message and uses up no seq", async () => {
@@ -322,15 +325,15 @@ for (const factory of await repositoryFactories()) {
         }
       });
 
-      test("edit changes the body and sets editedAt; the seq stays", async () => {
+      test("edit changes the body, sets editedAt and takes the next rev; the seq stays", async () => {
         const uma = await user("uma");
         const den = await room("den", uma);
         const { message } = await send(den.id, uma, "draft");
         const edited = await repo.messages.edit(message.id, "final");
-        expect(edited).toEqual({ ...message, body: "final", editedAt: expect.stringMatching(iso) });
+        expect(edited).toEqual({ ...message, body: "final", editedAt: expect.stringMatching(iso), rev: 2 });
         expect(Date.parse(edited.editedAt!)).toBeGreaterThanOrEqual(Date.parse(message.createdAt));
         expect(await repo.messages.find(message.id)).toEqual(edited);
-        expect((await repo.threads.find(den.id))?.lastSeq).toBe(1);
+        expect(await repo.threads.find(den.id)).toMatchObject({ lastSeq: 1, lastRev: 2 });
       });
 
       test("markDeleted empties the body and keeps the row and its seq; the next message takes the next seq", async () => {
@@ -338,11 +341,95 @@ for (const factory of await repositoryFactories()) {
         const den = await room("den", vic);
         const { message } = await send(den.id, vic, "oops", "c-oops");
         const deleted = await repo.messages.markDeleted(message.id);
-        expect(deleted).toEqual({ ...message, body: "", deleted: true });
+        expect(deleted).toEqual({ ...message, body: "", deleted: true, rev: 2 });
         expect(await repo.messages.page(den.id, { limit: 5 })).toEqual([deleted]);
-        expect((await send(den.id, vic, "again")).message.seq).toBe(2);
+        expect((await send(den.id, vic, "again")).message).toMatchObject({ seq: 2, rev: 3 });
         // The clientId of a deleted message is still taken: a late retry must not bring it back.
         expect(await send(den.id, vic, "oops", "c-oops")).toEqual({ created: false, message: deleted });
+      });
+    });
+
+    describe("revs: every change takes the thread's next rev", () => {
+      const game = (threadId: number, by: User) =>
+        repo.games.insert({ threadId, xUserId: by.id, oUserId: null, turn: "x" });
+
+      test("messages, edits, deletes and games share one gapless counter per thread", async () => {
+        const ada = await user("ada");
+        const [den, other] = [await room("den", ada), await room("other", ada)];
+        const one = (await send(den.id, ada, "one")).message;
+        await send(other.id, ada, "elsewhere");
+        const two = (await send(den.id, ada, "two")).message;
+        const edited = await repo.messages.edit(one.id, "one, edited");
+        const started = await game(den.id, ada);
+        const moved = await repo.games.update(started.id, started.version, { board: "X........", turn: "o", result: null, winLine: null });
+        const deleted = await repo.messages.markDeleted(two.id);
+        const three = (await send(den.id, ada, "three")).message;
+        expect([one.rev, two.rev, edited.rev, started.rev, moved!.rev, deleted.rev, three.rev]).toEqual([1, 2, 3, 4, 5, 6, 7]);
+        expect(await repo.threads.find(den.id)).toMatchObject({ lastSeq: 3, lastRev: 7 });
+        expect(await repo.threads.find(other.id)).toMatchObject({ lastSeq: 1, lastRev: 1 });
+        // A repeated clientId and a move that lost its race take no rev.
+        expect(await repo.games.update(started.id, started.version, { board: "X........", turn: "o", result: null, winLine: null })).toBeNull();
+        const first = await send(den.id, ada, "four", "c-4");
+        expect((await send(den.id, ada, "four", "c-4")).created).toBe(false);
+        expect(first.message.rev).toBe(8);
+        expect((await repo.threads.find(den.id))?.lastRev).toBe(8);
+      });
+
+      test("changedSince: the current state of what changed after a rev, in rev order, superseded changes not there", async () => {
+        const bo = await user("bo");
+        const [den, noise] = [await room("den", bo), await room("noise", bo)];
+        const a = (await send(den.id, bo, "a")).message; // rev 1
+        const b = (await send(den.id, bo, "b")).message; // rev 2
+        await send(noise.id, bo, "n");
+        const c = (await send(den.id, bo, "c")).message; // rev 3
+        await repo.messages.edit(a.id, "a2"); // rev 4
+        const bGone = await repo.messages.markDeleted(b.id); // rev 5
+        const a3 = await repo.messages.edit(a.id, "a3"); // rev 6: rev 4 is superseded
+        const revs = async (rev: number, limit = 50) => (await repo.messages.changedSince(den.id, rev, limit)).map((m) => [m.seq, m.rev]);
+        expect(await revs(0)).toEqual([
+          [3, 3],
+          [2, 5],
+          [1, 6],
+        ]);
+        expect(await revs(3)).toEqual([
+          [2, 5],
+          [1, 6],
+        ]);
+        expect(await revs(5)).toEqual([[1, 6]]);
+        expect(await revs(6)).toEqual([]);
+        expect(await revs(0, 2)).toEqual([
+          [3, 3],
+          [2, 5],
+        ]);
+        expect(await repo.messages.changedSince(den.id, 4, 50)).toEqual([bGone, a3]);
+        expect(c.rev).toBe(3);
+        expect(await repo.messages.changedSince(den.id + 1000, 0, 50)).toEqual([]);
+      });
+
+      test("changesSince reads the messages and the games changed after a rev together", async () => {
+        const cy = await user("cy");
+        const den = await room("den", cy);
+        await send(den.id, cy, "before");
+        const started = await game(den.id, cy); // rev 2
+        const after = (await send(den.id, cy, "after")).message; // rev 3
+        const moved = await repo.games.update(started.id, started.version, { board: "X........", turn: "o", result: null, winLine: null }); // rev 4
+        expect(await repo.threads.changesSince(den.id, 1, 50)).toEqual({ messages: [after], games: [moved!] });
+        expect(await repo.threads.changesSince(den.id, 4, 50)).toEqual({ messages: [], games: [] });
+        expect((await repo.games.changedSince(den.id, 0, 50)).map((g) => g.rev)).toEqual([4]);
+        expect(await repo.games.find(started.id)).toEqual(moved);
+      });
+
+      test("newestUpTo: the highest seq above a seq whose latest change is at or before a rev", async () => {
+        const di = await user("di");
+        const den = await room("den", di);
+        const m = [];
+        for (const body of ["1", "2", "3", "4"]) m.push((await send(den.id, di, body)).message); // revs 1..4
+        await repo.messages.edit(m[1]!.id, "2!"); // seq 2 now at rev 5
+        expect(await repo.messages.newestUpTo(den.id, { seq: 0, rev: 4 })).toBe(4);
+        expect(await repo.messages.newestUpTo(den.id, { seq: 0, rev: 1 })).toBe(1);
+        expect(await repo.messages.newestUpTo(den.id, { seq: 1, rev: 1 })).toBeNull();
+        expect(await repo.messages.newestUpTo(den.id, { seq: 3, rev: 5 })).toBe(4);
+        expect(await repo.messages.newestUpTo(den.id, { seq: 4, rev: 5 })).toBeNull();
       });
     });
 
@@ -400,6 +487,51 @@ for (const factory of await repositoryFactories()) {
         const stored = await repo.messages.page(den.id, { after: 0, limit: 1000 });
         expect(stored.map((m) => m.seq)).toEqual(all);
         expect((await repo.threads.find(den.id))?.lastSeq).toBe(500);
+      });
+
+      test("appenders and editors on every connection at once: revs exactly 1..N, and a reader by rev misses nothing", async () => {
+        const authors = await Promise.all(["fox", "gio", "hun"].map(user));
+        const den = await room("den", authors[0]!);
+        const seed: Message[] = [];
+        for (let i = 0; i < 10; i++) seed.push((await send(den.id, authors[0]!, `seed ${i}`)).message);
+        const [readerConnection, ...writers] = others;
+        let writing = true;
+        // Follows the thread by rev as a feed does: the latest state of every message, whatever it skipped.
+        const reader = (async () => {
+          const state = new Map<number, Message>();
+          let rev = 0;
+          for (;;) {
+            const finished = !writing;
+            const changed = await readerConnection!.messages.changedSince(den.id, rev, 200);
+            for (const message of changed) state.set(message.id, message);
+            rev = changed.at(-1)?.rev ?? rev;
+            if (changed.length > 0) continue;
+            if (finished) return state;
+            await Bun.sleep(1);
+          }
+        })();
+        const revs = await Promise.all(
+          writers.map(async (connection, i) => {
+            const mine: number[] = [];
+            for (let n = 0; n < 40; n++) {
+              const result =
+                n % 2 === 0
+                  ? (await connection.messages.append({ threadId: den.id, authorId: authors[i % 3]!.id, body: `${i}:${n}`, clientId: null })).message
+                  : await connection.messages.edit(seed[(i + n) % seed.length]!.id, `edit ${i}:${n}`);
+              mine.push(result.rev);
+            }
+            return mine;
+          }),
+        ).finally(() => {
+          writing = false;
+        });
+        const total = 10 + writers.length * 40;
+        expect([...seed.map((m) => m.rev), ...revs.flat()].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+        for (const mine of revs) expect(mine).toEqual([...mine].sort((a, b) => a - b));
+        const final = await repo.messages.page(den.id, { after: 0, limit: 1000 });
+        const followed = await reader;
+        expect(final.map((m) => followed.get(m.id))).toEqual(final);
+        expect((await repo.threads.find(den.id))?.lastRev).toBe(total);
       });
 
       test("the same (author, clientId) sent through every connection at once is stored once", async () => {
