@@ -59,7 +59,10 @@
   document.addEventListener("htmx:ws:close", async (e) => {
     const { reason, code } = e.detail;
     if (reason !== "closed") return;
-    setState(reconnectCodes.includes(code) ? "reconnecting" : "offline", reconnectCodes.includes(code) ? "Reconnecting…" : "Offline");
+    setState(
+      reconnectCodes.includes(code) ? "reconnecting" : "offline",
+      reconnectCodes.includes(code) ? "Reconnecting…" : "Offline",
+    );
     // A refused upgrade looks like 1006: if the session is gone, go to sign-in instead of retrying forever.
     try {
       const me = await fetch("/api/me", { credentials: "same-origin", cache: "no-store" });

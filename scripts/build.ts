@@ -37,4 +37,6 @@ if (!result.success) {
 
 const bytes = statSync(outfile).size;
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-console.log(`build: ${relative(process.cwd(), outfile) || outfile} ${(bytes / 2 ** 20).toFixed(1)} MiB (${bytes} bytes) in ${seconds} s`);
+console.log(
+  `build: ${relative(process.cwd(), outfile) || outfile} ${(bytes / 2 ** 20).toFixed(1)} MiB (${bytes} bytes) in ${seconds} s`,
+);

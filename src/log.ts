@@ -6,7 +6,8 @@ type Fields = Record<string, unknown>;
 const withoutParams = (text: string | undefined) => text?.replace(/\nparams:[\s\S]*/, "\nparams: (not logged)");
 
 function describe(error: Error): Fields {
-  const cause = error.cause instanceof Error ? { name: error.cause.name, message: withoutParams(error.cause.message) } : undefined;
+  const cause =
+    error.cause instanceof Error ? { name: error.cause.name, message: withoutParams(error.cause.message) } : undefined;
   return { name: error.name, message: withoutParams(error.message), stack: withoutParams(error.stack), cause };
 }
 

@@ -13,7 +13,8 @@ const hashing = pLimit(4);
 
 // Verified against when the user does not exist, so both failures do the same work. A hash of a
 // random password made once with hashOptions: no start-up cost, and nothing ever matches it.
-const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$ZyDJsS/pWhcQzDeu6YMKLbkKNsAgkXhHBP+2RkePxRc$JDKDFgVjrIeFJi7/38SpW3U83N68AjYGItVcoeeeQvw";
+const dummyHash =
+  "$argon2id$v=19$m=19456,t=2,p=1$ZyDJsS/pWhcQzDeu6YMKLbkKNsAgkXhHBP+2RkePxRc$JDKDFgVjrIeFJi7/38SpW3U83N68AjYGItVcoeeeQvw";
 
 const badCredentials = () => new Unauthorized("Wrong username or password.");
 

@@ -29,7 +29,8 @@ export function threadChanges(repo: Repository) {
     },
 
     /** The messages after `seq`, oldest first. */
-    after: (threadId: number, seq: number, limit: number): Promise<Message[]> => repo.messages.page(threadId, { after: seq, limit }),
+    after: (threadId: number, seq: number, limit: number): Promise<Message[]> =>
+      repo.messages.page(threadId, { after: seq, limit }),
 
     /**
      * The newest seq after `from.seq` of a message whose latest change is at or before `from.rev`: a

@@ -60,7 +60,14 @@ export interface ResolvedSessionRow {
   disabledAt: Instant | null;
 }
 
-export const toResolvedSession = ({ id, userId, expiresAt, revokedAt, username, disabledAt }: ResolvedSessionRow): ResolvedSession => ({
+export const toResolvedSession = ({
+  id,
+  userId,
+  expiresAt,
+  revokedAt,
+  username,
+  disabledAt,
+}: ResolvedSessionRow): ResolvedSession => ({
   session: { id, userId, expiresAt, revoked: revokedAt !== null },
   user: { id: userId, username },
   disabled: disabledAt !== null,

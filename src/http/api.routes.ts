@@ -33,11 +33,10 @@ export function apiRoutes({ accounts, threads, messages, hub, ...deps }: ApiDeps
       { signedIn: true },
     )
     .get("/threads", async ({ user }) => ({ threads: await threads.listForUser(user.id) }), { signedIn: true })
-    .post(
-      "/rooms",
-      async ({ user, body, status }) => status(201, { thread: await threads.createRoom(body.name, user.id) }),
-      { signedIn: true, body: t.Object({ name: t.String() }) },
-    )
+    .post("/rooms", async ({ user, body, status }) => status(201, { thread: await threads.createRoom(body.name, user.id) }), {
+      signedIn: true,
+      body: t.Object({ name: t.String() }),
+    })
     .post("/threads/:id/join", async ({ user, params }) => ({ thread: await threads.joinRoom(params.id, user.id) }), {
       signedIn: true,
       params: id,
@@ -76,11 +75,11 @@ export function apiRoutes({ accounts, threads, messages, hub, ...deps }: ApiDeps
         body: t.Object({ body: t.String(), clientId: t.Optional(t.Union([t.String(), t.Null()])) }),
       },
     )
-    .patch(
-      "/messages/:id",
-      async ({ user, params, body }) => ({ message: await messages.edit(params.id, user.id, body.body) }),
-      { signedIn: true, params: id, body: t.Object({ body: t.String() }) },
-    )
+    .patch("/messages/:id", async ({ user, params, body }) => ({ message: await messages.edit(params.id, user.id, body.body) }), {
+      signedIn: true,
+      params: id,
+      body: t.Object({ body: t.String() }),
+    })
     .delete(
       "/messages/:id",
       async ({ user, params, status }) => {

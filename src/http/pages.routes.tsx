@@ -64,7 +64,11 @@ export function pageRoutes(deps: PageDeps) {
     };
   }
 
-  async function threadPage(user: User, threadId: number, options: { before?: number; composer?: { error: string; body: string } } = {}) {
+  async function threadPage(
+    user: User,
+    threadId: number,
+    options: { before?: number; composer?: { error: string; body: string } } = {},
+  ) {
     const thread = await threads.view(await threads.requireMember(threadId, user.id), user.id);
     const list = await messages.page(threadId, user.id, { before: options.before });
     const since = hasOlder(list) ? list[0]!.createdAt : "";
@@ -200,16 +204,13 @@ export function pageRoutes(deps: PageDeps) {
       },
       { signedIn: true, params: messageParams },
     )
-    .get(
-      "/viewer/:file",
-      ({ params, set, status }) => {
-        // The viewer's own stylesheet: shows Edit and Delete on their messages, in pages and live pushes alike.
-        const match = /^(\d{1,15})\.css$/.exec(params.file);
-        if (!match) return status(404, "Not found");
-        set.headers["content-type"] = "text/css; charset=utf-8";
-        set.headers["cache-control"] = "public, max-age=31536000, immutable";
-        const own = `.msg[data-author="${match[1]}"]`;
-        return `${own} .own-actions{display:flex}\n${own}{--mine:1}\n${own} .bubble,${own}{background:var(--mine-bg)}\n`;
-      },
-    );
+    .get("/viewer/:file", ({ params, set, status }) => {
+      // The viewer's own stylesheet: shows Edit and Delete on their messages, in pages and live pushes alike.
+      const match = /^(\d{1,15})\.css$/.exec(params.file);
+      if (!match) return status(404, "Not found");
+      set.headers["content-type"] = "text/css; charset=utf-8";
+      set.headers["cache-control"] = "public, max-age=31536000, immutable";
+      const own = `.msg[data-author="${match[1]}"]`;
+      return `${own} .own-actions{display:flex}\n${own}{--mine:1}\n${own} .bubble,${own}{background:var(--mine-bg)}\n`;
+    });
 }

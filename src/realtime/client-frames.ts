@@ -17,7 +17,11 @@ const frameTypes = {
   typing: TypeCompiler.Compile(TypingFrame),
 };
 
-export type ClientFrame = Static<typeof SendFrame> | Static<typeof EditFrame> | Static<typeof DeleteFrame> | Static<typeof TypingFrame>;
+export type ClientFrame =
+  | Static<typeof SendFrame>
+  | Static<typeof EditFrame>
+  | Static<typeof DeleteFrame>
+  | Static<typeof TypingFrame>;
 
 const invalid = (message: string) => new BadRequest(message, { code: "invalid_frame" });
 

@@ -61,9 +61,7 @@ export function redisPresence(link: RedisLink, prefix: string, instanceId: strin
     return list;
   }
 
-  void link.sub
-    .subscribe(changesChannel, (threadId) => notifyLocal(Number(threadId)))
-    .catch(() => {});
+  void link.sub.subscribe(changesChannel, (threadId) => notifyLocal(Number(threadId))).catch(() => {});
 
   // Heartbeat, and a look at the threads open here: a list that changed without a notice
   // (an instance died, or Redis was away) is announced to this instance's sockets.
@@ -97,7 +95,13 @@ export function redisPresence(link: RedisLink, prefix: string, instanceId: strin
     onChange: (handler) => void handlers.push(handler),
     async close() {
       clearInterval(timer);
-      if (link.pub.isReady) await link.pub.multi().del(keyOf(instanceId)).sRem(instancesKey, instanceId).exec().catch(() => {});
+      if (link.pub.isReady)
+        await link.pub
+          .multi()
+          .del(keyOf(instanceId))
+          .sRem(instancesKey, instanceId)
+          .exec()
+          .catch(() => {});
     },
   };
 }

@@ -148,7 +148,9 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
     const handshake = request.method === "GET" && request.headers.get("upgrade")?.toLowerCase() === "websocket";
     if (!handshake) throw new NotFound("No such page.");
     if (isForeignOrigin(request, deps.config.publicOrigin)) throw new Forbidden("Cross-origin request refused.");
-    const session = await tokens.authenticate(tokenFrom(request.headers.get("authorization"), () => request.cookies.get(sessionCookie)));
+    const session = await tokens.authenticate(
+      tokenFrom(request.headers.get("authorization"), () => request.cookies.get(sessionCookie)),
+    );
     if (!session) throw new Unauthorized("Sign in first.");
     const threadId = positiveInt(request.params.id);
     if (threadId === null) throw new NotFound("No such thread.");

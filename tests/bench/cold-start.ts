@@ -23,12 +23,14 @@ async function once(command: string[]): Promise<number> {
   const port = freePort();
   const url = `http://127.0.0.1:${port}/healthz`;
   const startedAt = performance.now();
-  const child = track(Bun.spawn(command, {
-    cwd: repoRoot,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", RATE_LIMITS: "off" },
-    stdout: "ignore",
-    stderr: "pipe",
-  }));
+  const child = track(
+    Bun.spawn(command, {
+      cwd: repoRoot,
+      env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", RATE_LIMITS: "off" },
+      stdout: "ignore",
+      stderr: "pipe",
+    }),
+  );
   try {
     while (performance.now() - startedAt < giveUpAfterMs) {
       const ok = await fetch(url).then(
@@ -75,7 +77,10 @@ async function buildReferenceBinary(outDir: string): Promise<string | null> {
   return result.success ? outfile : null;
 }
 
-export async function coldStart(runs: number, workDir: string): Promise<{ parley: Metrics; reference: Metrics; notes: string[] }> {
+export async function coldStart(
+  runs: number,
+  workDir: string,
+): Promise<{ parley: Metrics; reference: Metrics; notes: string[] }> {
   const notes: string[] = [];
   const parley: Metrics = {};
   const reference: Metrics = {};

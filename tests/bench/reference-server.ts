@@ -152,7 +152,10 @@ function threadPage(threadId: number): Response {
   const items = sql.newest
     .all(threadId, 50)
     .reverse()
-    .map((row) => `<li id="m-${row.id}"><b>${Bun.escapeHTML(findUser(row.author_id)?.username ?? "")}</b> <p>${Bun.escapeHTML(row.body)}</p></li>`)
+    .map(
+      (row) =>
+        `<li id="m-${row.id}"><b>${Bun.escapeHTML(findUser(row.author_id)?.username ?? "")}</b> <p>${Bun.escapeHTML(row.body)}</p></li>`,
+    )
     .join("");
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>${Bun.escapeHTML(thread.name)}</title></head><body><main><h1>${Bun.escapeHTML(thread.name)}</h1><ol role="log">${items}</ol><form method="post"><label>Message <textarea name="body"></textarea></label><button>Send</button></form></main></body></html>`;
   return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
@@ -215,7 +218,9 @@ const server: Server<SocketData> = Bun.serve<SocketData>({
   },
 });
 
-process.stdout.write(`${JSON.stringify({ level: "info", event: "listening", url: `http://${server.hostname}:${server.port}` })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ level: "info", event: "listening", url: `http://${server.hostname}:${server.port}` })}\n`,
+);
 
 function stop() {
   server.stop(true);

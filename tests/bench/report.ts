@@ -58,7 +58,8 @@ function tidy(metrics: Metrics | undefined): Metrics | null {
   if (!metrics) return null;
   const out: Metrics = {};
   for (const [key, value] of Object.entries(metrics)) {
-    out[key] = typeof value === "number" && Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(4)) : value;
+    out[key] =
+      typeof value === "number" && Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(4)) : value;
   }
   return out;
 }
@@ -131,12 +132,25 @@ export function table(results: ScenarioResult[]): string {
     const keys = headline[result.scenario.split("/")[0]!] ?? Object.keys(result.parley ?? result.reference ?? {});
     keys.forEach((key, i) => {
       const ratio = result.ratio[key];
-      rows.push([i === 0 ? name : "", key, format(result.parley?.[key]), format(result.reference?.[key]), ratio == null ? "" : `${format(ratio)}x`]);
+      rows.push([
+        i === 0 ? name : "",
+        key,
+        format(result.parley?.[key]),
+        format(result.reference?.[key]),
+        ratio == null ? "" : `${format(ratio)}x`,
+      ]);
     });
     const stall = [result.parley?.hostCpuStallPct, result.reference?.hostCpuStallPct];
-    if (stall.some((v) => typeof v === "number")) rows.push(["", "host cpu stall % (noise)", format(stall[0]), format(stall[1]), ""]);
+    if (stall.some((v) => typeof v === "number"))
+      rows.push(["", "host cpu stall % (noise)", format(stall[0]), format(stall[1]), ""]);
     if (result.loadgen.cpu !== null) {
-      rows.push(["", "loadgen cpu% / lag p99 ms", format(result.loadgen.parley?.cpuPct), format(result.loadgen.reference?.cpuPct), `lag ${format(result.loadgen.lagP99Ms)}`]);
+      rows.push([
+        "",
+        "loadgen cpu% / lag p99 ms",
+        format(result.loadgen.parley?.cpuPct),
+        format(result.loadgen.reference?.cpuPct),
+        `lag ${format(result.loadgen.lagP99Ms)}`,
+      ]);
     }
     if (!result.valid) rows.push(["", "INVALID RUN", "see notes", "", ""]);
   }

@@ -40,7 +40,14 @@ async function prepareTemplate(kind: ServerKind, users: number): Promise<Templat
   const startedAt = performance.now();
   try {
     await runLoadgen(
-      { scenario: "setup-users", baseUrl: server.url, serverPid: server.pid, usersFile, params: { count: users }, timeoutMs: 600_000 },
+      {
+        scenario: "setup-users",
+        baseUrl: server.url,
+        serverPid: server.pid,
+        usersFile,
+        params: { count: users },
+        timeoutMs: 600_000,
+      },
       (text) => progress(`${kind}: ${text}`),
     );
   } finally {
@@ -81,7 +88,9 @@ async function runPlan(kind: ServerKind, plan: Plan, durability: Durability, tem
   } finally {
     const stallAfter = cpuStallMicros();
     const hostCpuStallPct =
-      stallBefore !== null && stallAfter !== null ? ((stallAfter - stallBefore) / 1000 / (performance.now() - runStartedAt)) * 100 : null;
+      stallBefore !== null && stallAfter !== null
+        ? ((stallAfter - stallBefore) / 1000 / (performance.now() - runStartedAt)) * 100
+        : null;
     const stopped = await server.stop();
     for (const row of rows) Object.assign(row.metrics, { serverPeakRssMiB: stopped.peakRssMiB, hostCpuStallPct });
     if (stopped.crashedEarlier) notes.push(`${kind}: the server exited during the run (code ${stopped.exitCode})`);
@@ -114,7 +123,9 @@ async function main() {
   const settings = loadSettings(process.argv.slice(2), process.env);
   const startedAt = new Date();
   const clock = performance.now();
-  progress(`scale ${settings.scale}, durability ${settings.durabilities.join("+")}, ${settings.plans.length} scenario runs per server`);
+  progress(
+    `scale ${settings.scale}, durability ${settings.durabilities.join("+")}, ${settings.plans.length} scenario runs per server`,
+  );
   const results: ScenarioResult[] = [];
   const emit = (result: ScenarioResult) => {
     results.push(result);
@@ -129,7 +140,9 @@ async function main() {
       for (const durability of plan.writes ? settings.durabilities : [settings.durabilities[0]!]) {
         const runs = {} as Record<ServerKind, KindRun>;
         for (const kind of kinds) {
-          progress(`${plan.scenario} ${JSON.stringify(plan.params)} on ${kind}${plan.writes ? ` (durability ${durability})` : ""}`);
+          progress(
+            `${plan.scenario} ${JSON.stringify(plan.params)} on ${kind}${plan.writes ? ` (durability ${durability})` : ""}`,
+          );
           runs[kind] = await runPlan(kind, plan, durability, templates[kind]);
         }
         // Rows pair up by scenario name ("fan-out/R=100", "idle/1000", …).
@@ -151,7 +164,15 @@ async function main() {
     progress("cold start");
     const cold = await coldStart(settings.coldStart.runs, workDir);
     const row = (metrics: typeof cold.parley): ScenarioRow => ({ scenario: "cold-start", metrics, notes: [] });
-    emit(combine("cold-start", null, { row: row(cold.parley), loadgen: null }, { row: row(cold.reference), loadgen: null }, cold.notes));
+    emit(
+      combine(
+        "cold-start",
+        null,
+        { row: row(cold.parley), loadgen: null },
+        { row: row(cold.reference), loadgen: null },
+        cold.notes,
+      ),
+    );
   }
 
   const seconds = (performance.now() - clock) / 1000;

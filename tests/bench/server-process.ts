@@ -83,13 +83,15 @@ export async function startServer(
   durability: Durability,
   command: string[] = commands[kind],
 ): Promise<ServerUnderTest> {
-  const child: Subprocess<"ignore", "pipe", "pipe"> = track(Bun.spawn(withFileLimit(command), {
-    cwd: repoRoot,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, RATE_LIMITS: "off", DURABILITY: durability },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  }));
+  const child: Subprocess<"ignore", "pipe", "pipe"> = track(
+    Bun.spawn(withFileLimit(command), {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, RATE_LIMITS: "off", DURABILITY: durability },
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    }),
+  );
   const log: ServerLog = { problems: [] };
   let stopping = false;
   let crashedEarlier = false;

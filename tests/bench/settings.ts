@@ -158,7 +158,8 @@ export function loadSettings(argv: string[], env: Record<string, string | undefi
   const onlyRaw = flag("only") ?? env.BENCH_ONLY;
   const only = onlyRaw ? new Set(onlyRaw.split(",").map((s) => s.trim())) : null;
   for (const name of only ?? []) {
-    if (!(groups as readonly string[]).includes(name)) throw new SettingsError(`unknown scenario "${name}"; known: ${groups.join(", ")}`);
+    if (!(groups as readonly string[]).includes(name))
+      throw new SettingsError(`unknown scenario "${name}"; known: ${groups.join(", ")}`);
   }
   const wanted = (group: string) => !only || only.has(group);
 

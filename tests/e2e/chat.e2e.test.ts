@@ -10,7 +10,6 @@ const suite = browserSuite();
 
 const signUp = (username: string) => suite.signUp(username);
 
-
 suite.test("two people chat live in a direct thread, with edit, delete, history and a restart", async () => {
   const annName = uniqueName("ann");
   const benName = uniqueName("ben");
@@ -47,8 +46,12 @@ suite.test("two people chat live in a direct thread, with edit, delete, history 
   await log(ann).getByText("How are you today?").waitFor();
 
   // Ben cannot edit Ann's message: the buttons are on his own messages only.
-  await expect(log(ben).locator(".msg", { hasText: "How are you today?" }).getByRole("button", { name: "Edit" }).isVisible()).resolves.toBe(false);
-  await expect(log(ben).locator(".msg", { hasText: "Hi Ann!" }).getByRole("button", { name: "Edit" }).isVisible()).resolves.toBe(true);
+  await expect(
+    log(ben).locator(".msg", { hasText: "How are you today?" }).getByRole("button", { name: "Edit" }).isVisible(),
+  ).resolves.toBe(false);
+  await expect(log(ben).locator(".msg", { hasText: "Hi Ann!" }).getByRole("button", { name: "Edit" }).isVisible()).resolves.toBe(
+    true,
+  );
 
   // Ann deletes it; Ben sees it go live.
   await log(ann).locator(".msg", { hasText: "How are you today?" }).getByRole("button", { name: "Delete" }).click();

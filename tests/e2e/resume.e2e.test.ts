@@ -38,12 +38,19 @@ test.skipIf(!enabled)(
   async () => {
     const api = apiClient(otherSide.url);
     const register = async (prefix: string) =>
-      (await api<{ token: string }>("POST", "/api/auth/register", { body: { username: uniqueName(prefix), password: "a good password" } })).body;
+      (
+        await api<{ token: string }>("POST", "/api/auth/register", {
+          body: { username: uniqueName(prefix), password: "a good password" },
+        })
+      ).body;
     const ann = await register("ann");
     const benName = uniqueName("ben");
-    const room = (await api<{ thread: { id: number } }>("POST", "/api/rooms", { token: ann.token, body: { name: uniqueName("room") } })).body.thread;
+    const room = (
+      await api<{ thread: { id: number } }>("POST", "/api/rooms", { token: ann.token, body: { name: uniqueName("room") } })
+    ).body.thread;
     const post = async (body: string) =>
-      (await api<{ message: { id: number } }>("POST", `/api/threads/${room.id}/messages`, { token: ann.token, body: { body } })).body.message;
+      (await api<{ message: { id: number } }>("POST", `/api/threads/${room.id}/messages`, { token: ann.token, body: { body } }))
+        .body.message;
 
     // Ben signs up on the page's instance and opens the room.
     const page = await (await browser.newContext()).newPage();
@@ -52,14 +59,23 @@ test.skipIf(!enabled)(
     await page.getByLabel("Password").fill("a good password");
     await page.getByRole("button", { name: "Sign up" }).click();
     await page.waitForURL(`${pageSide.url}/`);
-    await page.getByRole("button", { name: `Join ${(await api<{ threads: { id: number; name: string }[] }>("GET", "/api/threads", { token: ann.token })).body.threads[0]!.name}` }).click();
+    await page
+      .getByRole("button", {
+        name: `Join ${(await api<{ threads: { id: number; name: string }[] }>("GET", "/api/threads", { token: ann.token })).body.threads[0]!.name}`,
+      })
+      .click();
     await page.waitForURL(/\/t\/\d+$/);
     await live(page);
 
     const kept = await post("this will be edited");
     const doomed = await post("this will be deleted");
     await post("this stays as it is");
-    const game = (await api<{ game: { id: number } }>("POST", `/api/threads/${room.id}/games`, { token: ann.token, body: { x: "me", o: "ai" } })).body.game;
+    const game = (
+      await api<{ game: { id: number } }>("POST", `/api/threads/${room.id}/games`, {
+        token: ann.token,
+        body: { x: "me", o: "ai" },
+      })
+    ).body.game;
     await log(page).getByText("this stays as it is").waitFor();
     await page.getByRole("button", { name: "Row 1, column 1, empty" }).waitFor();
     // A draft, and a mark that a reload would wipe.

@@ -25,7 +25,9 @@ async function watchedContext(watch: Watch): Promise<BrowserContext> {
   const context = await suite.browser.newContext();
   await context.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) => {
-      console.error(`Content Security Policy violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sample})`);
+      console.error(
+        `Content Security Policy violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sample})`,
+      );
     });
   });
   context.on("page", (page) => watchPage(page, watch));
@@ -56,7 +58,6 @@ async function signUp(watch: Watch, username: string, password = "a good passwor
   return page;
 }
 
-
 /** Live markup a payload would have made if it were not escaped. */
 async function injected(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -67,7 +68,8 @@ async function injected(page: Page): Promise<string[]> {
       }
       if (el instanceof HTMLImageElement && el.getAttribute("src") === "x") found.push("<img src=x>");
       if (el instanceof HTMLScriptElement && !el.src) found.push(`inline <script>${el.textContent}</script>`);
-      if (el instanceof HTMLAnchorElement && /^\s*javascript:/i.test(el.getAttribute("href") ?? "")) found.push(`<a href="${el.getAttribute("href")}">`);
+      if (el instanceof HTMLAnchorElement && /^\s*javascript:/i.test(el.getAttribute("href") ?? ""))
+        found.push(`<a href="${el.getAttribute("href")}">`);
     }
     return found;
   });
@@ -102,9 +104,9 @@ suite.test("hostile messages and a hostile room name show as text, live and afte
     "<img src=x onerror=alert(1)>",
     '"><script>alert(1)</script>',
     "javascript:alert(1)",
-    "<a href=\"javascript:alert(1)\">click me</a>",
+    '<a href="javascript:alert(1)">click me</a>',
     'https://example.com/"><img src=x onerror=alert(1)>',
-    "<svg onload=alert(1)></svg><iframe src=\"javascript:alert(1)\"></iframe>",
+    '<svg onload=alert(1)></svg><iframe src="javascript:alert(1)"></iframe>',
   ];
   for (const text of payloads) {
     await send(ann, text);
@@ -142,51 +144,55 @@ suite.test("hostile messages and a hostile room name show as text, live and afte
   await ben.context().close();
 });
 
-suite.test("normal use (sign-in, home, a thread: send, edit, delete, load older) raises no CSP violation or page error", async () => {
-  const watch = newWatch();
-  const name = uniqueName("cara");
-  const cara = await signUp(watch, name);
-  // Sign out and in again through the pages.
-  await cara.getByRole("button", { name: "Sign out" }).click();
-  await cara.waitForURL(`${suite.server.url}/signin`);
-  await cara.getByLabel("Username").fill(name);
-  await cara.getByLabel("Password").fill("a good password");
-  await cara.getByRole("button", { name: "Sign in" }).click();
-  await cara.waitForURL(`${suite.server.url}/`);
+suite.test(
+  "normal use (sign-in, home, a thread: send, edit, delete, load older) raises no CSP violation or page error",
+  async () => {
+    const watch = newWatch();
+    const name = uniqueName("cara");
+    const cara = await signUp(watch, name);
+    // Sign out and in again through the pages.
+    await cara.getByRole("button", { name: "Sign out" }).click();
+    await cara.waitForURL(`${suite.server.url}/signin`);
+    await cara.getByLabel("Username").fill(name);
+    await cara.getByLabel("Password").fill("a good password");
+    await cara.getByRole("button", { name: "Sign in" }).click();
+    await cara.waitForURL(`${suite.server.url}/`);
 
-  await cara.getByLabel("Room name").fill(`Busy ${uniqueName("r")}`);
-  await cara.getByRole("button", { name: "Create room" }).click();
-  await cara.waitForURL(/\/t\/\d+$/);
-  const threadId = Number(/\/t\/(\d+)$/.exec(cara.url())![1]);
-  // Enough history for a "Load older messages" link.
-  const call = await apiAs(cara);
-  for (let i = 1; i <= 60; i++) expect((await call("POST", `/api/threads/${threadId}/messages`, { body: `older ${i}` })).status).toBe(201);
-  await cara.reload();
-  await live(cara);
+    await cara.getByLabel("Room name").fill(`Busy ${uniqueName("r")}`);
+    await cara.getByRole("button", { name: "Create room" }).click();
+    await cara.waitForURL(/\/t\/\d+$/);
+    const threadId = Number(/\/t\/(\d+)$/.exec(cara.url())![1]);
+    // Enough history for a "Load older messages" link.
+    const call = await apiAs(cara);
+    for (let i = 1; i <= 60; i++)
+      expect((await call("POST", `/api/threads/${threadId}/messages`, { body: `older ${i}` })).status).toBe(201);
+    await cara.reload();
+    await live(cara);
 
-  await send(cara, "hello from the composer");
-  await log(cara).getByText("hello from the composer", { exact: true }).waitFor();
-  await log(cara).locator(".msg", { hasText: "hello from the composer" }).getByRole("button", { name: "Edit" }).click();
-  await cara.getByRole("textbox", { name: "Edit message" }).fill("hello, edited");
-  await cara.getByRole("button", { name: "Save" }).click();
-  await log(cara).getByText("hello, edited", { exact: true }).waitFor();
-  await log(cara).locator(".msg", { hasText: "hello, edited" }).getByRole("button", { name: "Delete" }).click();
-  await log(cara).getByText("This message was deleted.").waitFor();
+    await send(cara, "hello from the composer");
+    await log(cara).getByText("hello from the composer", { exact: true }).waitFor();
+    await log(cara).locator(".msg", { hasText: "hello from the composer" }).getByRole("button", { name: "Edit" }).click();
+    await cara.getByRole("textbox", { name: "Edit message" }).fill("hello, edited");
+    await cara.getByRole("button", { name: "Save" }).click();
+    await log(cara).getByText("hello, edited", { exact: true }).waitFor();
+    await log(cara).locator(".msg", { hasText: "hello, edited" }).getByRole("button", { name: "Delete" }).click();
+    await log(cara).getByText("This message was deleted.").waitFor();
 
-  await cara.getByRole("link", { name: "Load older messages" }).click();
-  await log(cara).getByText("older 1", { exact: true }).waitFor();
+    await cara.getByRole("link", { name: "Load older messages" }).click();
+    await log(cara).getByText("older 1", { exact: true }).waitFor();
 
-  await cara.goto(`${suite.server.url}/account`);
-  await cara.getByLabel("Current password", { exact: true }).waitFor();
-  await cara.goto(`${suite.server.url}/`);
-  await cara.getByLabel("Room name").waitFor();
-  await cara.waitForTimeout(300);
+    await cara.goto(`${suite.server.url}/account`);
+    await cara.getByLabel("Current password", { exact: true }).waitFor();
+    await cara.goto(`${suite.server.url}/`);
+    await cara.getByLabel("Room name").waitFor();
+    await cara.waitForTimeout(300);
 
-  expect(watch.csp).toEqual([]);
-  expect(watch.errors).toEqual([]);
-  expect(watch.dialogs).toEqual([]);
-  await cara.context().close();
-});
+    expect(watch.csp).toEqual([]);
+    expect(watch.errors).toEqual([]);
+    expect(watch.dialogs).toEqual([]);
+    await cara.context().close();
+  },
+);
 
 suite.test("changing the password on the account page signs out the other device, which goes to sign-in", async () => {
   const watch = newWatch();
@@ -211,7 +217,10 @@ suite.test("changing the password on the account page signs out the other device
   await laptop.getByLabel("Current password", { exact: true }).fill("first password");
   await laptop.getByLabel("New password", { exact: true }).fill("second password");
   await laptop.getByRole("button", { name: "Change password" }).click();
-  await laptop.getByRole("status").getByText(/password changed/i).waitFor();
+  await laptop
+    .getByRole("status")
+    .getByText(/password changed/i)
+    .waitFor();
 
   // The phone's socket is closed for it; the page notices and goes to sign-in by itself.
   await phone.waitForURL(`${suite.server.url}/signin`, { timeout: 5_000 });

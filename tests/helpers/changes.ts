@@ -74,7 +74,10 @@ export function threadStore() {
       return { changes: changes.slice(0, limit), complete: changes.length <= limit };
     },
     async after(_thread: number, seq: number, limit: number): Promise<Message[]> {
-      return [...messages.values()].filter((m) => m.seq > seq).sort((a, b) => a.seq - b.seq).slice(0, limit);
+      return [...messages.values()]
+        .filter((m) => m.seq > seq)
+        .sort((a, b) => a.seq - b.seq)
+        .slice(0, limit);
     },
   };
   return store;

@@ -92,7 +92,12 @@ describe("revs on the wire", () => {
     for (const frame of changesOf(watcher).filter((f) => f.type !== "deleted")) {
       expect((frame.message as ApiMessage).rev).toBe(frame.rev as number);
     }
-    expect(changesOf(watcher).find((f) => f.type === "deleted")).toEqual({ type: "deleted", id: two.id, threadId: room.id, rev: 4 });
+    expect(changesOf(watcher).find((f) => f.type === "deleted")).toEqual({
+      type: "deleted",
+      id: two.id,
+      threadId: room.id,
+      rev: 4,
+    });
     expect(summary(changesOf(annSocket))).toEqual(summary(changesOf(watcher)));
     // The message objects of the JSON API carry rev too.
     expect(one.rev).toBe(1);
@@ -215,7 +220,10 @@ describe("?after=SEQ&rev=REV", () => {
     const stored = new Map((await history(bob, room.id, "?after=0&limit=200")).map((m) => [m.id, m]));
 
     for (const [i, { from, socket }] of readers.entries()) {
-      await socket.next(ofType("message", (f) => (f.message as ApiMessage).id === sentinel.id), 15_000);
+      await socket.next(
+        ofType("message", (f) => (f.message as ApiMessage).id === sentinel.id),
+        15_000,
+      );
       const frames = changesOf(socket);
       // Every change at most once.
       const keys = frames.map((f) => `${f.type === "deleted" ? f.id : (f.message as ApiMessage).id}@${f.rev}`);
@@ -231,7 +239,11 @@ describe("?after=SEQ&rev=REV", () => {
       }
       for (const message of stored.values()) {
         if (message.seq <= from.after && message.rev <= from.rev) continue; // unchanged since the reader's place
-        expect({ reader: i, id: message.id, ...pick(state.get(message.id)) }).toEqual({ reader: i, id: message.id, ...pick(message) });
+        expect({ reader: i, id: message.id, ...pick(state.get(message.id)) }).toEqual({
+          reader: i,
+          id: message.id,
+          ...pick(message),
+        });
       }
     }
   }, 60_000);
@@ -242,7 +254,15 @@ describe("?after=SEQ&rev=REV", () => {
     await post(ann, room.id, "one");
     const url = threadSocketUrl(server.url, room.id);
     const headers = { authorization: `Bearer ${ann.token}` };
-    for (const query of ["&after=1&rev=-1", "&after=1&rev=abc", "&after=1&rev=1.5", "&after=1&rev=2", "&rev=1", "&after=-3", "&after=x"]) {
+    for (const query of [
+      "&after=1&rev=-1",
+      "&after=1&rev=abc",
+      "&after=1&rev=1.5",
+      "&after=1&rev=2",
+      "&rev=1",
+      "&after=-3",
+      "&after=x",
+    ]) {
       const refused = await upgradeStatus(url + query, headers);
       expect({ query, status: refused.status }).toEqual({ query, status: 400 });
       expect(structuredClone(refused.body)).toMatchObject({ error: { code: "invalid_input", message: expect.any(String) } });
@@ -263,7 +283,9 @@ describe("GET /api/threads/:id/changes", () => {
     await edit(ann, one.id, "one!"); // 4
     await remove(ann, two.id); // 5
     const changes = async (query: string) => {
-      const response = await api<{ messages: ApiMessage[] }>("GET", `/api/threads/${room.id}/changes${query}`, { token: bob.token });
+      const response = await api<{ messages: ApiMessage[] }>("GET", `/api/threads/${room.id}/changes${query}`, {
+        token: bob.token,
+      });
       expect(response.status).toBe(200);
       return response.body.messages.map((m) => [m.seq, m.rev, m.body]);
     };
@@ -284,11 +306,16 @@ describe("GET /api/threads/:id/changes", () => {
   test("defaults to 200 and answers at most 1000", async () => {
     const ann = await register("ann");
     const room = await roomWith(ann);
-    await Promise.all(Array.from({ length: 4 }, (_, w) => (async () => {
-      for (let i = 0; i < 300; i++) await post(ann, room.id, `m ${w}.${i}`);
-    })()));
+    await Promise.all(
+      Array.from({ length: 4 }, (_, w) =>
+        (async () => {
+          for (let i = 0; i < 300; i++) await post(ann, room.id, `m ${w}.${i}`);
+        })(),
+      ),
+    );
     const count = async (query: string) =>
-      (await api<{ messages: ApiMessage[] }>("GET", `/api/threads/${room.id}/changes${query}`, { token: ann.token })).body.messages.length;
+      (await api<{ messages: ApiMessage[] }>("GET", `/api/threads/${room.id}/changes${query}`, { token: ann.token })).body
+        .messages.length;
     expect(await count("?rev=0")).toBe(200);
     expect(await count("?rev=0&limit=5000")).toBe(1000);
     expect(await count("?rev=1100")).toBe(100);

@@ -205,8 +205,12 @@ for (const dialect of dialects) {
       const { people, threadId } = await roomFor(one!);
       const api = apiClient(one!.url);
       const post = async (body: string) =>
-        (await api<{ message: ApiMessage }>("POST", `/api/threads/${threadId}/messages`, { token: people[0]!.token, body: { body } })).body
-          .message;
+        (
+          await api<{ message: ApiMessage }>("POST", `/api/threads/${threadId}/messages`, {
+            token: people[0]!.token,
+            body: { body },
+          })
+        ).body.message;
       const away = await open(one!, people[1]!, threadId);
       const kept = await post("to be edited");
       const doomed = await post("to be deleted");
@@ -236,13 +240,22 @@ for (const dialect of dialects) {
         const watcher = await open(two!, people[1]!, threadId);
         const sent = [];
         for (const body of ["one", "two"]) {
-          sent.push((await api<{ message: ApiMessage }>("POST", `/api/threads/${threadId}/messages`, { token: people[0]!.token, body: { body } })).body.message);
+          sent.push(
+            (
+              await api<{ message: ApiMessage }>("POST", `/api/threads/${threadId}/messages`, {
+                token: people[0]!.token,
+                body: { body },
+              })
+            ).body.message,
+          );
         }
         await expectSeqs(watcher, [1, 2]);
 
         await ownRedis.stop();
         await waitFor(async () => (await fetch(`${two!.url}/healthz`)).status === 503);
-        expect((await api("PATCH", `/api/messages/${sent[0]!.id}`, { token: people[0]!.token, body: { body: "one, edited" } })).status).toBe(200);
+        expect(
+          (await api("PATCH", `/api/messages/${sent[0]!.id}`, { token: people[0]!.token, body: { body: "one, edited" } })).status,
+        ).toBe(200);
         expect((await api("DELETE", `/api/messages/${sent[1]!.id}`, { token: people[0]!.token })).status).toBe(204);
         await Bun.sleep(300);
         expect(watcher.frames.filter(isChange)).toHaveLength(2);

@@ -66,7 +66,23 @@ const characters = [
   "\u0301",
 ];
 
-const specialNumbers = [0, -0, -1, 1, 1.5, -1.5, 1e308, -1e308, 2 ** 64, -(2 ** 64), 2 ** 53 + 2, Number.MAX_SAFE_INTEGER, 5e-324, 2 ** 31, -(2 ** 31)];
+const specialNumbers = [
+  0,
+  -0,
+  -1,
+  1,
+  1.5,
+  -1.5,
+  1e308,
+  -1e308,
+  2 ** 64,
+  -(2 ** 64),
+  2 ** 53 + 2,
+  Number.MAX_SAFE_INTEGER,
+  5e-324,
+  2 ** 31,
+  -(2 ** 31),
+];
 const rawNumbers = [
   "1e308",
   "2e308",
@@ -82,7 +98,21 @@ const rawNumbers = [
   "0e0",
   "4.0",
 ];
-const interestingKeys = ["type", "body", "id", "clientId", "__proto__", "constructor", "prototype", "headers", "x", "o", "cell", "name", ""];
+const interestingKeys = [
+  "type",
+  "body",
+  "id",
+  "clientId",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "headers",
+  "x",
+  "o",
+  "cell",
+  "name",
+  "",
+];
 
 function randomJson(r: Rng, depth = 0): unknown {
   switch (r.int(0, depth > 3 ? 4 : 6)) {
@@ -103,7 +133,12 @@ function randomJson(r: Rng, depth = 0): unknown {
       // defineProperty, so that "__proto__" becomes an own key that JSON.stringify writes out.
       for (let i = r.int(0, 5); i > 0; i--) {
         const key = r.chance(0.5) ? r.pick(interestingKeys) : r.string(10);
-        Object.defineProperty(object, key, { value: randomJson(r, depth + 1), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(object, key, {
+          value: randomJson(r, depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return object;
     }
@@ -184,7 +219,16 @@ const frameMakers: Record<string, (r: Rng, ctx: { foreignMessageIds: number[] })
     ])();
   },
   invalidUtf8: (r) => {
-    const bad = r.pick([[0xff], [0xfe, 0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80], [0xf4, 0x90, 0x80, 0x80]]);
+    const bad = r.pick([
+      [0xff],
+      [0xfe, 0xff],
+      [0xc0, 0x80],
+      [0xed, 0xa0, 0x80],
+      [0xe2, 0x82],
+      [0xf8, 0x88, 0x80, 0x80, 0x80],
+      [0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+    ]);
     const encoder = new TextEncoder();
     return r.pick([
       () => Uint8Array.from([...encoder.encode('{"type":"send","body":"'), ...bad, ...encoder.encode('"}')]),
@@ -229,7 +273,26 @@ const frameMakers: Record<string, (r: Rng, ctx: { foreignMessageIds: number[] })
     return JSON.stringify(frame);
   },
   emptyAndScalars: (r) =>
-    r.pick(["", " ", "\n", "\u0000", "null", "true", "false", "0", "-1", "42", '""', '"send"', "[]", "[{}]", '[{"type":"typing"}]', "{}", "[null]", '"\\u0000"']),
+    r.pick([
+      "",
+      " ",
+      "\n",
+      "\u0000",
+      "null",
+      "true",
+      "false",
+      "0",
+      "-1",
+      "42",
+      '""',
+      '"send"',
+      "[]",
+      "[{}]",
+      '[{"type":"typing"}]',
+      "{}",
+      "[null]",
+      '"\\u0000"',
+    ]),
   arrays: (r) => JSON.stringify(Array.from({ length: r.int(0, 10) }, () => randomJson(r))),
   bigStrings: (r) =>
     r.pick([
@@ -275,10 +338,16 @@ beforeAll(async () => {
   fuzzer = await register("fuzz");
   control = await register("ctl");
   listener = await register("lis");
-  const created = await api<{ thread: ApiThread }>("POST", "/api/rooms", { token: control.token, body: { name: uniqueName("fuzzroom") } });
+  const created = await api<{ thread: ApiThread }>("POST", "/api/rooms", {
+    token: control.token,
+    body: { name: uniqueName("fuzzroom") },
+  });
   thread = created.body.thread;
-  for (const person of [fuzzer, listener]) expect((await api("POST", `/api/threads/${thread.id}/join`, { token: person.token })).status).toBe(200);
-  otherThread = (await api<{ thread: ApiThread }>("POST", "/api/rooms", { token: control.token, body: { name: uniqueName("private") } })).body.thread;
+  for (const person of [fuzzer, listener])
+    expect((await api("POST", `/api/threads/${thread.id}/join`, { token: person.token })).status).toBe(200);
+  otherThread = (
+    await api<{ thread: ApiThread }>("POST", "/api/rooms", { token: control.token, body: { name: uniqueName("private") } })
+  ).body.thread;
   controlSocket = await connect(threadSocketUrl(server.url, thread.id), control.token);
   listenerSocket = await connect(threadSocketUrl(server.url, thread.id), listener.token);
   await controlSocket.next(ofType("presence"));
@@ -295,11 +364,19 @@ let controlCount = 0;
 async function controlFlows(when: string) {
   const clientId = `control-${++controlCount}`;
   controlSocket.send({ type: "send", body: `control message ${controlCount}`, clientId });
-  await controlSocket.next(ofType("ack", (f) => f.clientId === clientId), 5000).catch((error) => {
-    throw new Error(`[seed ${seed}] control client got no ack ${when}: ${error}`);
-  });
+  await controlSocket
+    .next(
+      ofType("ack", (f) => f.clientId === clientId),
+      5000,
+    )
+    .catch((error) => {
+      throw new Error(`[seed ${seed}] control client got no ack ${when}: ${error}`);
+    });
   await listenerSocket
-    .next(ofType("message", (f) => (f.message as ApiMessage).clientId === clientId), 5000)
+    .next(
+      ofType("message", (f) => (f.message as ApiMessage).clientId === clientId),
+      5000,
+    )
     .catch((error) => {
       throw new Error(`[seed ${seed}] listener did not receive the control message ${when}: ${error}`);
     });
@@ -308,17 +385,23 @@ async function controlFlows(when: string) {
 }
 
 /** Every byte of the UTF-8 form percent-encoded (a lone surrogate becomes U+FFFD, as on the wire). */
-const percentEncode = (text: string) => [...new TextEncoder().encode(text)].map((b) => `%${b.toString(16).padStart(2, "0")}`).join("");
+const percentEncode = (text: string) =>
+  [...new TextEncoder().encode(text)].map((b) => `%${b.toString(16).padStart(2, "0")}`).join("");
 
 const preview = (data: string | Uint8Array) =>
-  typeof data === "string" ? JSON.stringify(data.length > 120 ? `${data.slice(0, 120)}… (${data.length} chars)` : data) : `<${data.length} bytes: ${Buffer.from(data.subarray(0, 24)).toString("hex")}…>`;
+  typeof data === "string"
+    ? JSON.stringify(data.length > 120 ? `${data.slice(0, 120)}… (${data.length} chars)` : data)
+    : `<${data.length} bytes: ${Buffer.from(data.subarray(0, 24)).toString("hex")}…>`;
 
 describe(`fuzz (seed ${seed})`, () => {
   test(`${FRAMES} malformed WebSocket frames: each answered by an error frame, the socket stays open, others keep chatting`, async () => {
     const r = new Rng(seed);
     const foreignMessageIds: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const posted = await api<{ message: ApiMessage }>("POST", `/api/threads/${thread.id}/messages`, { token: control.token, body: { body: `bait ${i}` } });
+      const posted = await api<{ message: ApiMessage }>("POST", `/api/threads/${thread.id}/messages`, {
+        token: control.token,
+        body: { body: `bait ${i}` },
+      });
       foreignMessageIds.push(posted.body.message.id);
     }
     const socket = await connect(threadSocketUrl(server.url, thread.id), fuzzer.token);
@@ -355,10 +438,15 @@ describe(`fuzz (seed ${seed})`, () => {
     expect({ seed, failures }).toEqual({ seed, failures: [] });
     // Nothing the fuzzer sent was taken as a message, an edit or a delete.
     const accepted = socket.frames.filter(
-      (f) => f.type === "ack" || ((f.type === "message" || f.type === "edited") && (f.message as ApiMessage).author.id === fuzzer.user.id) || f.type === "deleted",
+      (f) =>
+        f.type === "ack" ||
+        ((f.type === "message" || f.type === "edited") && (f.message as ApiMessage).author.id === fuzzer.user.id) ||
+        f.type === "deleted",
     );
     expect(accepted).toEqual([]);
-    const history = await api<{ messages: ApiMessage[] }>("GET", `/api/threads/${thread.id}/messages?limit=200`, { token: control.token });
+    const history = await api<{ messages: ApiMessage[] }>("GET", `/api/threads/${thread.id}/messages?limit=200`, {
+      token: control.token,
+    });
     expect(history.body.messages.filter((m) => m.author.id === fuzzer.user.id || m.deleted || m.editedAt !== null)).toEqual([]);
     // Nothing leaked into the shared prototype (the server runs in this process).
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys);
@@ -428,8 +516,15 @@ describe(`fuzz (seed ${seed})`, () => {
 
   test("NUL, lone surrogates and other nasty characters in every string input: stored or refused, never a 500 or an `internal` frame", async () => {
     const nasty = ["a\u0000b", "\u0000", "x\ud800y", "\udfff", "\uffff\ufffe", "\u202e\u200b", "%00", "\\u0000"];
-    const room = (await api<{ thread: ApiThread }>("POST", "/api/rooms", { token: fuzzer.token, body: { name: uniqueName("nasty") } })).body.thread;
-    const mine = (await api<{ message: ApiMessage }>("POST", `/api/threads/${room.id}/messages`, { token: fuzzer.token, body: { body: "edit me" } })).body.message;
+    const room = (
+      await api<{ thread: ApiThread }>("POST", "/api/rooms", { token: fuzzer.token, body: { name: uniqueName("nasty") } })
+    ).body.thread;
+    const mine = (
+      await api<{ message: ApiMessage }>("POST", `/api/threads/${room.id}/messages`, {
+        token: fuzzer.token,
+        body: { body: "edit me" },
+      })
+    ).body.message;
     const failures: string[] = [];
     const check = async (method: string, path: string, body?: unknown) => {
       const response = await api(method, path, { token: fuzzer.token, body });
@@ -464,7 +559,8 @@ describe(`fuzz (seed ${seed})`, () => {
         const since = socket.frames.length;
         socket.send(frame);
         const answer = await socket.next((f) => f.type === "ack" || f.type === "error" || f.type === "edited", 5000, since);
-        if (answer.type === "error" && answer.code === "internal") failures.push(`WS ${JSON.stringify(frame)} → ${JSON.stringify(answer)}`);
+        if (answer.type === "error" && answer.code === "internal")
+          failures.push(`WS ${JSON.stringify(frame)} → ${JSON.stringify(answer)}`);
       }
     }
     expect(socket.isOpen).toBe(true);
@@ -475,18 +571,56 @@ describe(`fuzz (seed ${seed})`, () => {
 
   test(`${REQUESTS} random HTTP requests at every route: never a 500, always the error shape for a 4xx on /api`, async () => {
     const r = new Rng(seed ^ 0x9e3779b9);
-    const game = await api<{ game: { id: number } }>("POST", `/api/threads/${thread.id}/games`, { token: fuzzer.token, body: { x: "me", o: "ai" } });
+    const game = await api<{ game: { id: number } }>("POST", `/api/threads/${thread.id}/games`, {
+      token: fuzzer.token,
+      body: { x: "me", o: "ai" },
+    });
     expect(game.status).toBe(201);
-    const bait = await api<{ message: ApiMessage }>("POST", `/api/threads/${thread.id}/messages`, { token: control.token, body: { body: "http bait" } });
+    const bait = await api<{ message: ApiMessage }>("POST", `/api/threads/${thread.id}/messages`, {
+      token: control.token,
+      body: { body: "http bait" },
+    });
 
-    const weirdIds = ["0", "-1", "abc", "1.5", "1e308", "18446744073709551616", "9007199254740993", "%00", "%2e%2e", "%20", "0x10", "9".repeat(400), "NaN", "Infinity", "1%2F2", "%F0%9F%98%80"];
+    const weirdIds = [
+      "0",
+      "-1",
+      "abc",
+      "1.5",
+      "1e308",
+      "18446744073709551616",
+      "9007199254740993",
+      "%00",
+      "%2e%2e",
+      "%20",
+      "0x10",
+      "9".repeat(400),
+      "NaN",
+      "Infinity",
+      "1%2F2",
+      "%F0%9F%98%80",
+    ];
     const threadId = () => (r.chance(0.7) ? String(r.pick([thread.id, otherThread.id, 987_654])) : r.pick(weirdIds));
     const messageId = () => (r.chance(0.7) ? String(r.pick([bait.body.message.id, 987_654])) : r.pick(weirdIds));
     const gameId = () => (r.chance(0.7) ? String(r.pick([game.body.game.id, 987_654])) : r.pick(weirdIds));
     const username = () =>
-      r.pick([control.user.username, fuzzer.user.username, "nobody_here", "%00", "%2e%2e", "a".repeat(300), "%C3%BC", "%3Cimg%3E", "%20", "ADMIN"]);
+      r.pick([
+        control.user.username,
+        fuzzer.user.username,
+        "nobody_here",
+        "%00",
+        "%2e%2e",
+        "a".repeat(300),
+        "%C3%BC",
+        "%3Cimg%3E",
+        "%20",
+        "ADMIN",
+      ]);
     const randomQuery = () =>
-      Array.from({ length: r.int(0, 4) }, () => `${r.pick(["after", "before", "limit", "format", "x", "__proto__"])}=${r.chance(0.1) ? "%ff%fe%c0" : percentEncode(r.pick([...rawNumbers, r.string(10), "", "-5", "[]"]))}`).join("&");
+      Array.from(
+        { length: r.int(0, 4) },
+        () =>
+          `${r.pick(["after", "before", "limit", "format", "x", "__proto__"])}=${r.chance(0.1) ? "%ff%fe%c0" : percentEncode(r.pick([...rawNumbers, r.string(10), "", "-5", "[]"]))}`,
+      ).join("&");
 
     type Route = { method: string; path: () => string; auth: "token" | "cookie" | "none" };
     const routes: Route[] = [
@@ -541,7 +675,18 @@ describe(`fuzz (seed ${seed})`, () => {
     ];
     const shapedFields = () => {
       const fields: Record<string, unknown> = {};
-      for (const key of ["username", "password", "name", "body", "clientId", "x", "o", "cell", "currentPassword", "newPassword"]) {
+      for (const key of [
+        "username",
+        "password",
+        "name",
+        "body",
+        "clientId",
+        "x",
+        "o",
+        "cell",
+        "currentPassword",
+        "newPassword",
+      ]) {
         if (r.chance(0.4)) fields[key] = randomJson(r, 2);
       }
       return fields;
@@ -559,7 +704,10 @@ describe(`fuzz (seed ${seed})`, () => {
       () => `${'{"body":'.repeat(5_000)}"x"${"}".repeat(5_000)}`,
       () => r.bytes(r.int(1, 300)),
       () => Uint8Array.from([0x7b, 0x22, 0x62, 0x6f, 0x64, 0x79, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
-      () => new URLSearchParams(Object.entries(shapedFields()).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])).toString(),
+      () =>
+        new URLSearchParams(
+          Object.entries(shapedFields()).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+        ).toString(),
       () => `${r.string(20)}=${r.string(20)}&&&=&${r.string(5)}`,
       () => `body=${"%".repeat(r.int(1, 20))}&name=%zz&cell=%`,
       () => `--fuzz\r\nContent-Disposition: form-data; name="body"\r\n\r\n${r.string(30)}\r\n--fuzz--\r\n`,
@@ -584,11 +732,17 @@ describe(`fuzz (seed ${seed})`, () => {
       const auth = r.chance(0.85) ? route.auth : r.pick(["none", "garbage"] as const);
       if (auth === "token") headers.authorization = `Bearer ${fuzzer.token}`;
       if (auth === "cookie") headers.cookie = `parley_session=${fuzzer.token}`;
-      if (auth === "garbage") headers.authorization = r.pick(["Bearer ", "Bearer x.y.z", "Basic Zm9vOmJhcg==", `Bearer ${"a".repeat(5000)}`]);
+      if (auth === "garbage")
+        headers.authorization = r.pick(["Bearer ", "Bearer x.y.z", "Basic Zm9vOmJhcg==", `Bearer ${"a".repeat(5000)}`]);
       if (r.chance(0.1)) headers.origin = r.pick([server.url, "null", "https://evil.example"]);
       const what = `#${i} ${route.method} ${path} [${contentType}] ${bodyPreview(body)}`;
       try {
-        const response = await fetch(server.url + path, { method: route.method, headers, body: body as BodyInit | null, redirect: "manual" });
+        const response = await fetch(server.url + path, {
+          method: route.method,
+          headers,
+          body: body as BodyInit | null,
+          redirect: "manual",
+        });
         const text = await response.text();
         statuses[response.status] = (statuses[response.status] ?? 0) + 1;
         if (response.status >= 500) {

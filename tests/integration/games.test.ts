@@ -30,7 +30,9 @@ interface ApiGame {
 async function pair() {
   const people: Person[] = [];
   for (const name of ["ann", "ben"]) {
-    people.push((await api<Person>("POST", "/api/auth/register", { body: { username: uniqueName(name), password: "password1" } })).body);
+    people.push(
+      (await api<Person>("POST", "/api/auth/register", { body: { username: uniqueName(name), password: "password1" } })).body,
+    );
   }
   const [ann, ben] = people as [Person, Person];
   const { body } = await api<{ thread: { id: number } }>("POST", `/api/dm/${ben.user.username}`, { token: ann.token });
@@ -101,7 +103,9 @@ describe("two people", () => {
 
   test("a side that is not a member is 400; an outsider sees no game (404)", async () => {
     const { ann, threadId } = await pair();
-    const outsider = (await api<Person>("POST", "/api/auth/register", { body: { username: uniqueName("out"), password: "password1" } })).body;
+    const outsider = (
+      await api<Person>("POST", "/api/auth/register", { body: { username: uniqueName("out"), password: "password1" } })
+    ).body;
     expect((await start(ann.token, threadId, "me", outsider.user.username)).status).toBe(400);
     expect((await start(outsider.token, threadId, "me", "ai")).status).toBe(404);
     const id = (await start(ann.token, threadId, "me", "ai")).body.game.id;

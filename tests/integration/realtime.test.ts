@@ -245,14 +245,21 @@ describe("resume", () => {
     // Twenty messages while bob is away: half over HTTP, half over ann's socket.
     for (let i = 1; i <= 10; i++) await post(ann, room.id, `missed ${i}`);
     for (let i = 11; i <= 20; i++) annSocket.send({ type: "send", body: `missed ${i}`, clientId: `missed-${i}` });
-    await annSocket.collect(ofType("ack", (f) => String(f.clientId).startsWith("missed-")), 10);
+    await annSocket.collect(
+      ofType("ack", (f) => String(f.clientId).startsWith("missed-")),
+      10,
+    );
 
     const back = await open(bob, room.id, lastSeen);
     const replayed = (await back.collect(ofType("message"), 20)).map(messageOf);
     expect(replayed.map((m) => m.seq)).toEqual(range(3, 22));
     // Exactly the stored ones (frames sent at once over one socket may be stored in any order).
     expect(replayed).toEqual(await history(bob, room.id, `?after=${lastSeen}`));
-    expect(replayed.map((m) => m.body).sort()).toEqual(range(1, 20).map((i) => `missed ${i}`).sort());
+    expect(replayed.map((m) => m.body).sort()).toEqual(
+      range(1, 20)
+        .map((i) => `missed ${i}`)
+        .sort(),
+    );
     // The ones posted one by one over HTTP keep their order.
     expect(replayed.slice(0, 10).map((m) => m.body)).toEqual(range(1, 10).map((i) => `missed ${i}`));
 
@@ -292,7 +299,10 @@ describe("resume", () => {
     expect(sentinel.seq).toBe(30 + 200 + 100 + 1);
 
     for (const [i, reader] of readers.entries()) {
-      await reader.socket.next(messageWhere((m) => m.id === sentinel.id), 15_000);
+      await reader.socket.next(
+        messageWhere((m) => m.id === sentinel.id),
+        15_000,
+      );
       const seqs = messageSeqs(reader.socket);
       expect({ reader: i, after: reader.after, seqs }).toEqual({
         reader: i,
@@ -481,7 +491,14 @@ describe("load", () => {
     senders[0]!.send({ type: "send", body: "the end", clientId: "end" });
     const end = await senders[0]!.next(ackFor("end"), 10_000);
     expect(end.seq).toBe(1001);
-    await Promise.all(sockets.map((socket) => socket.next(messageWhere((m) => m.id === end.id), 30_000)));
+    await Promise.all(
+      sockets.map((socket) =>
+        socket.next(
+          messageWhere((m) => m.id === end.id),
+          30_000,
+        ),
+      ),
+    );
 
     for (const [i, socket] of sockets.entries()) {
       const seqs = messageSeqs(socket);

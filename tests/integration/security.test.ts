@@ -47,8 +47,10 @@ const onPostgres = process.env.PARLEY_TEST_DATABASE === "postgres";
 // The shared helpers, bound to whichever server's client a test uses (some tests run a server of their own).
 const register = (client: Api, prefix = "user") => testPeople(() => client).register(prefix);
 const roomWith = (client: Api, owner: Person, ...others: Person[]) => testPeople(() => client).roomWith(owner, ...others);
-const post = (client: Api, person: Person, threadId: number, body: string) => testPeople(() => client).post(person, threadId, body);
-const history = (client: Api, person: Person, threadId: number) => testPeople(() => client).history(person, threadId, "?limit=200");
+const post = (client: Api, person: Person, threadId: number, body: string) =>
+  testPeople(() => client).post(person, threadId, body);
+const history = (client: Api, person: Person, threadId: number) =>
+  testPeople(() => client).history(person, threadId, "?limit=200");
 
 /** A second (third, …) session of the same person. */
 async function signInAgain(client: Api, person: Person, pass = password): Promise<Person> {
@@ -100,7 +102,12 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** A JSON socket that has joined its thread's topic (its first presence frame arrived). */
-async function liveSocket(baseUrl: string, threadId: number, token: string, headers: Record<string, string> = {}): Promise<JsonSocket> {
+async function liveSocket(
+  baseUrl: string,
+  threadId: number,
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<JsonSocket> {
   const socket = await connect(threadSocketUrl(baseUrl, threadId), token, { headers });
   await socket.next(ofType("presence"), 5000);
   return socket;
@@ -118,11 +125,16 @@ async function withServer(env: Record<string, string>, body: (server: TestServer
 
 // JWTs made by hand (HS256, the algorithm the server signs with) to forge, alter and expire.
 const b64url = (text: string) => Buffer.from(text).toString("base64url");
-function signJwt(payload: Record<string, unknown>, secret: string, header: Record<string, unknown> = { alg: "HS256", typ: "JWT" }) {
+function signJwt(
+  payload: Record<string, unknown>,
+  secret: string,
+  header: Record<string, unknown> = { alg: "HS256", typ: "JWT" },
+) {
   const head = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
   return `${head}.${createHmac("sha256", secret).update(head).digest("base64url")}`;
 }
-const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
 const sessionSecretOf = (server: TestServer) => readFileSync(join(server.dataDir, "session-secret"), "utf8").trim();
 
 interface RawResponse {
@@ -242,7 +254,11 @@ describe("cross-site", () => {
     const roomName = `csrf ${uniqueName("r")}`;
 
     for (const origin of ["https://evil.example", "null", `http://localhost:${server.port}`, `${server.url}.evil.example`]) {
-      const message = await formPost(`${server.url}/t/${room.id}/messages`, { body: `forged from ${origin}` }, { cookie: cookieOf(ann), origin });
+      const message = await formPost(
+        `${server.url}/t/${room.id}/messages`,
+        { body: `forged from ${origin}` },
+        { cookie: cookieOf(ann), origin },
+      );
       expect({ origin, status: message.status }).toEqual({ origin, status: 403 });
       const created = await formPost(`${server.url}/rooms`, { name: roomName }, { cookie: cookieOf(ann), origin });
       expect({ origin, status: created.status }).toEqual({ origin, status: 403 });
@@ -257,7 +273,11 @@ describe("cross-site", () => {
     expect((await api("GET", "/api/me", { token: ann.token })).status).toBe(200);
 
     // The same post from our own origin works: the refusal above was the Origin, nothing else.
-    const own = await formPost(`${server.url}/t/${room.id}/messages`, { body: "from home" }, { cookie: cookieOf(ann), origin: server.url });
+    const own = await formPost(
+      `${server.url}/t/${room.id}/messages`,
+      { body: "from home" },
+      { cookie: cookieOf(ann), origin: server.url },
+    );
     expect(own.status).toBe(303);
     expect((await history(api, ann, room.id)).map((m) => m.body)).toEqual([...before.map((m) => m.body), "from home"]);
   });
@@ -289,7 +309,11 @@ describe("cross-site", () => {
       expect((await upgradeStatus(url, { cookie: cookieOf(ann), origin: proxied.url })).status).toBe(403);
       expect((await upgradeStatus(url, { cookie: cookieOf(ann), origin: "https://chat.example" })).status).toBe(101);
 
-      const refused = await formPost(`${proxied.url}/t/${room.id}/messages`, { body: "via host" }, { cookie: cookieOf(ann), origin: proxied.url });
+      const refused = await formPost(
+        `${proxied.url}/t/${room.id}/messages`,
+        { body: "via host" },
+        { cookie: cookieOf(ann), origin: proxied.url },
+      );
       expect(refused.status).toBe(403);
       const accepted = await formPost(
         `${proxied.url}/t/${room.id}/messages`,
@@ -307,11 +331,16 @@ describe("sessions", () => {
     const ann = await register(api, "ann");
     const room = await roomWith(api, ann);
     const socket = await liveSocket(server.url, room.id, ann.token);
-    const response = await fetch(`${server.url}/api/auth/logout`, { method: "POST", headers: { authorization: `Bearer ${ann.token}` } });
+    const response = await fetch(`${server.url}/api/auth/logout`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ann.token}` },
+    });
     expect(response.status).toBe(204);
     expect(await within(socket.closed, 1000, "socket close after sign-out")).toBe(1008);
     expectErrorShape(await api("GET", "/api/me", { token: ann.token }), 401);
-    expect((await upgradeStatus(threadSocketUrl(server.url, room.id), { authorization: `Bearer ${ann.token}` })).status).toBe(401);
+    expect((await upgradeStatus(threadSocketUrl(server.url, room.id), { authorization: `Bearer ${ann.token}` })).status).toBe(
+      401,
+    );
   });
 
   test("a form sign-out (cookie) closes that session's socket within a second too", async () => {
@@ -338,7 +367,11 @@ describe("sessions", () => {
       body: { currentPassword: password, newPassword: "a brand new password" },
     });
     expect(changed.status).toBe(204);
-    const [laptopCode, phoneCode] = await within(Promise.all([laptopSocket.closed, phoneSocket.closed]), 1000, "other sockets close");
+    const [laptopCode, phoneCode] = await within(
+      Promise.all([laptopSocket.closed, phoneSocket.closed]),
+      1000,
+      "other sockets close",
+    );
     expect([laptopCode, phoneCode]).toEqual([1008, 1008]);
     expectErrorShape(await api("GET", "/api/me", { token: laptop.token }), 401);
     expectErrorShape(await api("GET", "/api/me", { token: phone.token }), 401);
@@ -351,28 +384,40 @@ describe("sessions", () => {
 
     // The old password no longer signs in; the new one does.
     expectErrorShape(await api("POST", "/api/auth/login", { body: { username: ann.user.username, password } }), 401);
-    expect((await api("POST", "/api/auth/login", { body: { username: ann.user.username, password: "a brand new password" } })).status).toBe(200);
+    expect(
+      (await api("POST", "/api/auth/login", { body: { username: ann.user.username, password: "a brand new password" } })).status,
+    ).toBe(200);
     await mine.close();
   });
 
   test("a wrong current password changes nothing and ends no session", async () => {
     const ann = await register(api, "ann");
     const other = await signInAgain(api, ann);
-    const wrong = await api("POST", "/api/me/password", { token: ann.token, body: { currentPassword: "not my password", newPassword: "whatever123" } });
+    const wrong = await api("POST", "/api/me/password", {
+      token: ann.token,
+      body: { currentPassword: "not my password", newPassword: "whatever123" },
+    });
     expect([400, 401]).toContain(wrong.status);
     expectErrorShape(wrong, wrong.status);
-    const short = await api("POST", "/api/me/password", { token: ann.token, body: { currentPassword: password, newPassword: "short" } });
+    const short = await api("POST", "/api/me/password", {
+      token: ann.token,
+      body: { currentPassword: password, newPassword: "short" },
+    });
     expectErrorShape(short, 400);
     expect((await api("GET", "/api/me", { token: other.token })).status).toBe(200);
     expect((await api("POST", "/api/auth/login", { body: { username: ann.user.username, password } })).status).toBe(200);
-    expectErrorShape(await api("POST", "/api/me/password", { body: { currentPassword: password, newPassword: "whatever123" } }), 401);
+    expectErrorShape(
+      await api("POST", "/api/me/password", { body: { currentPassword: password, newPassword: "whatever123" } }),
+      401,
+    );
   });
 
   test("the account page has the change-password form", async () => {
     const ann = await register(api, "ann");
     const { status, html } = await page(`${server.url}/account`, cookieOf(ann));
     expect(status).toBe(200);
-    for (const label of ["Current password", "New password"]) expect(html).toMatch(new RegExp(`<label[^>]*>\\s*${label}\\s*</label>`));
+    for (const label of ["Current password", "New password"])
+      expect(html).toMatch(new RegExp(`<label[^>]*>\\s*${label}\\s*</label>`));
     expect(html).toMatch(/<button[^>]*type="submit"[^>]*>\s*Change password\s*<\/button>/);
   });
 
@@ -467,7 +512,10 @@ describe("sessions", () => {
         expect(Math.abs(row.expires_at - (now() + ttl))).toBeLessThan(60);
 
         // Opening a socket near the end of its life renews it too: the 101 carries the new cookie.
-        const room = await client<{ thread: { id: number } }>("POST", "/api/rooms", { token, body: { name: uniqueName("slide") } });
+        const room = await client<{ thread: { id: number } }>("POST", "/api/rooms", {
+          token,
+          body: { name: uniqueName("slide") },
+        });
         db.query("update sessions set expires_at = ? where id = ?").run(now() + 3600, sid);
         const upgrade = await upgradeStatus(threadSocketUrl(own.url, room.body.thread.id), { cookie: `parley_session=${token}` });
         expect(upgrade.status).toBe(101);
@@ -494,7 +542,9 @@ describe("passwords", () => {
     const ann = await register(api, "ann");
     const db = new Database(join(server.dataDir, "parley.db"), { readonly: true });
     try {
-      const row = db.query("select password_hash from users where username = ?").get(ann.user.username) as { password_hash: string };
+      const row = db.query("select password_hash from users where username = ?").get(ann.user.username) as {
+        password_hash: string;
+      };
       const match = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(row.password_hash);
       expect(match).not.toBeNull();
       expect(Number(match![1])).toBeGreaterThanOrEqual(19456);
@@ -547,7 +597,11 @@ describe("passwords", () => {
 
 describe("rate limits (RATE_LIMITS=on)", () => {
   /** Calls `attempt` until it answers 429 (or `max` times); every answer before it must be `expected`. */
-  async function until429(max: number, expected: number, attempt: (i: number) => Promise<{ status: number; body: unknown; headers: Headers }>) {
+  async function until429(
+    max: number,
+    expected: number,
+    attempt: (i: number) => Promise<{ status: number; body: unknown; headers: Headers }>,
+  ) {
     for (let i = 1; i <= max; i++) {
       const response = await attempt(i);
       if (response.status === 429) return { count: i, response };
@@ -644,7 +698,9 @@ describe("rate limits (RATE_LIMITS=on)", () => {
       expect(count).toBeGreaterThan(10);
       expectRateLimited(response, 60);
       expect((await history(client, ann, room.id)).length).toBe(count - 1);
-      expect((await client("POST", `/api/threads/${room.id}/messages`, { token: bob.token, body: { body: "me too" } })).status).toBe(201);
+      expect(
+        (await client("POST", `/api/threads/${room.id}/messages`, { token: bob.token, body: { body: "me too" } })).status,
+      ).toBe(201);
     });
   });
 
@@ -664,7 +720,11 @@ describe("rate limits (RATE_LIMITS=on)", () => {
       // Still read and answered.
       const since = socket.frames.length;
       socket.sendRaw("{not json");
-      await socket.next(ofType("error", (f) => f.code !== "rate_limited"), 5000, since);
+      await socket.next(
+        ofType("error", (f) => f.code !== "rate_limited"),
+        5000,
+        since,
+      );
       expect(socket.isOpen).toBe(true);
       expect((await history(client, ann, room.id)).length).toBe(answers.filter((f) => f.type === "ack").length);
       await socket.close();
@@ -676,7 +736,10 @@ describe("size limits", () => {
   test("a JSON body over 64 KB is 413 in the error shape; nothing stored", async () => {
     const ann = await register(api, "ann");
     const room = await roomWith(api, ann);
-    const response = await api("POST", `/api/threads/${room.id}/messages`, { token: ann.token, body: { body: "x".repeat(70 * 1024) } });
+    const response = await api("POST", `/api/threads/${room.id}/messages`, {
+      token: ann.token,
+      body: { body: "x".repeat(70 * 1024) },
+    });
     expectErrorShape(response, 413);
     expect(await history(api, ann, room.id)).toEqual([]);
   });
@@ -684,7 +747,11 @@ describe("size limits", () => {
   test("a form body over 64 KB is 413 in the error shape; nothing stored", async () => {
     const ann = await register(api, "ann");
     const room = await roomWith(api, ann);
-    const response = await formPost(`${server.url}/t/${room.id}/messages`, { body: "x".repeat(70 * 1024) }, { cookie: cookieOf(ann) });
+    const response = await formPost(
+      `${server.url}/t/${room.id}/messages`,
+      { body: "x".repeat(70 * 1024) },
+      { cookie: cookieOf(ann) },
+    );
     expectErrorShape({ status: response.status, body: await jsonOf(response) }, 413);
     expect(await history(api, ann, room.id)).toEqual([]);
   });
@@ -707,7 +774,10 @@ describe("size limits", () => {
     const head = messagePostHead(room.id, ann.token, "Transfer-Encoding: chunked");
     const chunk = "x".repeat(1024);
     const opening = '{"body": "';
-    const chunks = [`${opening.length.toString(16)}\r\n${opening}\r\n`, ...Array.from({ length: 80 }, () => `400\r\n${chunk}\r\n`)];
+    const chunks = [
+      `${opening.length.toString(16)}\r\n${opening}\r\n`,
+      ...Array.from({ length: 80 }, () => `400\r\n${chunk}\r\n`),
+    ];
     // No final zero-length chunk: the body never ends, so only a server that counts as it reads can answer.
     const response = await rawHttp(server.port, [head, ...chunks]);
     expect(response.status).toBe(413);
@@ -761,7 +831,10 @@ describe("size limits", () => {
   test("a message body over 4,000 characters is 400 (HTTP and WebSocket); 4,000 is fine", async () => {
     const ann = await register(api, "ann");
     const room = await roomWith(api, ann);
-    expectErrorShape(await api("POST", `/api/threads/${room.id}/messages`, { token: ann.token, body: { body: "a".repeat(4001) } }), 400);
+    expectErrorShape(
+      await api("POST", `/api/threads/${room.id}/messages`, { token: ann.token, body: { body: "a".repeat(4001) } }),
+      400,
+    );
     const ok = await post(api, ann, room.id, "a".repeat(4000));
     expectErrorShape(await api("PATCH", `/api/messages/${ok.id}`, { token: ann.token, body: { body: "b".repeat(4001) } }), 400);
     const form = await formPost(`${server.url}/t/${room.id}/messages`, { body: "c".repeat(4001) }, { cookie: cookieOf(ann) });
@@ -794,7 +867,8 @@ describe("content", () => {
         element(el) {
           for (const [name, value] of el.attributes) {
             if (/^on/i.test(name)) live.push(`<${el.tagName} ${name}="${value}">`);
-            if ((name === "href" || name === "src" || name === "action") && /^\s*javascript:/i.test(value)) live.push(`<${el.tagName} ${name}="${value}">`);
+            if ((name === "href" || name === "src" || name === "action") && /^\s*javascript:/i.test(value))
+              live.push(`<${el.tagName} ${name}="${value}">`);
           }
           if (el.tagName === "img" && el.getAttribute("src") === "x") live.push("<img src=x>");
           if (el.tagName === "script" && !el.hasAttribute("src")) live.push("<script> without src");
@@ -821,7 +895,10 @@ describe("content", () => {
   const named: Record<string, string> = { lt: "<", gt: ">", quot: '"', amp: "&", apos: "'" };
   const decodeEntities = (html: string) =>
     html.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, name: string) => {
-      if (name[0] === "#") return String.fromCodePoint(name[1] === "x" || name[1] === "X" ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1)));
+      if (name[0] === "#")
+        return String.fromCodePoint(
+          name[1] === "x" || name[1] === "X" ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1)),
+        );
       return named[name.toLowerCase()] ?? entity;
     });
 
@@ -836,7 +913,9 @@ describe("content", () => {
     const m1 = await post(api, ann, room.id, `${img} ${script}`);
     await post(api, ann, room.id, `${breakout} javascript:alert(1) https://example.com/"><img src=x onerror=alert(1)>`);
     const m3 = await post(api, ann, room.id, "to be edited");
-    expect((await api("PATCH", `/api/messages/${m3.id}`, { token: ann.token, body: { body: `<svg onload=alert(1)> ${img}` } })).status).toBe(200);
+    expect(
+      (await api("PATCH", `/api/messages/${m3.id}`, { token: ann.token, body: { body: `<svg onload=alert(1)> ${img}` } })).status,
+    ).toBe(200);
 
     const thread = await page(`${server.url}/t/${room.id}`, cookieOf(bob));
     expect(thread.status).toBe(200);
@@ -860,10 +939,18 @@ describe("content", () => {
     const longRoom = await formPost(`${server.url}/rooms`, { name: `${img}${"r".repeat(70)}` }, { cookie: cookieOf(ann) });
     expect(longRoom.status).toBe(400);
     await expectEscaped(await longRoom.text(), "room form echo", false);
-    const longBody = await formPost(`${server.url}/t/${room.id}/messages`, { body: `${img}${"b".repeat(4001)}` }, { cookie: cookieOf(ann) });
+    const longBody = await formPost(
+      `${server.url}/t/${room.id}/messages`,
+      { body: `${img}${"b".repeat(4001)}` },
+      { cookie: cookieOf(ann) },
+    );
     expect(longBody.status).toBe(400);
     await expectEscaped(await longBody.text(), "composer echo", false);
-    const longEdit = await formPost(`${server.url}/t/${room.id}/messages/${m1.id}/edit`, { body: `${img}${"e".repeat(4001)}` }, { cookie: cookieOf(ann) });
+    const longEdit = await formPost(
+      `${server.url}/t/${room.id}/messages/${m1.id}/edit`,
+      { body: `${img}${"e".repeat(4001)}` },
+      { cookie: cookieOf(ann) },
+    );
     expect(longEdit.status).toBe(400);
     await expectEscaped(await longEdit.text(), "edit form echo", false);
     const dm = await page(`${server.url}/dm/${encodeURIComponent(img)}`, cookieOf(ann));
@@ -880,14 +967,18 @@ describe("content", () => {
     const m = await post(api, ann, room.id, `${img} ${script}`);
     const appended = await socket.next((html) => html.includes(`data-seq="${m.seq}"`));
     await expectEscaped(appended, "appended fragment");
-    expect((await api("PATCH", `/api/messages/${m.id}`, { token: ann.token, body: { body: `${breakout} ${img}` } })).status).toBe(200);
+    expect((await api("PATCH", `/api/messages/${m.id}`, { token: ann.token, body: { body: `${breakout} ${img}` } })).status).toBe(
+      200,
+    );
     const replaced = await socket.next((html) => html.includes("(edited)"));
     await expectEscaped(replaced, "edited fragment");
     // A message sent through the socket itself, as the page's composer does.
     const before = socket.frames.length;
     const own = new WebSocket(`ws://127.0.0.1:${server.port}/t/${room.id}/ws`, { headers: { cookie: cookieOf(ann) } } as never);
     await new Promise((resolve) => own.addEventListener("open", resolve));
-    own.send(JSON.stringify({ body: `${img} via the composer`, clientId: crypto.randomUUID(), headers: { "HX-Request": "true" } }));
+    own.send(
+      JSON.stringify({ body: `${img} via the composer`, clientId: crypto.randomUUID(), headers: { "HX-Request": "true" } }),
+    );
     const viaSocket = await socket.next((html) => socket.frames.indexOf(html) >= before && html.includes("via the composer"));
     await expectEscaped(viaSocket, "fragment of a message sent over the socket");
     own.close();
@@ -942,7 +1033,8 @@ describe("static files", () => {
     const css = /href="(\/assets\/app\.[^"]+\.css)"/.exec(home.html)?.[1];
     expect(css).toBeDefined();
     // Control: a listed asset is served, over the same raw requests.
-    const get = (path: string) => rawHttp(server.port, [`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: close\r\n\r\n`]);
+    const get = (path: string) =>
+      rawHttp(server.port, [`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: close\r\n\r\n`]);
     expect((await get(css!)).status).toBe(200);
 
     const attempts = [
@@ -976,8 +1068,13 @@ describe("static files", () => {
     ];
     for (const path of attempts) {
       const response = await get(path);
-      expect({ path, status: [400, 404].includes(response.status) ? "refused" : response.status }).toEqual({ path, status: "refused" });
-      const leaked = /root:x?:0:0|"name":\s*"parley"|"devDependencies"|SQLite format|createApp|\.msg\s*\{|--mine/.test(response.body);
+      expect({ path, status: [400, 404].includes(response.status) ? "refused" : response.status }).toEqual({
+        path,
+        status: "refused",
+      });
+      const leaked = /root:x?:0:0|"name":\s*"parley"|"devDependencies"|SQLite format|createApp|\.msg\s*\{|--mine/.test(
+        response.body,
+      );
       expect({ path, leaked }).toEqual({ path, leaked: false });
     }
   });
@@ -992,12 +1089,18 @@ describe("access", () => {
     const dm = (await api<{ thread: ApiThread }>("POST", `/api/dm/${bob.user.username}`, { token: ann.token })).body.thread;
     const messages = { room: await post(api, ann, room.id, "private 1"), dm: await post(api, ann, dm.id, "private 2") };
     await post(api, ann, room.id, "private 3");
-    const game = await api<{ game: { id: number } }>("POST", `/api/threads/${room.id}/games`, { token: ann.token, body: { x: "me", o: "ai" } });
+    const game = await api<{ game: { id: number } }>("POST", `/api/threads/${room.id}/games`, {
+      token: ann.token,
+      body: { x: "me", o: "ai" },
+    });
     expect(game.status).toBe(201);
     const before = { room: await history(api, ann, room.id), dm: await history(api, ann, dm.id) };
     const missing = 987654;
 
-    type Route = { name: string; call: (thread: number, message: number, game: number) => Promise<{ status: number; body: unknown }> };
+    type Route = {
+      name: string;
+      call: (thread: number, message: number, game: number) => Promise<{ status: number; body: unknown }>;
+    };
     const json = (method: string, path: string, body?: unknown) =>
       api(method, path, { token: eve.token, body }).then((r) => ({ status: r.status, body: r.body }));
     const html = async (method: string, path: string, form?: Record<string, string>) => {
@@ -1012,7 +1115,10 @@ describe("access", () => {
       { name: "POST /t/:id/messages", call: (t) => html("POST", `/t/${t}/messages`, { body: "let me in" }) },
       { name: "GET /t/:id/messages/:mid", call: (t, m) => html("GET", `/t/${t}/messages/${m}`) },
       { name: "GET /t/:id/messages/:mid/edit", call: (t, m) => html("GET", `/t/${t}/messages/${m}/edit`) },
-      { name: "POST /t/:id/messages/:mid/edit", call: (t, m) => html("POST", `/t/${t}/messages/${m}/edit`, { body: "mine now" }) },
+      {
+        name: "POST /t/:id/messages/:mid/edit",
+        call: (t, m) => html("POST", `/t/${t}/messages/${m}/edit`, { body: "mine now" }),
+      },
       { name: "POST /t/:id/messages/:mid/delete", call: (t, m) => html("POST", `/t/${t}/messages/${m}/delete`, {}) },
       { name: "POST /t/:id/games", call: (t) => html("POST", `/t/${t}/games`, { x: "me", o: "ai" }) },
       { name: "POST /games/:id/moves", call: (_, __, g) => html("POST", `/games/${g}/moves`, { cell: "4" }) },
@@ -1073,7 +1179,10 @@ describe("access", () => {
       ["POST", "/api/me/password", { currentPassword: password, newPassword: "whatever123" }],
       ["POST", `/api/admin/users/${ann.user.username}/disable`],
     ];
-    for (const credentials of [{}, { cookie: "parley_session=not-a-token" }, { authorization: "Bearer not-a-token" }] as Record<string, string>[]) {
+    for (const credentials of [{}, { cookie: "parley_session=not-a-token" }, { authorization: "Bearer not-a-token" }] as Record<
+      string,
+      string
+    >[]) {
       for (const [method, path, body] of api401) {
         const response = await api(method, path, { body, headers: credentials });
         expect({ method, path, status: response.status }).toEqual({ method, path, status: 401 });
@@ -1094,7 +1203,9 @@ describe("access", () => {
       ["POST", "/account", { currentPassword: password, newPassword: "whatever123" }],
     ];
     for (const [method, path, form] of pages) {
-      const response = form ? await formPost(server.url + path, form) : await fetch(server.url + path, { method, redirect: "manual" });
+      const response = form
+        ? await formPost(server.url + path, form)
+        : await fetch(server.url + path, { method, redirect: "manual" });
       expect({ method, path, status: response.status, location: response.headers.get("location") }).toEqual({
         method,
         path,

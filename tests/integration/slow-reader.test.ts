@@ -14,16 +14,35 @@ test("a frozen reader is closed with 1013, then resumes by seq and gets every me
   const api = apiClient(server.url);
   const people = [];
   for (const name of ["slow", "fast"]) {
-    people.push((await api<{ token: string }>("POST", "/api/auth/register", { body: { username: uniqueName(name), password: "password1" } })).body);
+    people.push(
+      (
+        await api<{ token: string }>("POST", "/api/auth/register", {
+          body: { username: uniqueName(name), password: "password1" },
+        })
+      ).body,
+    );
   }
   const [slow, fast] = people as [{ token: string }, { token: string }];
-  const { body } = await api<{ thread: { id: number } }>("POST", "/api/rooms", { token: fast.token, body: { name: uniqueName("r") } });
+  const { body } = await api<{ thread: { id: number } }>("POST", "/api/rooms", {
+    token: fast.token,
+    body: { name: uniqueName("r") },
+  });
   await api("POST", `/api/threads/${body.thread.id}/join`, { token: slow.token });
 
   const total = 2500; // ~4 KB each: about 10 MB, far more than socket buffers and the 1 MiB limit
-  const reader = Bun.spawn(["bun", join(import.meta.dir, "../helpers/resuming-client.ts"), server.url, String(body.thread.id), slow.token, String(total)], {
-    stdout: "pipe",
-  });
+  const reader = Bun.spawn(
+    [
+      "bun",
+      join(import.meta.dir, "../helpers/resuming-client.ts"),
+      server.url,
+      String(body.thread.id),
+      slow.token,
+      String(total),
+    ],
+    {
+      stdout: "pipe",
+    },
+  );
   const lines: Record<string, number | boolean>[] = [];
   const output = (async () => {
     const decoder = new TextDecoder();

@@ -43,12 +43,24 @@ export function MessageItem({ m, oob, grouped }: { m: Message; oob?: boolean; gr
             <Linkified text={m.body} />
           </p>
           <div class="own-actions">
-            <form method="get" action={`${base}/edit`} hx-get={`${base}/edit`} hx-target={`#${ids.message(m.id)}`} hx-swap="outerHTML">
+            <form
+              method="get"
+              action={`${base}/edit`}
+              hx-get={`${base}/edit`}
+              hx-target={`#${ids.message(m.id)}`}
+              hx-swap="outerHTML"
+            >
               <button type="submit" class="link">
                 Edit
               </button>
             </form>
-            <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-target={`#${ids.message(m.id)}`} hx-swap="outerHTML">
+            <form
+              method="post"
+              action={`${base}/delete`}
+              hx-post={`${base}/delete`}
+              hx-target={`#${ids.message(m.id)}`}
+              hx-swap="outerHTML"
+            >
               <button type="submit" class="link danger">
                 Delete
               </button>

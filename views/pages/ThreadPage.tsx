@@ -108,7 +108,17 @@ function previousMessage(items: (Message | Game)[], index: number): Message | un
 }
 
 /** Start a game: each side is you, the AI, or another member (in a direct thread, the other person by default). */
-function NewGameForm({ threadId, members, viewer, direct }: { threadId: number; members: User[]; viewer: User; direct: boolean }) {
+function NewGameForm({
+  threadId,
+  members,
+  viewer,
+  direct,
+}: {
+  threadId: number;
+  members: User[];
+  viewer: User;
+  direct: boolean;
+}) {
   const others = members.filter((m) => m.id !== viewer.id);
   const defaultO = direct && others[0] ? others[0].username : "ai";
   const options = (selected: string) => (

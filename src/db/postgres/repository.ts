@@ -23,7 +23,13 @@ const messageColumns = {
 
 const sessionColumns = { id: sessions.id, userId: sessions.userId, expiresAt: sessions.expiresAt, revokedAt: sessions.revokedAt };
 
-const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, lastSeq: threads.lastSeq, lastRev: threads.lastRev };
+const threadColumns = {
+  id: threads.id,
+  kind: threads.kind,
+  name: threads.name,
+  lastSeq: threads.lastSeq,
+  lastRev: threads.lastRev,
+};
 
 const userColumns = { id: users.id, username: users.username };
 
@@ -125,7 +131,10 @@ export function postgresRepository(db: PostgresDb): Repository {
       },
       async status(id) {
         if (!storableId(id)) return null;
-        const [row] = await db.select({ isAdmin: users.isAdmin, disabledAt: users.disabledAt }).from(users).where(eq(users.id, id));
+        const [row] = await db
+          .select({ isAdmin: users.isAdmin, disabledAt: users.disabledAt })
+          .from(users)
+          .where(eq(users.id, id));
         return row ? { isAdmin: row.isAdmin, disabled: row.disabledAt !== null } : null;
       },
       async setPasswordHash(id, passwordHash) {
@@ -168,10 +177,7 @@ export function postgresRepository(db: PostgresDb): Repository {
         return row ? toResolvedSession(row) : null;
       },
       async revoke(id) {
-        await db
-          .update(sessions)
-          .set({ revokedAt: sql`clock_timestamp()` })
-          .where(eq(sessions.id, id));
+        await db.update(sessions).set({ revokedAt: sql`clock_timestamp()` }).where(eq(sessions.id, id));
       },
       async extend(id, expiresAt) {
         await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id));
@@ -208,7 +214,10 @@ export function postgresRepository(db: PostgresDb): Repository {
       async lastRevs(ids) {
         const storable = ids.filter(storableId);
         if (storable.length === 0) return new Map();
-        const rows = await db.select({ id: threads.id, lastRev: threads.lastRev }).from(threads).where(inArray(threads.id, storable));
+        const rows = await db
+          .select({ id: threads.id, lastRev: threads.lastRev })
+          .from(threads)
+          .where(inArray(threads.id, storable));
         return new Map(rows.map((row) => [row.id, row.lastRev]));
       },
       async openDirect(userId, otherId) {
@@ -225,9 +234,7 @@ export function postgresRepository(db: PostgresDb): Repository {
             .onConflictDoNothing({ target: threads.pairKey })
             .returning(threadColumns);
           if (!thread) return null;
-          await tx
-            .insert(memberships)
-            .values([...new Set([userId, otherId])].map((id) => ({ threadId: thread.id, userId: id })));
+          await tx.insert(memberships).values([...new Set([userId, otherId])].map((id) => ({ threadId: thread.id, userId: id })));
           return thread;
         });
         return created ?? (await findDirect(pairKey))!;
@@ -244,10 +251,7 @@ export function postgresRepository(db: PostgresDb): Repository {
           .select({ ...threadColumns, peerId: users.id, peerName: users.username })
           .from(mine)
           .innerJoin(threads, eq(threads.id, mine.threadId))
-          .leftJoin(
-            other,
-            and(eq(threads.kind, "direct"), eq(other.threadId, threads.id), ne(other.userId, mine.userId)),
-          )
+          .leftJoin(other, and(eq(threads.kind, "direct"), eq(other.threadId, threads.id), ne(other.userId, mine.userId)))
           .leftJoin(users, eq(users.id, other.userId))
           .where(eq(mine.userId, userId))
           .orderBy(asc(threads.id));
@@ -354,7 +358,9 @@ export function postgresRepository(db: PostgresDb): Repository {
         const [row] = await db
           .select({ seq: sql<number | null>`max(${messages.seq})` })
           .from(messages)
-          .where(and(eq(messages.threadId, threadId), gt(messages.seq, afterBound(from.seq)), lte(messages.rev, afterBound(from.rev))));
+          .where(
+            and(eq(messages.threadId, threadId), gt(messages.seq, afterBound(from.seq)), lte(messages.rev, afterBound(from.rev))),
+          );
         return row?.seq ?? null;
       },
       edit: (id, body) => changeMessage(id, { body, editedAt: sql`clock_timestamp()` }),

@@ -11,10 +11,7 @@ const ref = () => bigint({ mode: "number" }).notNull();
 const instant = () => timestamp({ withTimezone: true, precision: 3 });
 // clock_timestamp(), not now(): now() is the start of the transaction, and a message that waited for
 // its thread's lock would carry an earlier time than the one it queued behind.
-const createdAt = () =>
-  instant()
-    .notNull()
-    .default(sql`clock_timestamp()`);
+const createdAt = () => instant().notNull().default(sql`clock_timestamp()`);
 
 export const users = pgTable("users", {
   id: id(),

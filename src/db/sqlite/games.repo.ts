@@ -27,12 +27,20 @@ const columns = {
 };
 
 /** The games repository, and its changed-since read as a plain call for reads that share one snapshot. */
-export function sqliteGames(db: SqliteDb, write: GroupCommit): GamesRepository & { changedNow(threadId: number, rev: number, limit: number): Game[] } {
+export function sqliteGames(
+  db: SqliteDb,
+  write: GroupCommit,
+): GamesRepository & { changedNow(threadId: number, rev: number, limit: number): Game[] } {
   const select = () =>
     db.select(columns).from(games).leftJoin(xUser, eq(xUser.id, games.xUserId)).leftJoin(oUser, eq(oUser.id, games.oUserId));
   // Prepared once: every thread page lists its games, and every move reads its game back.
-  const byId = select().where(eq(games.id, sql.placeholder("id"))).prepare();
-  const ofThread = select().where(eq(games.threadId, sql.placeholder("threadId"))).orderBy(asc(games.id)).prepare();
+  const byId = select()
+    .where(eq(games.id, sql.placeholder("id")))
+    .prepare();
+  const ofThread = select()
+    .where(eq(games.threadId, sql.placeholder("threadId")))
+    .orderBy(asc(games.id))
+    .prepare();
   const changed = select()
     .where(and(eq(games.threadId, sql.placeholder("threadId")), gt(games.rev, sql.placeholder("rev"))))
     .orderBy(asc(games.rev))

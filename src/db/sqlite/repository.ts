@@ -24,7 +24,13 @@ const messageColumns = {
 
 const sessionColumns = { id: sessions.id, userId: sessions.userId, expiresAt: sessions.expiresAt, revokedAt: sessions.revokedAt };
 
-const threadColumns = { id: threads.id, kind: threads.kind, name: threads.name, lastSeq: threads.lastSeq, lastRev: threads.lastRev };
+const threadColumns = {
+  id: threads.id,
+  kind: threads.kind,
+  name: threads.name,
+  lastSeq: threads.lastSeq,
+  lastRev: threads.lastRev,
+};
 
 const isUniqueViolation = (error: unknown) =>
   error instanceof Error && "code" in error && String(error.code).startsWith("SQLITE_CONSTRAINT_UNIQUE");
@@ -32,13 +38,14 @@ const isUniqueViolation = (error: unknown) =>
 export function sqliteRepository(db: SqliteDb): Repository {
   const write = groupCommit(db);
   const games = sqliteGames(db, write);
-  const selectMessages = () =>
-    db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
+  const selectMessages = () => db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
 
   // Prepared once: every message, request and upgrade runs these, and building a query afresh each
   // time (drizzle's builders, the SQL text, a new bun:sqlite statement) was most of its cost and garbage.
   // They run on the one connection, so inside whatever transaction is open on it.
-  const messageById = selectMessages().where(eq(messages.id, sql.placeholder("id"))).prepare();
+  const messageById = selectMessages()
+    .where(eq(messages.id, sql.placeholder("id")))
+    .prepare();
   const messageIdByClientId = db
     .select({ id: messages.id })
     .from(messages)
@@ -96,10 +103,7 @@ export function sqliteRepository(db: SqliteDb): Repository {
   const findThreadForMember = db
     .select(threadColumns)
     .from(threads)
-    .innerJoin(
-      memberships,
-      and(eq(memberships.threadId, threads.id), eq(memberships.userId, sql.placeholder("userId"))),
-    )
+    .innerJoin(memberships, and(eq(memberships.threadId, threads.id), eq(memberships.userId, sql.placeholder("userId"))))
     .where(eq(threads.id, sql.placeholder("threadId")))
     .prepare();
 
@@ -226,8 +230,7 @@ export function sqliteRepository(db: SqliteDb): Repository {
       },
       async findByUsername(username) {
         return (
-          db.select({ id: users.id, username: users.username }).from(users).where(eq(users.username, username)).get() ??
-          null
+          db.select({ id: users.id, username: users.username }).from(users).where(eq(users.username, username)).get() ?? null
         );
       },
       async list() {
@@ -323,7 +326,13 @@ export function sqliteRepository(db: SqliteDb): Repository {
         );
       },
       async findForMember(threadId, userId) {
-        const [row] = findThreadForMember.values({ threadId, userId }) as [number, Thread["kind"], string | null, number, number][];
+        const [row] = findThreadForMember.values({ threadId, userId }) as [
+          number,
+          Thread["kind"],
+          string | null,
+          number,
+          number,
+        ][];
         return row ? { id: row[0], kind: row[1], name: row[2], lastSeq: row[3], lastRev: row[4] } : null;
       },
       async members(threadId) {

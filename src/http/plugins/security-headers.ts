@@ -67,14 +67,14 @@ export function securityHeaders() {
       return text;
     })
     .onRequest(({ request, set }) => {
-    Object.assign(set.headers, securityHeadersFor(new URL(request.url).pathname));
-    // Refuse a declared oversized body before anything reads it (Bun's own limit catches undeclared ones).
-    const length = Number(request.headers.get("content-length") ?? 0);
-    if (length > maxBodyBytes) {
-      return Response.json(errorBody(tooLarge()), {
-        status: 413,
-        headers: { connection: "close" },
-      });
-    }
-  });
+      Object.assign(set.headers, securityHeadersFor(new URL(request.url).pathname));
+      // Refuse a declared oversized body before anything reads it (Bun's own limit catches undeclared ones).
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (length > maxBodyBytes) {
+        return Response.json(errorBody(tooLarge()), {
+          status: 413,
+          headers: { connection: "close" },
+        });
+      }
+    });
 }

@@ -75,8 +75,7 @@ export async function sessionTokens(config: Config, accounts: AccountsService) {
   const plugin = jwt({ name: "jwt", secret: key, alg: "HS256" });
   const { sign, verify } = plugin.decorator.jwt;
   return {
-    issue: (user: User, sessionId: string, expiresAt: number) =>
-      sign({ sub: String(user.id), sid: sessionId, exp: expiresAt }),
+    issue: (user: User, sessionId: string, expiresAt: number) => sign({ sub: String(user.id), sid: sessionId, exp: expiresAt }),
 
     /** Verifies the signature and expiry, then asks the server whether the session still stands. */
     async authenticate(token: string | null): Promise<Session | null> {
@@ -141,8 +140,11 @@ export function sessionPlugin(deps: SessionDeps) {
 
         /** The session, if any; a sliding renewal reissues the cookie. */
         async currentSession() {
-          const found = await tokens.authenticate(tokenFrom(request.headers.get("authorization"), () => cookie[sessionCookie]?.value));
-          if (found?.renewedUntil) setCookie(await tokens.issue(found.user, found.sessionId, found.renewedUntil), found.renewedUntil);
+          const found = await tokens.authenticate(
+            tokenFrom(request.headers.get("authorization"), () => cookie[sessionCookie]?.value),
+          );
+          if (found?.renewedUntil)
+            setCookie(await tokens.issue(found.user, found.sessionId, found.renewedUntil), found.renewedUntil);
           return found;
         },
       };

@@ -2,7 +2,10 @@
 // count (presence, typing) are skipped before parsing, so the load generator stays cheap per frame.
 
 // With the DOM lib loaded, TypeScript sees only the browser constructor; Bun's also takes upgrade headers.
-const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket & {
+const BunWebSocket = WebSocket as unknown as new (
+  url: string,
+  options: Bun.WebSocketOptions,
+) => WebSocket & {
   terminate(): void;
 };
 
@@ -39,12 +42,7 @@ export function socketUrl(baseUrl: string, threadId: number, after?: number): st
 }
 
 /** Opens a socket; resolves once open, rejects on a refused upgrade or after `timeoutMs`. */
-export function openChatSocket(
-  url: string,
-  token: string,
-  handlers: FrameHandlers,
-  timeoutMs = 10_000,
-): Promise<ChatSocket> {
+export function openChatSocket(url: string, token: string, handlers: FrameHandlers, timeoutMs = 10_000): Promise<ChatSocket> {
   const ws = new BunWebSocket(url, { headers: { authorization: `Bearer ${token}` } });
   let open = false;
   let resolveClosed!: (code: number) => void;

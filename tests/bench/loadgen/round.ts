@@ -36,7 +36,8 @@ export async function runRound(
 
   const errorCount = () => [...traffic.errors.values()].reduce((a, b) => a + b, 0);
   const drained = () =>
-    traffic.acked + errorCount() >= traffic.sent && receivers.every((r) => !r.isOpen || r.tracker.contiguous >= r.room.lastAckedSeq);
+    traffic.acked + errorCount() >= traffic.sent &&
+    receivers.every((r) => !r.isOpen || r.tracker.contiguous >= r.room.lastAckedSeq);
   const drainUntil = performance.now() + options.drainMs;
   while (!drained() && performance.now() < drainUntil) await Bun.sleep(5);
   const use = window.end();
@@ -49,7 +50,8 @@ export async function runRound(
     duplicates += receiver.tracker.duplicates;
     reordered += receiver.tracker.reordered;
   }
-  const perSec = (count: number, until: number) => (until > traffic.firstSendAt ? count / ((until - traffic.firstSendAt) / 1000) : 0);
+  const perSec = (count: number, until: number) =>
+    until > traffic.firstSendAt ? count / ((until - traffic.firstSendAt) / 1000) : 0;
   const errors = errorCount();
   if (errors > 0) ctx.log(`${options.label}: server errors ${JSON.stringify(Object.fromEntries(traffic.errors))}`);
 

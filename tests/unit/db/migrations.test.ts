@@ -90,6 +90,9 @@ test("the rev migration numbers what is already stored: each message its seq, th
   expect(await repo.threads.find(1)).toMatchObject({ lastSeq: 3, lastRev: 5 });
   expect(await repo.threads.find(2)).toMatchObject({ lastSeq: 1, lastRev: 2 });
   // And the counter carries on from there.
-  expect((await repo.messages.append({ threadId: 1, authorId: 2, body: "next", clientId: null })).message).toMatchObject({ seq: 4, rev: 6 });
+  expect((await repo.messages.append({ threadId: 1, authorId: 2, body: "next", clientId: null })).message).toMatchObject({
+    seq: 4,
+    rev: 6,
+  });
   await repo.close();
 });

@@ -78,7 +78,10 @@ describe.if(await postgresAvailable())("migrating PostgreSQL", () => {
     expect((await repo.games.listForThread(2)).map((g) => g.rev)).toEqual([2]);
     expect(await repo.threads.find(1)).toMatchObject({ lastSeq: 3, lastRev: 5 });
     expect(await repo.threads.find(2)).toMatchObject({ lastSeq: 1, lastRev: 2 });
-    expect((await repo.messages.append({ threadId: 1, authorId: 2, body: "next", clientId: null })).message).toMatchObject({ seq: 4, rev: 6 });
+    expect((await repo.messages.append({ threadId: 1, authorId: 2, body: "next", clientId: null })).message).toMatchObject({
+      seq: 4,
+      rev: 6,
+    });
   });
 
   test("eight instances starting at once on an empty database all come up, and each migration runs once", async () => {

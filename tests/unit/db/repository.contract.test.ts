@@ -350,8 +350,7 @@ for (const factory of await repositoryFactories()) {
     });
 
     describe("revs: every change takes the thread's next rev", () => {
-      const game = (threadId: number, by: User) =>
-        repo.games.insert({ threadId, xUserId: by.id, oUserId: null, turn: "x" });
+      const game = (threadId: number, by: User) => repo.games.insert({ threadId, xUserId: by.id, oUserId: null, turn: "x" });
 
       test("messages, edits, deletes and games share one gapless counter per thread", async () => {
         const ada = await user("ada");
@@ -361,14 +360,21 @@ for (const factory of await repositoryFactories()) {
         const two = (await send(den.id, ada, "two")).message;
         const edited = await repo.messages.edit(one.id, "one, edited");
         const started = await game(den.id, ada);
-        const moved = await repo.games.update(started.id, started.version, { board: "X........", turn: "o", result: null, winLine: null });
+        const moved = await repo.games.update(started.id, started.version, {
+          board: "X........",
+          turn: "o",
+          result: null,
+          winLine: null,
+        });
         const deleted = await repo.messages.markDeleted(two.id);
         const three = (await send(den.id, ada, "three")).message;
         expect([one.rev, two.rev, edited.rev, started.rev, moved!.rev, deleted.rev, three.rev]).toEqual([1, 2, 3, 4, 5, 6, 7]);
         expect(await repo.threads.find(den.id)).toMatchObject({ lastSeq: 3, lastRev: 7 });
         expect(await repo.threads.find(other.id)).toMatchObject({ lastSeq: 1, lastRev: 1 });
         // A repeated clientId and a move that lost its race take no rev.
-        expect(await repo.games.update(started.id, started.version, { board: "X........", turn: "o", result: null, winLine: null })).toBeNull();
+        expect(
+          await repo.games.update(started.id, started.version, { board: "X........", turn: "o", result: null, winLine: null }),
+        ).toBeNull();
         const first = await send(den.id, ada, "four", "c-4");
         expect((await send(den.id, ada, "four", "c-4")).created).toBe(false);
         expect(first.message.rev).toBe(8);
@@ -385,7 +391,8 @@ for (const factory of await repositoryFactories()) {
         await repo.messages.edit(a.id, "a2"); // rev 4
         const bGone = await repo.messages.markDeleted(b.id); // rev 5
         const a3 = await repo.messages.edit(a.id, "a3"); // rev 6: rev 4 is superseded
-        const revs = async (rev: number, limit = 50) => (await repo.messages.changedSince(den.id, rev, limit)).map((m) => [m.seq, m.rev]);
+        const revs = async (rev: number, limit = 50) =>
+          (await repo.messages.changedSince(den.id, rev, limit)).map((m) => [m.seq, m.rev]);
         expect(await revs(0)).toEqual([
           [3, 3],
           [2, 5],
@@ -412,7 +419,12 @@ for (const factory of await repositoryFactories()) {
         await send(den.id, cy, "before");
         const started = await game(den.id, cy); // rev 2
         const after = (await send(den.id, cy, "after")).message; // rev 3
-        const moved = await repo.games.update(started.id, started.version, { board: "X........", turn: "o", result: null, winLine: null }); // rev 4
+        const moved = await repo.games.update(started.id, started.version, {
+          board: "X........",
+          turn: "o",
+          result: null,
+          winLine: null,
+        }); // rev 4
         expect(await repo.threads.changesSince(den.id, 1, 50)).toEqual({ messages: [after], games: [moved!] });
         expect(await repo.threads.changesSince(den.id, 4, 50)).toEqual({ messages: [], games: [] });
         expect((await repo.games.changedSince(den.id, 0, 50)).map((g) => g.rev)).toEqual([4]);
@@ -516,7 +528,14 @@ for (const factory of await repositoryFactories()) {
             for (let n = 0; n < 40; n++) {
               const result =
                 n % 2 === 0
-                  ? (await connection.messages.append({ threadId: den.id, authorId: authors[i % 3]!.id, body: `${i}:${n}`, clientId: null })).message
+                  ? (
+                      await connection.messages.append({
+                        threadId: den.id,
+                        authorId: authors[i % 3]!.id,
+                        body: `${i}:${n}`,
+                        clientId: null,
+                      })
+                    ).message
                   : await connection.messages.edit(seed[(i + n) % seed.length]!.id, `edit ${i}:${n}`);
               mine.push(result.rev);
             }
@@ -526,7 +545,9 @@ for (const factory of await repositoryFactories()) {
           writing = false;
         });
         const total = 10 + writers.length * 40;
-        expect([...seed.map((m) => m.rev), ...revs.flat()].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+        expect([...seed.map((m) => m.rev), ...revs.flat()].sort((a, b) => a - b)).toEqual(
+          Array.from({ length: total }, (_, i) => i + 1),
+        );
         for (const mine of revs) expect(mine).toEqual([...mine].sort((a, b) => a - b));
         const final = await repo.messages.page(den.id, { after: 0, limit: 1000 });
         const followed = await reader;

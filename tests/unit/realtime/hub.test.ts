@@ -81,7 +81,15 @@ test("a socket catching up gets what the thread did meanwhile (an edit, a new me
   const socket = new server.FakeSocket();
   // As `?after=0` alone: every message after seq 0 is lacked, up to the newest when the socket opened.
   const at = { seq: 2, rev: 2 };
-  const conn = new Connection({ user: ann, sessionId: "s", threadId, format: "json", from: { seq: 0, rev: 2 }, lackedUpTo: 2, threadAt: at });
+  const conn = new Connection({
+    user: ann,
+    sessionId: "s",
+    threadId,
+    format: "json",
+    from: { seq: 0, rev: 2 },
+    lackedUpTo: 2,
+    threadAt: at,
+  });
   hub.open(conn, socket);
   await Bun.sleep(10);
   expect(reads).toBe(1);
@@ -134,7 +142,18 @@ test("a socket whose catch-up read already has what the feed emitted meanwhile g
   hub.attach(server);
   const socket = new server.FakeSocket();
   const at = { seq: 2, rev: 2 };
-  hub.open(new Connection({ user: ann, sessionId: "s", threadId, format: "json", from: { seq: 0, rev: 2 }, lackedUpTo: 2, threadAt: at }), socket);
+  hub.open(
+    new Connection({
+      user: ann,
+      sessionId: "s",
+      threadId,
+      format: "json",
+      from: { seq: 0, rev: 2 },
+      lackedUpTo: 2,
+      threadAt: at,
+    }),
+    socket,
+  );
   await Bun.sleep(10);
 
   const edited = { ...message(1, 3, "m1, edited"), editedAt: "2026-11-26T00:01:00.000Z" };
@@ -154,6 +173,11 @@ test("a socket whose catch-up read already has what the feed emitted meanwhile g
   ]);
   expect(server.subscriberCount(`thread:${threadId}:json`)).toBe(1);
   broker.publish({ type: "message", threadId, message: message(4, 5) } satisfies ChatEvent);
-  expect(socket.sent.map((frame) => JSON.parse(frame)).filter((f) => f.type === "message").map((f) => f.message.seq)).toEqual([1, 2, 3, 4]);
+  expect(
+    socket.sent
+      .map((frame) => JSON.parse(frame))
+      .filter((f) => f.type === "message")
+      .map((f) => f.message.seq),
+  ).toEqual([1, 2, 3, 4]);
   hub.closeAll(1012, "test over");
 });

@@ -36,7 +36,11 @@ export async function oneRoomWithReceivers(ctx: ScenarioContext, receivers: numb
 }
 
 export async function fanOut(ctx: ScenarioContext, p: FanOutParams): Promise<ScenarioRow[]> {
-  const { room, senders, receivers, connectsPerSec, quietAfterConnectMs } = await oneRoomWithReceivers(ctx, p.receivers, p.senders);
+  const { room, senders, receivers, connectsPerSec, quietAfterConnectMs } = await oneRoomWithReceivers(
+    ctx,
+    p.receivers,
+    p.senders,
+  );
   const senderFor = (i: number) => senders[i % senders.length]!;
   await runRound(ctx, [room], senderFor, receivers, {
     label: "warm",

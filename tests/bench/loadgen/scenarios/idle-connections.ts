@@ -74,7 +74,9 @@ export async function idleConnections(ctx: ScenarioContext, p: IdleParams): Prom
   // The baseline is a settled reading too: setting up the rooms left garbage of its own.
   await ctx.waitForQuiet();
   const baseline = await settledRss(ctx.serverPid, p.settled);
-  ctx.log(`baseline: server RSS ${(baseline.rssKiB / 1024).toFixed(1)} MiB, settled after ${(baseline.afterMs / 1000).toFixed(0)} s`);
+  ctx.log(
+    `baseline: server RSS ${(baseline.rssKiB / 1024).toFixed(1)} MiB, settled after ${(baseline.afterMs / 1000).toFixed(0)} s`,
+  );
 
   const rows: ScenarioRow[] = [];
   let connectedSoFar = 0;
@@ -94,7 +96,10 @@ export async function idleConnections(ctx: ScenarioContext, p: IdleParams): Prom
       `${target} sockets: ${open} open, server RSS ${mib(justConnected.rssKiB)} MiB, ${mib(after.rssKiB)} MiB settled after ${(after.afterMs / 1000).toFixed(0)} s`,
     );
     const notes = connected.failures.length > 0 ? [`first failure: ${connected.failures[0]}`] : [];
-    for (const [name, reading] of [["baseline", baseline], ["reading", after]] as const) {
+    for (const [name, reading] of [
+      ["baseline", baseline],
+      ["reading", after],
+    ] as const) {
       if (!reading.settled) notes.push(`the ${name} had not settled after ${p.settled.maxMs / 1000} s`);
     }
     rows.push({

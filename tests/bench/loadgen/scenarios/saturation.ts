@@ -57,7 +57,9 @@ export async function saturation(ctx: ScenarioContext, p: SaturationParams): Pro
         `${rate}/s${attempt > 1 ? ` (try ${attempt})` : ""}: acked ${m.ackedPerSec?.toFixed(0)}/s, delivered ${m.deliveredPerSec?.toFixed(0)}/s, p99 ${m.latencyP99Ms?.toFixed(1)} ms, loss ${m.loss}, carried over ${m.carriedOver}, lag p99 ${m.lagP99Ms?.toFixed(1)} ms, loadgen cpu ${m.loadgenCpuPct?.toFixed(0)} %, server waited for cpu ${m.serverRunDelayPct?.toFixed(1)} %`,
       );
       if (!isClean(m)) {
-        const counts = ["loss", "duplicates", "reordered", "unacked", "errors", "closedSockets", "notFired"].map((k) => `${k} ${m[k]}`);
+        const counts = ["loss", "duplicates", "reordered", "unacked", "errors", "closedSockets", "notFired"].map(
+          (k) => `${k} ${m[k]}`,
+        );
         return { held: false, metrics: m, reason: `failed at ${rate}/s: ${counts.join(", ")}` };
       }
       if ((m.latencyP99Ms ?? 0) <= p.p99LimitMs) return { held: true, metrics: m, reason: "" };
