@@ -13,6 +13,10 @@ export const limits = {
   pageMax: 200,
   changesDefault: 200,
   changesMax: 1000,
+  /** Ids are 64-bit in storage; JavaScript numbers are exact up to 2^53. */
+  idMax: Number.MAX_SAFE_INTEGER,
+  /** A seq or a rev is a 32-bit integer column. */
+  countMax: 2 ** 31 - 1,
 } as const;
 
 const usernamePattern = /^[a-z0-9_.-]+$/;

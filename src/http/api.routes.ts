@@ -3,6 +3,7 @@ import { Elysia, t } from "elysia";
 import type { MessagesService } from "../chat/messages.service.ts";
 import type { ThreadsService } from "../chat/threads.service.ts";
 import type { Hub } from "../realtime/hub.ts";
+import { changesQuery, idParams, pageQuery } from "./models.ts";
 import { type SessionDeps, sessionPlugin } from "./plugins/session.ts";
 
 export interface ApiDeps extends SessionDeps {
@@ -10,16 +11,6 @@ export interface ApiDeps extends SessionDeps {
   messages: MessagesService;
   hub: Hub;
 }
-
-const id = t.Object({ id: t.Numeric({ minimum: 1 }) });
-/** A whole number in the range every id, seq and rev lives in. */
-const wholeNumber = (minimum: number) => t.Numeric({ minimum, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 });
-const changesQuery = t.Object({ rev: t.Optional(wholeNumber(0)), limit: t.Optional(wholeNumber(1)) });
-const seqQuery = t.Object({
-  after: t.Optional(t.Numeric({ minimum: 0 })),
-  before: t.Optional(t.Numeric({ minimum: 1 })),
-  limit: t.Optional(t.Numeric({ minimum: 1 })),
-});
 
 export function apiRoutes({ accounts, threads, messages, hub, ...deps }: ApiDeps) {
   return new Elysia({ name: "api-routes", prefix: "/api" })
@@ -39,7 +30,7 @@ export function apiRoutes({ accounts, threads, messages, hub, ...deps }: ApiDeps
     })
     .post("/threads/:id/join", async ({ user, params }) => ({ thread: await threads.joinRoom(params.id, user.id) }), {
       signedIn: true,
-      params: id,
+      params: idParams,
     })
     .post("/dm/:username", async ({ user, params }) => ({ thread: await threads.openDirect(user.id, params.username) }), {
       signedIn: true,
@@ -47,14 +38,14 @@ export function apiRoutes({ accounts, threads, messages, hub, ...deps }: ApiDeps
     .get(
       "/threads/:id/messages",
       async ({ user, params, query }) => ({ messages: await messages.page(params.id, user.id, query) }),
-      { signedIn: true, params: id, query: seqQuery },
+      { signedIn: true, params: idParams, query: pageQuery },
     )
     .get(
       "/threads/:id/changes",
       async ({ user, params, query }) => ({ messages: await messages.changes(params.id, user.id, query.rev ?? 0, query.limit) }),
       {
         signedIn: true,
-        params: id,
+        params: idParams,
         query: changesQuery,
         detail: {
           summary: "What changed after a rev",
@@ -71,13 +62,13 @@ export function apiRoutes({ accounts, threads, messages, hub, ...deps }: ApiDeps
       },
       {
         signedIn: true,
-        params: id,
+        params: idParams,
         body: t.Object({ body: t.String(), clientId: t.Optional(t.Union([t.String(), t.Null()])) }),
       },
     )
     .patch("/messages/:id", async ({ user, params, body }) => ({ message: await messages.edit(params.id, user.id, body.body) }), {
       signedIn: true,
-      params: id,
+      params: idParams,
       body: t.Object({ body: t.String() }),
     })
     .delete(
@@ -86,6 +77,6 @@ export function apiRoutes({ accounts, threads, messages, hub, ...deps }: ApiDeps
         await messages.remove(params.id, user.id);
         return status(204);
       },
-      { signedIn: true, params: id },
+      { signedIn: true, params: idParams },
     );
 }

@@ -7,6 +7,7 @@ import type { GamesService } from "../chat/games.service.ts";
 import { AppError } from "../errors.ts";
 import { publicGame } from "../realtime/frames.tsx";
 import type { AssetUrls } from "./assets.ts";
+import { idParams, wholeNumber, wholeNumberInJson } from "./models.ts";
 import { type SessionDeps, sessionPlugin } from "./plugins/session.ts";
 
 export interface GamesDeps extends SessionDeps {
@@ -14,7 +15,8 @@ export interface GamesDeps extends SessionDeps {
   assets: AssetUrls;
 }
 
-const id = t.Object({ id: t.Numeric({ minimum: 1 }) });
+const cellJson = t.Object({ cell: wholeNumberInJson(0, 8) });
+const cellForm = t.Object({ cell: wholeNumber(0, 8) });
 const side = t.String({ maxLength: 64 });
 const isHtmx = (headers: Record<string, string | undefined>) => headers["hx-request"] === "true";
 
@@ -25,16 +27,16 @@ export function gameRoutes(deps: GamesDeps) {
     .post(
       "/api/threads/:id/games",
       async ({ user, params, body, status }) => status(201, { game: publicGame(await games.start(params.id, user.id, body)) }),
-      { signedIn: true, params: id, body: t.Object({ x: side, o: side }) },
+      { signedIn: true, params: idParams, body: t.Object({ x: side, o: side }) },
     )
     .get("/api/games/:id", async ({ user, params }) => ({ game: publicGame(await games.find(params.id, user.id)) }), {
       signedIn: true,
-      params: id,
+      params: idParams,
     })
     .post(
       "/api/games/:id/moves",
       async ({ user, params, body }) => ({ game: publicGame(await games.move(params.id, user.id, body.cell)) }),
-      { signedIn: true, params: id, body: t.Object({ cell: t.Number() }) },
+      { signedIn: true, params: idParams, body: cellJson },
     )
     .post(
       "/t/:id/games",
@@ -47,7 +49,7 @@ export function gameRoutes(deps: GamesDeps) {
         }
         return redirect(`/t/${params.id}#${ids.game(game.id)}`, 303);
       },
-      { signedIn: true, params: id, body: t.Object({ x: side, o: side }) },
+      { signedIn: true, params: idParams, body: t.Object({ x: side, o: side }) },
     )
     .post(
       "/games/:id/moves",
@@ -62,6 +64,6 @@ export function gameRoutes(deps: GamesDeps) {
           return <ErrorPage ctx={{ viewer: user, assets: deps.assets }} status={error.status} message={error.message} />;
         }
       },
-      { signedIn: true, params: id, body: t.Object({ cell: t.Numeric() }) },
+      { signedIn: true, params: idParams, body: cellForm },
     );
 }

@@ -17,6 +17,7 @@ import type { User } from "../db/repository.ts";
 import { AppError } from "../errors.ts";
 import type { Hub } from "../realtime/hub.ts";
 import type { AssetUrls } from "./assets.ts";
+import { idParams, messageParams, seq } from "./models.ts";
 import { type SessionDeps, sessionPlugin } from "./plugins/session.ts";
 
 export interface PageDeps extends SessionDeps {
@@ -28,8 +29,6 @@ export interface PageDeps extends SessionDeps {
 }
 
 const sidebarPeople = 30;
-const threadParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
-const messageParams = t.Object({ id: t.Numeric({ minimum: 1 }), mid: t.Numeric({ minimum: 1 }) });
 const isHtmx = (headers: Record<string, string | undefined>) => headers["hx-request"] === "true";
 
 /** A form error to show beside the form; anything else goes to the error handler. */
@@ -124,7 +123,7 @@ export function pageRoutes(deps: PageDeps) {
         await threads.joinRoom(params.id, user.id);
         return redirect(`/t/${params.id}`, 303);
       },
-      { signedIn: true, params: threadParams },
+      { signedIn: true, params: idParams },
     )
     .get(
       "/dm/:username",
@@ -133,8 +132,8 @@ export function pageRoutes(deps: PageDeps) {
     )
     .get("/t/:id", ({ user, params, query }) => threadPage(user, params.id, { before: query.before }), {
       signedIn: true,
-      params: threadParams,
-      query: t.Object({ before: t.Optional(t.Numeric({ minimum: 1 })) }),
+      params: idParams,
+      query: t.Object({ before: t.Optional(seq(1)) }),
     })
     .get(
       "/t/:id/older",
@@ -149,7 +148,7 @@ export function pageRoutes(deps: PageDeps) {
           </>
         );
       },
-      { signedIn: true, params: threadParams, query: t.Object({ before: t.Numeric({ minimum: 1 }) }) },
+      { signedIn: true, params: idParams, query: t.Object({ before: seq(1) }) },
     )
     .post(
       "/t/:id/messages",
@@ -163,7 +162,7 @@ export function pageRoutes(deps: PageDeps) {
           return threadPage(user, params.id, { composer: { error: message, body: body.body } });
         }
       },
-      { signedIn: true, params: threadParams, body: t.Object({ body: t.String(), clientId: t.Optional(t.String()) }) },
+      { signedIn: true, params: idParams, body: t.Object({ body: t.String(), clientId: t.Optional(t.String()) }) },
     )
     .get("/t/:id/messages/:mid", async ({ user, params }) => <MessageItem m={await messages.find(params.mid, user.id)} />, {
       signedIn: true,

@@ -1,13 +1,16 @@
 // What a client may send on a thread socket, validated before anything else looks at it.
 import { type Static, Type as t } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { limits } from "../chat/validation.ts";
 import { BadRequest } from "../errors.ts";
 import type { WireFormat } from "./topics.ts";
 
 // htmx's ws extension adds a `headers` object to every form it sends; extra keys are allowed.
 const SendFrame = t.Object({ type: t.Literal("send"), body: t.String(), clientId: t.Optional(t.String()) });
-const EditFrame = t.Object({ type: t.Literal("edit"), id: t.Integer({ minimum: 1 }), body: t.String() });
-const DeleteFrame = t.Object({ type: t.Literal("delete"), id: t.Integer({ minimum: 1 }) });
+// Ids are checked here as the HTTP routes check theirs (http/models.ts): whole numbers storage can hold.
+const messageId = t.Integer({ minimum: 1, maximum: limits.idMax });
+const EditFrame = t.Object({ type: t.Literal("edit"), id: messageId, body: t.String() });
+const DeleteFrame = t.Object({ type: t.Literal("delete"), id: messageId });
 const TypingFrame = t.Object({ type: t.Literal("typing") });
 
 const frameTypes = {

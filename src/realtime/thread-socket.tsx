@@ -8,6 +8,7 @@ import type { BunRequest, Server, ServerWebSocket } from "bun";
 import { ComposerError } from "../../views/fragments/pushes.tsx";
 import type { MessagesService } from "../chat/messages.service.ts";
 import type { ThreadChanges } from "../chat/thread-changes.ts";
+import { limits } from "../chat/validation.ts";
 import type { ThreadsService } from "../chat/threads.service.ts";
 import type { Thread, ThreadCursor } from "../db/repository.ts";
 import { AppError, BadRequest, errorBody, Forbidden, Internal, NotFound, Unauthorized } from "../errors.ts";
@@ -28,15 +29,19 @@ export interface ThreadSocketDeps extends SessionDeps {
 
 export const threadSocketPath = "/t/:id/ws";
 
-const positiveInt = (value: string | null | undefined) =>
-  value !== null && value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : null;
+/** Digits only, at most `max` (the same rule as the HTTP routes' models); null otherwise. */
+const wholeNumber = (value: string | null | undefined, max: number) => {
+  if (value === null || value === undefined || !/^\d{1,16}$/.test(value)) return null;
+  const number = Number(value);
+  return number <= max ? number : null;
+};
 
-/** A whole number from the query, or null when absent; anything else is refused before the upgrade. */
+/** A seq or rev from the query, or null when absent; anything else is refused before the upgrade. */
 function countParam(query: URLSearchParams, name: string): number | null {
   const raw = query.get(name);
   if (raw === null) return null;
-  const value = positiveInt(raw);
-  if (value === null) throw new BadRequest(`${name} must be a whole number of 0 or more.`, { field: name });
+  const value = wholeNumber(raw, limits.countMax);
+  if (value === null) throw new BadRequest(`${name} must be a whole number from 0 to ${limits.countMax}.`, { field: name });
   return value;
 }
 
@@ -152,7 +157,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
       tokenFrom(request.headers.get("authorization"), () => request.cookies.get(sessionCookie)),
     );
     if (!session) throw new Unauthorized("Sign in first.");
-    const threadId = positiveInt(request.params.id);
+    const threadId = wholeNumber(request.params.id, limits.idMax);
     if (threadId === null) throw new NotFound("No such thread.");
     const thread = await deps.threads.requireMember(threadId, session.user.id);
     const query = new URL(request.url).searchParams;

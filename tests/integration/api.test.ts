@@ -318,6 +318,48 @@ describe("messages", () => {
         expectError(await api("GET", `/api/threads/${room.id}/messages${query}`, { token: ann.token }), 400);
       }
     });
+
+    test("seqs and limits are whole numbers in range, in plain digits: 1.5, 1e20, 0x10, ' 7', 2^31 are 400", async () => {
+      for (const bad of ["1.5", "1e20", "0x10", "%207", "7%20", "-0", "2147483648", "9007199254740993", ""]) {
+        for (const name of ["after", "before", "limit"]) {
+          const response = await api("GET", `/api/threads/${room.id}/messages?${name}=${bad}`, { token: ann.token });
+          expect({ name, bad, status: response.status }).toEqual({ name, bad, status: 400 });
+          expectError(response, 400);
+        }
+      }
+      expect(seqs(await history(ann, room.id, "?after=2147483647"))).toEqual([]);
+      expect(seqs(await history(ann, room.id, "?after=0007&limit=2"))).toEqual([8, 9]);
+    });
+  });
+
+  test("ids in paths are whole numbers in range, in plain digits: anything else is 400 on every route that takes one", async () => {
+    const ann = await register("ann");
+    const room = await roomWith(ann);
+    const message = await post(ann, room.id, "hi");
+    const routes = (id: string): [string, string, unknown?][] => [
+      ["GET", `/api/threads/${id}/messages`],
+      ["GET", `/api/threads/${id}/changes`],
+      ["POST", `/api/threads/${id}/messages`, { body: "x" }],
+      ["POST", `/api/threads/${id}/join`],
+      ["POST", `/api/threads/${id}/games`, { x: "me", o: "ai" }],
+      ["PATCH", `/api/messages/${id}`, { body: "x" }],
+      ["DELETE", `/api/messages/${id}`],
+      ["GET", `/api/games/${id}`],
+      ["POST", `/api/games/${id}/moves`, { cell: 0 }],
+    ];
+    for (const bad of ["1.5", "1e20", "0x10", "-1", "0", "9007199254740993", "abc"]) {
+      for (const [method, path, body] of routes(bad)) {
+        const response = await api(method, path, { token: ann.token, body });
+        expect({ method, path, status: response.status }).toEqual({ method, path, status: 400 });
+        expectError(response, 400);
+      }
+    }
+    // The same routes with ids that are well-formed but belong to nothing are 404, as before.
+    for (const [method, path, body] of routes("987654321")) {
+      expectError(await api(method, path, { token: ann.token, body }), 404);
+    }
+    expect((await api("GET", `/api/threads/${room.id}/messages`, { token: ann.token })).status).toBe(200);
+    expect(message.seq).toBe(1);
   });
 
   test("PATCH edits one's own message: 200, body trimmed, editedAt set, seq and id kept", async () => {

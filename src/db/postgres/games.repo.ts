@@ -33,7 +33,6 @@ const selectGames = (on: Executor) =>
 
 /** The games of a thread changed after `rev`, in rev order; `on` may be a transaction that other reads share. */
 export async function gamesChangedSince(on: Executor, threadId: number, rev: number, limit: number): Promise<Game[]> {
-  if (!Number.isSafeInteger(threadId)) return [];
   const rows = await selectGames(on)
     .where(and(eq(games.threadId, threadId), gt(games.rev, rev)))
     .orderBy(asc(games.rev))
@@ -44,7 +43,6 @@ export async function gamesChangedSince(on: Executor, threadId: number, rev: num
 export function postgresGames(db: PostgresDb): GamesRepository {
   const select = () => selectGames(db);
   const find = async (id: number) => {
-    if (!Number.isSafeInteger(id)) return null;
     const [row] = await select().where(eq(games.id, id));
     return row ? toGame(row) : null;
   };
@@ -92,7 +90,6 @@ export function postgresGames(db: PostgresDb): GamesRepository {
     },
     changedSince: (threadId, rev, limit) => gamesChangedSince(db, threadId, rev, limit),
     async listForThread(threadId) {
-      if (!Number.isSafeInteger(threadId)) return [];
       return (await select().where(eq(games.threadId, threadId)).orderBy(asc(games.id))).map(toGame);
     },
   };

@@ -36,17 +36,6 @@ const userColumns = { id: users.id, username: users.username };
 /** SQLite compares text byte by byte; collation "C" does the same whatever the database's locale. */
 const bytewise = (column: AnyColumn): SQL => sql`${column} collate "C"`;
 
-/**
- * SQLite takes any number as an id or a seq and simply finds nothing; PostgreSQL refuses a fraction or
- * an out-of-range value for an integer column. These keep such inputs an empty answer, not an error.
- */
-const storableId = (id: number) => Number.isSafeInteger(id);
-const INT4_MAX = 2 ** 31 - 1;
-/** `seq > after` selects the same integers as `seq > floor(after)`, clamped to what a seq can be. */
-const afterBound = (after: number) => Math.min(Math.max(Math.floor(after), -1), INT4_MAX);
-/** `seq < before` selects the same integers as `seq < ceil(before)`; above every seq, no bound at all. */
-const beforeBound = (before: number) => (before > INT4_MAX ? undefined : Math.max(Math.ceil(before), 0));
-
 /** A unique violation (SQLSTATE 23505), optionally of one constraint; drizzle wraps the driver's error in `cause`. */
 function isUniqueViolation(error: unknown, constraint?: string): boolean {
   for (let e = error; e instanceof Error; e = e.cause) {
@@ -63,9 +52,8 @@ const selectMessagesOn = (on: Executor) =>
   on.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
 
 async function messagesChangedSince(on: Executor, threadId: number, rev: number, limit: number) {
-  if (!storableId(threadId)) return [];
   const rows = await selectMessagesOn(on)
-    .where(and(eq(messages.threadId, threadId), gt(messages.rev, afterBound(rev))))
+    .where(and(eq(messages.threadId, threadId), gt(messages.rev, rev)))
     .orderBy(asc(messages.rev))
     .limit(limit);
   return rows.map(toMessage);
@@ -74,7 +62,6 @@ async function messagesChangedSince(on: Executor, threadId: number, rev: number,
 export function postgresRepository(db: PostgresDb): Repository {
   const selectMessages = () => selectMessagesOn(db);
   const findMessage = async (id: number) => {
-    if (!storableId(id)) return null;
     const [row] = await selectMessages().where(eq(messages.id, id));
     return row ? toMessage(row) : null;
   };
@@ -130,7 +117,6 @@ export function postgresRepository(db: PostgresDb): Repository {
         return row ?? null;
       },
       async status(id) {
-        if (!storableId(id)) return null;
         const [row] = await db
           .select({ isAdmin: users.isAdmin, disabledAt: users.disabledAt })
           .from(users)
@@ -147,7 +133,6 @@ export function postgresRepository(db: PostgresDb): Repository {
           .where(eq(users.id, id));
       },
       async findById(id) {
-        if (!storableId(id)) return null;
         const [row] = await db.select(userColumns).from(users).where(eq(users.id, id));
         return row ?? null;
       },
@@ -207,17 +192,12 @@ export function postgresRepository(db: PostgresDb): Repository {
         }
       },
       async find(id) {
-        if (!storableId(id)) return null;
         const [row] = await db.select(threadColumns).from(threads).where(eq(threads.id, id));
         return row ?? null;
       },
       async lastRevs(ids) {
-        const storable = ids.filter(storableId);
-        if (storable.length === 0) return new Map();
-        const rows = await db
-          .select({ id: threads.id, lastRev: threads.lastRev })
-          .from(threads)
-          .where(inArray(threads.id, storable));
+        if (ids.length === 0) return new Map();
+        const rows = await db.select({ id: threads.id, lastRev: threads.lastRev }).from(threads).where(inArray(threads.id, ids));
         return new Map(rows.map((row) => [row.id, row.lastRev]));
       },
       async openDirect(userId, otherId) {
@@ -243,7 +223,6 @@ export function postgresRepository(db: PostgresDb): Repository {
         return db.select(threadColumns).from(threads).where(eq(threads.kind, "room")).orderBy(bytewise(threads.nameKey));
       },
       async listForUser(userId) {
-        if (!storableId(userId)) return [];
         const mine = alias(memberships, "mine");
         const other = alias(memberships, "other");
         // A direct thread has one other member (none when someone talks to themselves), so one row per thread.
@@ -264,7 +243,6 @@ export function postgresRepository(db: PostgresDb): Repository {
         await db.insert(memberships).values({ threadId, userId }).onConflictDoNothing();
       },
       async isMember(threadId, userId) {
-        if (!storableId(threadId) || !storableId(userId)) return false;
         const [row] = await db
           .select({ one: sql`1` })
           .from(memberships)
@@ -272,7 +250,6 @@ export function postgresRepository(db: PostgresDb): Repository {
         return row !== undefined;
       },
       async findForMember(threadId, userId) {
-        if (!storableId(threadId) || !storableId(userId)) return null;
         const [row] = await db
           .select(threadColumns)
           .from(threads)
@@ -281,7 +258,6 @@ export function postgresRepository(db: PostgresDb): Repository {
         return row ?? null;
       },
       async members(threadId) {
-        if (!storableId(threadId)) return [];
         return db
           .select(userColumns)
           .from(memberships)
@@ -336,12 +312,10 @@ export function postgresRepository(db: PostgresDb): Repository {
       },
       find: findMessage,
       async page(threadId, { after, before, limit }) {
-        if (!storableId(threadId)) return [];
-        const beforeSeq = before !== undefined ? beforeBound(before) : undefined;
-        const below = beforeSeq !== undefined ? lt(messages.seq, beforeSeq) : undefined;
+        const below = before !== undefined ? lt(messages.seq, before) : undefined;
         if (after !== undefined) {
           const rows = await selectMessages()
-            .where(and(eq(messages.threadId, threadId), gt(messages.seq, afterBound(after)), below))
+            .where(and(eq(messages.threadId, threadId), gt(messages.seq, after), below))
             .orderBy(asc(messages.seq))
             .limit(limit);
           return rows.map(toMessage);
@@ -354,13 +328,10 @@ export function postgresRepository(db: PostgresDb): Repository {
       },
       changedSince: (threadId, rev, limit) => messagesChangedSince(db, threadId, rev, limit),
       async newestUpTo(threadId, from) {
-        if (!storableId(threadId)) return null;
         const [row] = await db
           .select({ seq: sql<number | null>`max(${messages.seq})` })
           .from(messages)
-          .where(
-            and(eq(messages.threadId, threadId), gt(messages.seq, afterBound(from.seq)), lte(messages.rev, afterBound(from.rev))),
-          );
+          .where(and(eq(messages.threadId, threadId), gt(messages.seq, from.seq), lte(messages.rev, from.rev)));
         return row?.seq ?? null;
       },
       edit: (id, body) => changeMessage(id, { body, editedAt: sql`clock_timestamp()` }),
