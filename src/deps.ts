@@ -10,7 +10,7 @@ import type { Config } from "./config.ts";
 import { openRepository } from "./db/open.ts";
 import type { Repository } from "./db/repository.ts";
 import { loadAssets } from "./http/assets.ts";
-import { sessionTokens } from "./http/plugins/session.ts";
+import { sessionTokens } from "./edge/session-tokens.ts";
 import { createHub } from "./realtime/hub.ts";
 import { memoryBroker } from "./realtime/memory-broker.ts";
 import { memoryPresence } from "./realtime/presence.ts";

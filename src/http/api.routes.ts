@@ -4,7 +4,8 @@ import type { MessagesService } from "../chat/messages.service.ts";
 import type { ThreadsService } from "../chat/threads.service.ts";
 import type { Hub } from "../realtime/hub.ts";
 import { changesQuery, idParams, pageQuery } from "./models.ts";
-import { type SessionDeps, sessionPlugin } from "./plugins/session.ts";
+import type { SessionDeps } from "../edge/session-tokens.ts";
+import { sessionPlugin } from "./plugins/session.ts";
 
 export interface ApiDeps extends SessionDeps {
   threads: ThreadsService;

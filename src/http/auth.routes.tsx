@@ -6,7 +6,8 @@ import { AccountPage } from "../../views/pages/AccountPage.tsx";
 import { type AuthFormState, AuthPage } from "../../views/pages/AuthPage.tsx";
 import type { PageContext } from "../../views/page-context.ts";
 import type { AssetUrls } from "./assets.ts";
-import { type SessionDeps, sessionPlugin } from "./plugins/session.ts";
+import type { SessionDeps } from "../edge/session-tokens.ts";
+import { sessionPlugin } from "./plugins/session.ts";
 
 export interface AuthDeps extends SessionDeps {
   assets: AssetUrls;

@@ -8,7 +8,8 @@ import { AppError } from "../errors.ts";
 import { publicGame } from "../realtime/frames.tsx";
 import type { AssetUrls } from "./assets.ts";
 import { idParams, wholeNumber, wholeNumberInJson } from "./models.ts";
-import { type SessionDeps, sessionPlugin } from "./plugins/session.ts";
+import type { SessionDeps } from "../edge/session-tokens.ts";
+import { sessionPlugin } from "./plugins/session.ts";
 
 export interface GamesDeps extends SessionDeps {
   games: GamesService;

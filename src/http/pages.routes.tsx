@@ -18,7 +18,8 @@ import { AppError } from "../errors.ts";
 import type { Hub } from "../realtime/hub.ts";
 import type { AssetUrls } from "./assets.ts";
 import { idParams, messageParams, seq } from "./models.ts";
-import { type SessionDeps, sessionPlugin } from "./plugins/session.ts";
+import type { SessionDeps } from "../edge/session-tokens.ts";
+import { sessionPlugin } from "./plugins/session.ts";
 
 export interface PageDeps extends SessionDeps {
   threads: ThreadsService;

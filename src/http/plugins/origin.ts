@@ -1,19 +1,9 @@
-// Cross-site guard: state-changing requests and WebSocket upgrades must come from our own origin.
+// Cross-site guard for the HTTP routes: state-changing requests must come from our own origin (edge/origin.ts).
 import { Elysia } from "elysia";
+import { isForeignOrigin } from "../../edge/origin.ts";
 import { errorBody, Forbidden } from "../../errors.ts";
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
-
-/** API.md: PUBLIC_ORIGIN when set, else the origin of the request's Host. */
-export function ownOrigin(request: Request, publicOrigin: string | null): string {
-  return publicOrigin ?? new URL(request.url).origin;
-}
-
-/** A present Origin that is not ours (including the opaque "null") is foreign; an absent one is a non-browser client. */
-export function isForeignOrigin(request: Request, publicOrigin: string | null): boolean {
-  const origin = request.headers.get("origin");
-  return origin !== null && origin !== ownOrigin(request, publicOrigin);
-}
 
 export function originGuard(publicOrigin: string | null) {
   return new Elysia({ name: "origin-guard" }).onRequest(({ request }) => {

@@ -1,6 +1,7 @@
-// Headers that tell browsers to trust only what this origin serves. The pages need no inline script,
-// no eval and no inline style (htmx is configured for it), so the policy can be strict.
+// The security headers on every HTTP response (edge/security-headers.ts says which), and the body size
+// limits: an oversized body is refused before anything reads it.
 import { Elysia } from "elysia";
+import { securityHeadersFor } from "../../edge/security-headers.ts";
 import { errorBody, TooLarge } from "../../errors.ts";
 
 export const maxBodyBytes = 64 * 1024;
@@ -9,35 +10,6 @@ export const maxBodyBytes = 64 * 1024;
  * sits far above maxBodyBytes: the checks below answer first, in API.md's shape, and never read more.
  */
 export const hardBodyLimit = 256 * 1024 * 1024;
-
-const strictPolicy = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
-
-// The API docs page (Swagger UI, served from here) starts itself with an inline script.
-const docsPolicy = strictPolicy
-  .replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
-  .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
-
-/** What every response carries, the socket route's 101 and refusals included. */
-export function securityHeadersFor(path: string): Record<string, string> {
-  return {
-    "content-security-policy": path === "/api/docs" ? docsPolicy : strictPolicy,
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "same-origin",
-    "x-frame-options": "DENY",
-    "cross-origin-opener-policy": "same-origin",
-  };
-}
 
 const tooLarge = () => new TooLarge(`Request bodies are limited to ${maxBodyBytes / 1024} KB.`);
 
