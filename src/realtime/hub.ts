@@ -1,7 +1,8 @@
 // This instance's open thread sockets. Broker events go through each thread's feed (in rev order,
 // exactly once), are rendered once per wire format and published once per topic. A socket that
 // connects from a place of its own (?after=, ?rev=) is brought up to the feed from the database before
-// it joins the topic (catch-up.ts).
+// it joins the topic (catch-up.ts). The policies around that have a file each: the sweep for changes
+// nobody announced, slow readers, the presence throttle, typing, and sessions that end.
 import type { Broker, ChatEvent } from "../chat/events.ts";
 import { changeOf, type ThreadChanges } from "../chat/thread-changes.ts";
 import type { ThreadCursor } from "../db/repository.ts";
@@ -11,8 +12,13 @@ import type { Position } from "./change-order.ts";
 import type { Connection, Emission, Socket } from "./connection.ts";
 import { Frames } from "./frames.tsx";
 import type { PresenceDirectory } from "./presence.ts";
+import { presenceAnnouncer } from "./presence-announcer.ts";
+import { closeEndedSessions } from "./session-ends.ts";
+import { watchSlowReaders } from "./slow-readers.ts";
+import { startSweep } from "./sweep.ts";
 import { ThreadFeed } from "./thread-feed.ts";
 import { topics, wireFormats } from "./topics.ts";
+import { typingPolicy } from "./typing.ts";
 
 export { Connection, type OpenSocket, type Socket } from "./connection.ts";
 
@@ -22,27 +28,32 @@ export interface TopicServer {
   subscriberCount(topic: string): number;
 }
 
-/** Adds a connection to its thread's set. */
-function addTo(sets: Map<number, Set<Connection>>, conn: Connection) {
-  const set = sets.get(conn.threadId) ?? new Set();
-  sets.set(conn.threadId, set.add(conn));
-}
+/** Connections by thread: a set per thread, gone once empty. */
+class ThreadSets {
+  readonly #sets = new Map<number, Set<Connection>>();
 
-/** Removes a connection from its thread's set, and the set once empty; answers how many are left. */
-function removeFrom(sets: Map<number, Set<Connection>>, conn: Connection): number {
-  const set = sets.get(conn.threadId);
-  if (!set) return 0;
-  set.delete(conn);
-  if (set.size === 0) sets.delete(conn.threadId);
-  return set.size;
-}
+  add(conn: Connection) {
+    const set = this.#sets.get(conn.threadId) ?? new Set();
+    this.#sets.set(conn.threadId, set.add(conn));
+  }
 
-const typingInterval = 1000;
-const sweepMs = 5000;
-const presenceEveryMs = 150;
-/** A reader this far behind is cut off with 1013 and resumes by seq and rev when it returns (see app.ts for the hard cap). */
-export const slowReaderBytes = 1024 * 1024;
-const slowReaderCheckMs = 250;
+  /** Answers how many are left in the connection's thread. */
+  remove(conn: Connection): number {
+    const set = this.#sets.get(conn.threadId);
+    if (!set) return 0;
+    set.delete(conn);
+    if (set.size === 0) this.#sets.delete(conn.threadId);
+    return set.size;
+  }
+
+  of(threadId: number): ReadonlySet<Connection> | undefined {
+    return this.#sets.get(threadId);
+  }
+
+  *all() {
+    for (const set of this.#sets.values()) yield* set;
+  }
+}
 
 export interface HubDeps {
   /** This instance, as the Broker's other subscribers know it. */
@@ -53,10 +64,11 @@ export interface HubDeps {
 }
 
 export function createHub({ instanceId, broker, presence, changes }: HubDeps) {
-  const byThread = new Map<number, Set<Connection>>();
+  const open = new ThreadSets();
   /** The sockets of each thread still catching up: what a feed emits meanwhile is queued for them alone. */
-  const catchingUp = new Map<number, Set<Connection>>();
+  const catchingUp = new ThreadSets();
   const feeds = new Map<number, ThreadFeed>();
+  const typing = typingPolicy(instanceId);
   let server: TopicServer = { publish: () => {}, subscriberCount: () => 0 };
 
   /**
@@ -72,7 +84,7 @@ export function createHub({ instanceId, broker, presence, changes }: HubDeps) {
       if (sender) sender.socket.publish(topic, frames.in(format));
       else server.publish(topic, frames.in(format));
     }
-    const waiting = catchingUp.get(event.threadId);
+    const waiting = catchingUp.of(event.threadId);
     if (!waiting) return;
     const emission: Emission = { frames, before };
     for (const conn of waiting) {
@@ -82,35 +94,14 @@ export function createHub({ instanceId, broker, presence, changes }: HubDeps) {
     }
   }
 
-  function* allConnections() {
-    for (const siblings of byThread.values()) yield* siblings;
-  }
-
-  const ownSourcePrefix = `${instanceId}:`;
-  const typingSource = (conn: Connection) => `${ownSourcePrefix}${conn.id}`;
-  /** The connection here that sent a typing event, if it came from this instance. */
-  function typingSender(event: Extract<ChatEvent, { type: "typing" }>): Connection | undefined {
-    if (!event.source?.startsWith(ownSourcePrefix)) return undefined;
-    const id = Number(event.source.slice(ownSourcePrefix.length));
-    for (const conn of byThread.get(event.threadId) ?? []) if (conn.id === id) return conn;
-  }
-
   broker.subscribe((event) => {
-    if (event.type === "session-ended") {
-      // 1008 is not one the page reconnects on: it asks whether it is still signed in, and is not.
-      for (const conn of allConnections()) {
-        const ended = event.sessionId === null ? conn.sessionId !== event.except : conn.sessionId === event.sessionId;
-        if (conn.user.id === event.userId && ended) {
-          conn.socket.close(1008, "session ended");
-        }
-      }
-      return;
-    }
+    if (event.type === "session-ended") return closeEndedSessions(event, open.all());
     const feed = feeds.get(event.threadId);
     if (!feed) return; // nobody here has the thread open
     const change = changeOf(event);
     if (change) feed.offer(change);
-    else if (event.type === "typing") deliver(event, feed.position, undefined, typingSender(event));
+    else if (event.type === "typing")
+      deliver(event, feed.position, undefined, typing.sender(event, open.of(event.threadId) ?? []));
   });
 
   // After a Redis outage, what other instances sent meanwhile is only in the database.
@@ -118,60 +109,20 @@ export function createHub({ instanceId, broker, presence, changes }: HubDeps) {
     for (const feed of feeds.values()) void feed.fill();
   });
 
-  // Who is here is sent at most every presenceEveryMs per thread: when a thousand people arrive or
-  // leave at once, one list goes out, not a thousand lists of up to a thousand names each.
-  const presenceDue = new Set<number>();
-  function announcePresence(threadId: number) {
-    if (presenceDue.has(threadId)) return;
-    presenceDue.add(threadId);
-    setTimeout(() => {
-      presenceDue.delete(threadId);
-      if (!feeds.has(threadId)) return;
-      presence
-        .online(threadId)
-        .then((online) => {
-          const feed = feeds.get(threadId);
-          if (feed) deliver({ type: "presence", threadId, online }, feed.position);
-        })
-        .catch((error) => log.warn("presence unavailable", { threadId, error }));
-    }, presenceEveryMs);
-  }
-  presence.onChange(announcePresence);
+  const announcePresence = presenceAnnouncer(presence, (threadId, online) => {
+    const feed = feeds.get(threadId);
+    if (feed) deliver({ type: "presence", threadId, online }, feed.position);
+  });
+  presence.onChange((threadId) => feeds.has(threadId) && announcePresence(threadId));
 
-  // A safety net for what no event announced (an instance that died after commit, a lost Redis
-  // message): every few seconds, each open thread's newest rev is compared with its feed, in one
-  // query for every open thread (a few hundred per query) rather than one per thread.
-  const sweep = setInterval(async () => {
-    if (feeds.size === 0) return;
-    let newest: Map<number, number>;
-    try {
-      newest = await changes.newestRevs([...feeds.keys()]);
-    } catch (error) {
-      log.warn("sweep failed", { error });
-      return;
-    }
-    for (const feed of feeds.values()) {
-      if ((newest.get(feed.threadId) ?? 0) <= feed.position.rev) continue;
-      await feed.fill().catch((error) => log.warn("sweep failed", { threadId: feed.threadId, error }));
-    }
-  }, sweepMs);
-  sweep.unref();
-
-  const slowReaders = setInterval(() => {
-    for (const conn of allConnections()) {
-      if (!conn.closed && conn.socket.getBufferedAmount() > slowReaderBytes) {
-        log.warn("slow reader closed", { threadId: conn.threadId, buffered: conn.socket.getBufferedAmount() });
-        // Off the topic first: Bun sends the close frame only once the queue drains, and whatever was
-        // published meanwhile would go out before it, so the reader would never learn it was cut off.
-        conn.socket.unsubscribe(topics.thread(conn.threadId, conn.format));
-        conn.socket.close(1013, "too far behind; resume with ?after= and ?rev=");
-        conn.closed = true;
-        forget(conn);
-        presence.leave(conn.threadId, conn.user.id);
-      }
-    }
-  }, slowReaderCheckMs);
-  slowReaders.unref();
+  const stopSweep = startSweep(() => feeds, changes);
+  const stopWatchingReaders = watchSlowReaders(
+    () => open.all(),
+    (conn) => {
+      conn.closed = true;
+      forget(conn);
+    },
+  );
 
   function feedFor(threadId: number, start: ThreadCursor): ThreadFeed {
     let feed = feeds.get(threadId);
@@ -187,15 +138,16 @@ export function createHub({ instanceId, broker, presence, changes }: HubDeps) {
     for (const { frames } of queued) conn.socket.send(frames.in(conn.format));
     conn.pending = null;
     conn.order = null;
-    removeFrom(catchingUp, conn);
+    catchingUp.remove(conn);
     conn.socket.subscribe(topics.thread(conn.threadId, conn.format));
     // The newcomer learns who is here from the thread's next list, like everyone else.
     announcePresence(conn.threadId);
   }
 
   function forget(conn: Connection) {
-    removeFrom(catchingUp, conn);
-    if (removeFrom(byThread, conn) === 0) feeds.delete(conn.threadId);
+    catchingUp.remove(conn);
+    if (open.remove(conn) === 0) feeds.delete(conn.threadId);
+    presence.leave(conn.threadId, conn.user.id);
   }
 
   return {
@@ -206,8 +158,8 @@ export function createHub({ instanceId, broker, presence, changes }: HubDeps) {
 
     open(conn: Connection, socket: Socket): void {
       conn.socket = socket;
-      addTo(byThread, conn);
-      addTo(catchingUp, conn);
+      open.add(conn);
+      catchingUp.add(conn);
       const feed = feedFor(conn.threadId, conn.threadAt);
       // Stored but never published (its instance died between commit and publish): read it now.
       if (conn.threadAt.rev > feed.position.rev) void feed.fill();
@@ -223,15 +175,11 @@ export function createHub({ instanceId, broker, presence, changes }: HubDeps) {
       conn.closed = true;
       conn.wake?.();
       forget(conn);
-      presence.leave(conn.threadId, conn.user.id);
     },
 
-    /** At most one typing event a second per connection. */
     typing(conn: Connection) {
-      const now = Date.now();
-      if (now - conn.lastTypingAt < typingInterval) return;
-      conn.lastTypingAt = now;
-      broker.publish({ type: "typing", threadId: conn.threadId, user: conn.user, source: typingSource(conn) });
+      if (!typing.allow(conn)) return;
+      broker.publish({ type: "typing", threadId: conn.threadId, user: conn.user, source: typing.source(conn) });
     },
 
     /** A frame for one connection only (acks, errors, a resent message). */
@@ -241,9 +189,9 @@ export function createHub({ instanceId, broker, presence, changes }: HubDeps) {
 
     /** On shutdown: 1012 tells clients to come back. */
     closeAll(code: number, reason: string) {
-      clearInterval(sweep);
-      clearInterval(slowReaders);
-      for (const conn of [...allConnections()]) conn.socket.close(code, reason);
+      stopSweep();
+      stopWatchingReaders();
+      for (const conn of [...open.all()]) conn.socket.close(code, reason);
     },
 
     online: (threadId: number) => presence.online(threadId),
