@@ -96,7 +96,7 @@ const invalid = (message: string) => new BadRequest(message, { field: "q" });
 /**
  * Parses a search as API.md's "Search" describes it. Words and `"phrases"` are all required; a word or phrase
  * under 3 characters is left out (a search with nothing else is 400). `"` always opens or closes a phrase, so
- * `a"b c"` is the word `a` and the phrase `b c`. A word that starts with letters and a colon is a filter
+ * `a"b c"` is the word `a` and the phrase `b c`; a phrase keeps its spaces exactly as typed. A word that starts with letters and a colon is a filter
  * (`from:`, `in:`, `before:`, `after:`, any case; a value may be quoted: `in:"room name"`), any other name is 400,
  * except links (`https://…`, `mailto:…`). Everything else, search-engine operators included, is plain text.
  * Throws BadRequest (field "q") with a message for the person who typed it.
