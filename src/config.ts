@@ -35,7 +35,11 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * `createSecret: false` (for commands such as restore, which must find the data folder as it was)
+ * reads a generated session secret if there is one but never writes one.
+ */
+export function loadConfig(env: Env = process.env, { createSecret = true } = {}): Config {
   const problems: string[] = [];
   const text = (name: string) => {
     const value = env[name]?.trim();
@@ -79,7 +83,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     redisUrl,
     redisPrefix,
-    sessionSecret: givenSecret ?? sessionSecretFromDataDir(dataDir),
+    sessionSecret: givenSecret ?? sessionSecretFromDataDir(dataDir, createSecret),
     publicOrigin: publicOrigin ? new URL(publicOrigin).origin : null,
     rateLimits,
     trustProxy,
@@ -113,9 +117,10 @@ function isOrigin(value: string): boolean {
 }
 
 /** A secret generated on first start, so that one instance needs no setup and sessions survive restarts. */
-function sessionSecretFromDataDir(dataDir: string): string {
+function sessionSecretFromDataDir(dataDir: string, create: boolean): string {
   const file = join(dataDir, "session-secret");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  if (!create) return "";
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(48).toString("base64url");
   writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });

@@ -1,4 +1,5 @@
 import { createApp, shutdown } from "./app.ts";
+import { runCommand } from "./commands/index.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { openDeps } from "./deps.ts";
 import { log } from "./log.ts";
@@ -12,6 +13,10 @@ function configOrExit(): Config {
     process.exit(1);
   }
 }
+
+// A command (`parley backup FILE`, …) runs and exits; without one, the server starts.
+const status = await runCommand(process.argv.slice(2));
+if (status !== null) process.exit(status);
 
 const config = configOrExit();
 const deps = await openDeps(config).catch((error: Error) => {
