@@ -3,13 +3,10 @@
 import { and, asc, desc, eq, gt, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { Message, Repository } from "../repository.ts";
 import { toMessage } from "../rows.ts";
-import type { PostgresDb } from "./client.ts";
+import type { Executor, PostgresDb } from "./client.ts";
 import { messageColumns } from "./columns.ts";
 import { messages, threads, users } from "./schema.ts";
 import { isUniqueViolation } from "./unique-violation.ts";
-
-/** A connection or a transaction: what a query can run on. */
-type Executor = Pick<PostgresDb, "select">;
 
 const selectMessagesOn = (on: Executor) =>
   on.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
