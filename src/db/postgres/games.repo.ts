@@ -3,7 +3,7 @@ import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Game, GamesRepository } from "../repository.ts";
 import { toGame } from "../rows.ts";
-import type { PostgresDb } from "./client.ts";
+import type { Executor, PostgresDb } from "./client.ts";
 import { games, threads, users } from "./schema.ts";
 
 const xUser = alias(users, "x_user");
@@ -24,9 +24,6 @@ const columns = {
   rev: games.rev,
   createdAt: games.createdAt,
 };
-
-/** A connection or a transaction: what a query can run on. */
-type Executor = Pick<PostgresDb, "select">;
 
 const selectGames = (on: Executor) =>
   on.select(columns).from(games).leftJoin(xUser, eq(xUser.id, games.xUserId)).leftJoin(oUser, eq(oUser.id, games.oUserId));

@@ -1,0 +1,130 @@
+// Threads (rooms and direct threads) and their members on SQLite.
+import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import type { Game, Message, Repository, Thread, User } from "../repository.ts";
+import type { SqliteDb } from "./client.ts";
+import { threadColumns, userColumns } from "./columns.ts";
+import { memberships, threads, users } from "./schema.ts";
+import { isUniqueViolation } from "./unique-violation.ts";
+
+/** A changed-since read as a plain call, so that `changesSince` can run several in one transaction. */
+type ChangedNow<T> = (threadId: number, rev: number, limit: number) => T[];
+
+export function sqliteThreads(
+  db: SqliteDb,
+  changedNow: { messages: ChangedNow<Message>; games: ChangedNow<Game> },
+): Repository["threads"] {
+  // Run on every upgrade and message, and read as a bare row (`.values()`, in the order of the columns
+  // selected here): drizzle's mapping of a row to an object walks each field's path and allocates a few
+  // dozen short-lived objects per row. Prepared once, as building a query afresh each time (drizzle's
+  // builders, the SQL text, a new bun:sqlite statement) was most of its cost and garbage.
+  const findThreadForMember = db
+    .select(threadColumns)
+    .from(threads)
+    .innerJoin(memberships, and(eq(memberships.threadId, threads.id), eq(memberships.userId, sql.placeholder("userId"))))
+    .where(eq(threads.id, sql.placeholder("threadId")))
+    .prepare();
+
+  // What a thread page reads besides the session: prepared once too, since building a drizzle query
+  // and compiling its SQL cost more than running it.
+  const rooms = db.select(threadColumns).from(threads).where(eq(threads.kind, "room")).orderBy(asc(threads.nameKey)).prepare();
+  const threadsOfUser = db
+    .select(threadColumns)
+    .from(memberships)
+    .innerJoin(threads, eq(threads.id, memberships.threadId))
+    .where(eq(memberships.userId, sql.placeholder("userId")))
+    .orderBy(asc(threads.id))
+    .prepare();
+  const mine = alias(memberships, "mine");
+  const theirs = alias(memberships, "theirs");
+  const directPeersOfUser = db
+    .select({ threadId: theirs.threadId, ...userColumns })
+    .from(mine)
+    .innerJoin(threads, and(eq(threads.id, mine.threadId), eq(threads.kind, "direct")))
+    .innerJoin(theirs, and(eq(theirs.threadId, threads.id), ne(theirs.userId, mine.userId)))
+    .innerJoin(users, eq(users.id, theirs.userId))
+    .where(eq(mine.userId, sql.placeholder("userId")))
+    .prepare();
+  const membersOf = db
+    .select(userColumns)
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.threadId, sql.placeholder("threadId")))
+    .orderBy(asc(users.username))
+    .prepare();
+
+  return {
+    async createRoom(name, creatorId) {
+      try {
+        return db.transaction((tx) => {
+          const thread = tx
+            .insert(threads)
+            .values({ kind: "room", name, nameKey: name.toLowerCase() })
+            .returning(threadColumns)
+            .get();
+          tx.insert(memberships).values({ threadId: thread.id, userId: creatorId }).run();
+          return thread;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) return null;
+        throw error;
+      }
+    },
+    async find(id) {
+      return db.select(threadColumns).from(threads).where(eq(threads.id, id)).get() ?? null;
+    },
+    async lastRevs(ids) {
+      const rows = db.select({ id: threads.id, lastRev: threads.lastRev }).from(threads).where(inArray(threads.id, ids)).all();
+      return new Map(rows.map((row) => [row.id, row.lastRev]));
+    },
+    async openDirect(userId, otherId) {
+      const pairKey = [userId, otherId].sort((a, b) => a - b).join(":");
+      return db.transaction(
+        (tx) => {
+          const existing = tx.select(threadColumns).from(threads).where(eq(threads.pairKey, pairKey)).get();
+          if (existing) return existing;
+          const thread = tx.insert(threads).values({ kind: "direct", pairKey }).returning(threadColumns).get();
+          tx.insert(memberships)
+            .values([...new Set([userId, otherId])].map((id) => ({ threadId: thread.id, userId: id })))
+            .run();
+          return thread;
+        },
+        { behavior: "immediate" },
+      );
+    },
+    async listRooms() {
+      return rooms.all();
+    },
+    async listForUser(userId) {
+      const peers = directPeersOfUser.all({ userId });
+      const peerOf = new Map(peers.map((p) => [p.threadId, { id: p.id, username: p.username }]));
+      return threadsOfUser.all({ userId }).map((thread: Thread) => ({ ...thread, peer: peerOf.get(thread.id) ?? null }));
+    },
+    async addMember(threadId, userId) {
+      db.insert(memberships).values({ threadId, userId }).onConflictDoNothing().run();
+    },
+    async isMember(threadId, userId) {
+      return (
+        db
+          .select({ one: sql`1` })
+          .from(memberships)
+          .where(and(eq(memberships.threadId, threadId), eq(memberships.userId, userId)))
+          .get() !== undefined
+      );
+    },
+    async findForMember(threadId, userId) {
+      const [row] = findThreadForMember.values({ threadId, userId }) as [number, Thread["kind"], string | null, number, number][];
+      return row ? { id: row[0], kind: row[1], name: row[2], lastSeq: row[3], lastRev: row[4] } : null;
+    },
+    async members(threadId) {
+      return membersOf.all({ threadId }) satisfies User[];
+    },
+    async changesSince(threadId, rev, limit) {
+      // One read transaction: another process's commit between the two reads cannot slip past.
+      return db.transaction(() => ({
+        messages: changedNow.messages(threadId, rev, limit),
+        games: changedNow.games(threadId, rev, limit),
+      }));
+    },
+  };
+}

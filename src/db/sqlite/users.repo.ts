@@ -1,0 +1,63 @@
+// Users on SQLite.
+import { asc, eq, sql } from "drizzle-orm";
+import type { Repository } from "../repository.ts";
+import type { SqliteDb } from "./client.ts";
+import { userColumns } from "./columns.ts";
+import { users } from "./schema.ts";
+import { isUniqueViolation } from "./unique-violation.ts";
+
+export function sqliteUsers(db: SqliteDb): Repository["users"] {
+  // Prepared once, like what else a thread page reads: building a drizzle query and compiling its SQL
+  // cost more than running it.
+  const everyone = db.select(userColumns).from(users).orderBy(asc(users.username)).prepare();
+
+  return {
+    async insert(username, passwordHash) {
+      try {
+        return db
+          .insert(users)
+          .values({ username, passwordHash, isAdmin: sql`not exists (select 1 from users)` })
+          .returning(userColumns)
+          .get();
+      } catch (error) {
+        if (isUniqueViolation(error)) return null;
+        throw error;
+      }
+    },
+    async findCredentials(username) {
+      return (
+        db
+          .select({
+            ...userColumns,
+            passwordHash: users.passwordHash,
+            disabled: sql<boolean>`${users.disabledAt} is not null`.mapWith(Boolean),
+          })
+          .from(users)
+          .where(eq(users.username, username))
+          .get() ?? null
+      );
+    },
+    async status(id) {
+      const row = db.select({ isAdmin: users.isAdmin, disabledAt: users.disabledAt }).from(users).where(eq(users.id, id)).get();
+      return row ? { isAdmin: row.isAdmin, disabled: row.disabledAt !== null } : null;
+    },
+    async setPasswordHash(id, passwordHash) {
+      db.update(users).set({ passwordHash }).where(eq(users.id, id)).run();
+    },
+    async setDisabled(id, disabled) {
+      db.update(users)
+        .set({ disabledAt: disabled ? new Date().toISOString() : null })
+        .where(eq(users.id, id))
+        .run();
+    },
+    async findById(id) {
+      return db.select(userColumns).from(users).where(eq(users.id, id)).get() ?? null;
+    },
+    async findByUsername(username) {
+      return db.select(userColumns).from(users).where(eq(users.username, username)).get() ?? null;
+    },
+    async list() {
+      return everyone.all();
+    },
+  };
+}
