@@ -1,5 +1,5 @@
-// Issue 6, point by point, through the real server: cross-site requests, sessions, passwords, rate
-// limits, size limits, escaping and headers, static files, and who may see what.
+// Security through the real server: cross-site requests, sessions, passwords, rate limits, size
+// limits, escaping and headers, static files, and who may see what.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
