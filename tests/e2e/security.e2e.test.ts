@@ -1,4 +1,4 @@
-// Issue 6 in a real browser: hostile text from one person shows as text on the other's live page and
+// Security in a real browser: hostile text from one person shows as text on the other's live page and
 // after a reload (no dialog ever fires), and normal use of the app raises no Content Security Policy
 // violation and no page error.
 import { expect } from "bun:test";

@@ -1,4 +1,4 @@
-// Issue 6, robustness: seeded random and malformed WebSocket frames and HTTP requests thrown at a
+// Robustness: seeded random and malformed WebSocket frames and HTTP requests thrown at a
 // running server. It must never crash, never answer 500 (or an `internal` error frame), answer every
 // bad frame with an `error` frame on a socket that stays open, and keep serving other clients.
 // FUZZ_SEED=<number> replays a run; the seed is printed with every failure.

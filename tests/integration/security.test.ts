@@ -1,12 +1,12 @@
-// Issue 6, point by point, through the real server: cross-site requests, sessions, passwords, rate
-// limits, size limits, escaping and headers, static files, and who may see what.
+// Security through the real server: cross-site requests, sessions, passwords, rate limits, size
+// limits, escaping and headers, static files, and who may see what.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
+import { htmlSocket } from "../helpers/html-socket.ts";
+import { b64url, claimsOf, sessionSecretOf, signJwt } from "../helpers/jwt.ts";
 import { type Person, testPeople } from "../helpers/people.ts";
+import { rawHttp } from "../helpers/raw-http.ts";
 import { apiClient, startServer, type TestServer, uniqueName } from "../helpers/server.ts";
 import {
   type ApiThread,
@@ -17,6 +17,7 @@ import {
   threadSocketUrl,
   upgradeStatus,
 } from "../helpers/ws-client.ts";
+import { within } from "../helpers/within.ts";
 
 // Longer than any single wait below, so a missing frame fails with the helper's description, not a bare timeout.
 setDefaultTimeout(60_000);
@@ -93,14 +94,6 @@ async function jsonOf(response: Response): Promise<unknown> {
   }
 }
 
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** A JSON socket that has joined its thread's topic (its first presence frame arrived). */
 async function liveSocket(
   baseUrl: string,
@@ -121,127 +114,6 @@ async function withServer(env: Record<string, string>, body: (server: TestServer
   } finally {
     await own.stop();
   }
-}
-
-// JWTs made by hand (HS256, the algorithm the server signs with) to forge, alter and expire.
-const b64url = (text: string) => Buffer.from(text).toString("base64url");
-function signJwt(
-  payload: Record<string, unknown>,
-  secret: string,
-  header: Record<string, unknown> = { alg: "HS256", typ: "JWT" },
-) {
-  const head = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
-  return `${head}.${createHmac("sha256", secret).update(head).digest("base64url")}`;
-}
-const claimsOf = (token: string) =>
-  JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
-const sessionSecretOf = (server: TestServer) => readFileSync(join(server.dataDir, "session-secret"), "utf8").trim();
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** Parses an HTTP/1.1 response once it is complete (Content-Length or a final chunk), else null. */
-function parseRaw(buffer: Buffer, final: boolean): RawResponse | null {
-  const text = buffer.toString("latin1");
-  const end = text.indexOf("\r\n\r\n");
-  if (end < 0) return null;
-  const [statusLine, ...lines] = text.slice(0, end).split("\r\n");
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(":");
-    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  let body = buffer.subarray(Buffer.byteLength(text.slice(0, end + 4), "latin1"));
-  if (headers["content-length"] !== undefined) {
-    const length = Number(headers["content-length"]);
-    if (body.length < length) return final ? { status: Number(statusLine!.split(" ")[1]), headers, body: body.toString() } : null;
-    body = body.subarray(0, length);
-  } else if (/chunked/i.test(headers["transfer-encoding"] ?? "")) {
-    if (!body.toString("latin1").endsWith("0\r\n\r\n") && !final) return null;
-    const parts: Buffer[] = [];
-    let at = 0;
-    for (;;) {
-      const eol = body.indexOf("\r\n", at);
-      if (eol < 0) break;
-      const size = Number.parseInt(body.subarray(at, eol).toString("latin1"), 16);
-      if (!size) break;
-      parts.push(body.subarray(eol + 2, eol + 2 + size));
-      at = eol + 2 + size + 2;
-    }
-    body = Buffer.concat(parts);
-  } else if (!final) {
-    return null;
-  }
-  return { status: Number(statusLine!.split(" ")[1]), headers, body: body.toString("utf8") };
-}
-
-/**
- * Writes exactly these bytes to the server (no client-side URL normalisation, no framing help) and
- * resolves with the response, even if the request was never finished: `end: false` leaves it open.
- */
-function rawHttp(port: number, parts: (string | Uint8Array)[], timeoutMs = 5000): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ port, host: "127.0.0.1" });
-    let buffer = Buffer.alloc(0);
-    let done = false;
-    const finish = (final: boolean, error?: Error) => {
-      if (done) return;
-      const parsed = parseRaw(buffer, final);
-      if (!parsed && !final) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      if (parsed) resolve(parsed);
-      else reject(error ?? new Error(`no HTTP response (got ${JSON.stringify(buffer.toString("latin1").slice(0, 200))})`));
-    };
-    const timer = setTimeout(() => finish(true, new Error(`no complete HTTP response within ${timeoutMs} ms`)), timeoutMs);
-    socket.on("connect", () => {
-      for (const part of parts) if (!done) socket.write(part);
-    });
-    socket.on("data", (data: Buffer) => {
-      buffer = Buffer.concat([buffer, data]);
-      finish(false);
-    });
-    socket.on("end", () => finish(true));
-    socket.on("close", () => finish(true));
-    // The server may answer and hang up while we are still writing: what it answered is what counts.
-    socket.on("error", (error) => finish(true, error));
-  });
-}
-
-/** A socket in htmx mode (no ?format=json), authenticated by the session cookie: frames are HTML text. */
-async function htmlSocket(baseUrl: string, threadId: number, cookie: string) {
-  const url = new URL(`/t/${threadId}/ws`, baseUrl);
-  url.protocol = "ws:";
-  const ws = new (WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket)(url.toString(), {
-    headers: { cookie },
-  });
-  const frames: string[] = [];
-  const waiters: { predicate: (html: string) => boolean; resolve: (html: string) => void }[] = [];
-  ws.addEventListener("message", (event) => {
-    const html = String(event.data);
-    frames.push(html);
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      if (waiters[i]!.predicate(html)) waiters.splice(i, 1)[0]!.resolve(html);
-    }
-  });
-  await within(
-    new Promise<void>((resolve, reject) => {
-      ws.addEventListener("open", () => resolve());
-      ws.addEventListener("error", () => reject(new Error("htmx-mode socket refused")));
-    }),
-    5000,
-    "htmx-mode socket open",
-  );
-  const next = (predicate: (html: string) => boolean, ms = 5000) => {
-    const found = frames.find(predicate);
-    if (found) return Promise.resolve(found);
-    return within(new Promise<string>((resolve) => waiters.push({ predicate, resolve })), ms, "htmx fragment");
-  };
-  return { frames, next, close: () => ws.close(1000) };
 }
 
 // ---------------------------------------------------------------------------------------------
