@@ -34,7 +34,10 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
   }
 
   return {
-    /** `created` is false when this (author, clientId) was already stored: nothing new is published. */
+    /**
+     * `created` is false when this (author, clientId) was already stored: nothing new is published.
+     * A clientId its author already used in another thread is a Conflict, not that other message.
+     */
     async post(input: PostInput): Promise<{ message: Message; created: boolean }> {
       const body = normalizeBody(input.body);
       const clientId = normalizeClientId(input.clientId);
@@ -42,6 +45,12 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
       await rateLimits.messagesPerUser.consume(input.authorId);
       const result = await repo.messages.append({ threadId: input.threadId, authorId: input.authorId, body, clientId });
       if (result.created) broker.publish({ type: "message", threadId: input.threadId, message: result.message });
+      else if (result.message.threadId !== input.threadId) {
+        throw new Conflict("That clientId was used for a message in another thread.", {
+          code: "client_id_taken",
+          field: "clientId",
+        });
+      }
       return result;
     },
 
@@ -51,21 +60,22 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
       return repo.messages.page(threadId, { after: query.after, before: query.before, limit });
     },
 
+    /** The same text again changes nothing (no rev, nothing published). */
     async edit(messageId: number, userId: number, rawBody: string): Promise<Message> {
       const body = normalizeBody(rawBody);
-      if ((await own(messageId, userId)).deleted) {
-        throw new Conflict("That message was deleted.", { code: "message_deleted" });
-      }
-      const message = await repo.messages.edit(messageId, body);
+      const existing = await own(messageId, userId);
+      if (!existing.deleted && existing.body === body) return existing;
+      const message = existing.deleted ? null : await repo.messages.edit(messageId, body);
+      if (!message) throw new Conflict("That message was deleted.", { code: "message_deleted" });
       broker.publish({ type: "edited", threadId: message.threadId, message });
       return message;
     },
 
-    /** Idempotent: deleting a deleted message changes nothing and publishes nothing. */
+    /** Idempotent, also when two deletes race: the one that changes nothing publishes nothing. */
     async remove(messageId: number, userId: number): Promise<Message> {
       const existing = await own(messageId, userId);
-      if (existing.deleted) return existing;
-      const message = await repo.messages.markDeleted(messageId);
+      const message = existing.deleted ? null : await repo.messages.markDeleted(messageId);
+      if (!message) return (await repo.messages.find(messageId))!;
       broker.publish({ type: "deleted", threadId: message.threadId, message });
       return message;
     },

@@ -37,7 +37,11 @@ export async function runCommand(argv: string[]): Promise<number | null> {
   if (!command) return fail(`unknown command "${name}" (parley --help lists them)`, 2);
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: rest, options: { help: { type: "boolean", short: "h" }, ...command.options }, allowPositionals: true });
+    parsed = parseArgs({
+      args: rest,
+      options: { help: { type: "boolean", short: "h" }, ...command.options },
+      allowPositionals: true,
+    });
   } catch (error) {
     return fail(`${name}: ${error instanceof Error ? error.message : String(error)}`, 2);
   }

@@ -176,10 +176,13 @@ export interface Repository {
     changedSince(threadId: number, rev: number, limit: number): Promise<Message[]>;
     /** The highest seq above `from.seq` of a message whose latest change is at or before `from.rev`; null if none. */
     newestUpTo(threadId: number, from: ThreadCursor): Promise<number | null>;
-    /** The new body, with the thread's next rev. */
-    edit(id: number, body: string): Promise<Message>;
-    /** The body emptied and the message marked deleted, with the thread's next rev. */
-    markDeleted(id: number): Promise<Message>;
+    /**
+     * The new body, with the thread's next rev; null when the message is deleted (checked in the same
+     * transaction, so an edit racing a delete cannot bring the text back).
+     */
+    edit(id: number, body: string): Promise<Message | null>;
+    /** The body emptied and the message marked deleted, with the thread's next rev; null when it already was. */
+    markDeleted(id: number): Promise<Message | null>;
   };
   /** Reachable and answering. */
   ping(): Promise<void>;

@@ -103,7 +103,9 @@ async function snapshotSqlite(
         .all()
         .map((row) => row.hash);
       for (const { name } of copy
-        .query<{ name: string }, []>("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'")
+        .query<{ name: string }, []>(
+          "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'",
+        )
         .all()) {
         contents.rows[name] = copy.query<{ n: number }, []>(`select count(*) as n from "${name}"`).get()!.n;
       }
@@ -121,7 +123,11 @@ async function snapshotSqlite(
 
 /** JSON can carry every column type here but bytes, which go as base64. */
 export const encodeValue = (value: unknown) =>
-  value instanceof Uint8Array ? { $bytes: Buffer.from(value).toString("base64") } : value instanceof Date ? value.toISOString() : value;
+  value instanceof Uint8Array
+    ? { $bytes: Buffer.from(value).toString("base64") }
+    : value instanceof Date
+      ? value.toISOString()
+      : value;
 
 async function snapshotPostgres(
   url: string,

@@ -65,7 +65,8 @@ async function inspect(file: string): Promise<{ manifest: BackupManifest; conten
     }
   };
   const manifest = parse<BackupManifest>("manifest.json");
-  if (manifest.format !== backupFormat || manifest.version !== 1) throw new RestoreRefused("not a Parley backup (unknown format)");
+  if (manifest.format !== backupFormat || manifest.version !== 1)
+    throw new RestoreRefused("not a Parley backup (unknown format)");
   const contents = parse<BackupContents>("contents.json");
   const missing = contents.entries.filter((name) => !seen.has(name));
   if (missing.length > 0) throw new RestoreRefused(`the archive lacks ${missing.join(", ")} (truncated?)`);
@@ -93,7 +94,8 @@ export async function restore(config: Config, file: string, progress: Progress):
     }
   } else {
     for (const name of dataFiles) {
-      if (existsSync(dataPath(config.dataDir, name))) throw new RestoreRefused(`${dataPath(config.dataDir, name)} exists already`);
+      if (existsSync(dataPath(config.dataDir, name)))
+        throw new RestoreRefused(`${dataPath(config.dataDir, name)} exists already`);
     }
     await requireEmptyDatabase(config.databaseUrl!);
   }

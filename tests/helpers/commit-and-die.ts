@@ -7,6 +7,6 @@ import { openRepository } from "../../src/db/open.ts";
 
 const [messageId, body] = process.argv.slice(2) as [string, string];
 const repo = await openRepository(loadConfig());
-const edited = await repo.messages.edit(Number(messageId), body);
+const edited = (await repo.messages.edit(Number(messageId), body))!;
 console.log(JSON.stringify({ rev: edited.rev }));
 process.kill(process.pid, "SIGKILL");

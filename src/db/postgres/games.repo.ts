@@ -39,15 +39,17 @@ export async function gamesChangedSince(on: Executor, threadId: number, rev: num
 
 export function postgresGames(db: PostgresDb): GamesRepository {
   const select = () => selectGames(db);
-  const find = async (id: number) => {
-    const [row] = await select().where(eq(games.id, id));
+  /** The game as `on` sees it: inside a change's transaction, the state that change made. */
+  const findOn = async (on: Executor, id: number) => {
+    const [row] = await selectGames(on).where(eq(games.id, id));
     return row ? toGame(row) : null;
   };
+  const find = (id: number) => findOn(db, id);
   /** Lost to a move made first: rolls back this move's rev with it. */
   class LostRace extends Error {}
   return {
     async insert(game) {
-      const id = await db.transaction(async (tx) => {
+      return db.transaction(async (tx) => {
         const [thread] = await tx
           .update(threads)
           .set({ lastRev: sql`${threads.lastRev} + 1` })
@@ -57,14 +59,13 @@ export function postgresGames(db: PostgresDb): GamesRepository {
           .insert(games)
           .values({ ...game, rev: thread!.lastRev })
           .returning({ id: games.id });
-        return created!.id;
+        return (await findOn(tx, created!.id))!;
       });
-      return (await find(id))!;
     },
     find,
     async update(id, version, state) {
       try {
-        await db.transaction(async (tx) => {
+        return await db.transaction(async (tx) => {
           // The thread's row first, as every change takes it: one lock order, no deadlock.
           const [thread] = await tx
             .update(threads)
@@ -78,12 +79,13 @@ export function postgresGames(db: PostgresDb): GamesRepository {
             .where(and(eq(games.id, id), eq(games.version, version)))
             .returning({ id: games.id });
           if (changed.length !== 1) throw new LostRace();
+          // Read back in the transaction: the next move, committed right after, would show through a later read.
+          return findOn(tx, id);
         });
       } catch (error) {
         if (error instanceof LostRace) return null;
         throw error;
       }
-      return find(id);
     },
     changedSince: (threadId, rev, limit) => gamesChangedSince(db, threadId, rev, limit),
     async listForThread(threadId) {

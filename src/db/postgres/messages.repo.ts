@@ -22,29 +22,44 @@ export async function messagesChangedSince(on: Executor, threadId: number, rev: 
 
 export function postgresMessages(db: PostgresDb): Repository["messages"] {
   const selectMessages = () => selectMessagesOn(db);
-  const findMessage = async (id: number) => {
-    const [row] = await selectMessages().where(eq(messages.id, id));
+  /** The message as `on` sees it: inside a change's transaction, the state that change made. */
+  const findMessageOn = async (on: Executor, id: number) => {
+    const [row] = await selectMessagesOn(on).where(eq(messages.id, id));
     return row ? toMessage(row) : null;
   };
+  const findMessage = (id: number) => findMessageOn(db, id);
   const findByClientId = async (authorId: number, clientId: string) => {
     const [row] = await selectMessages().where(and(eq(messages.authorId, authorId), eq(messages.clientId, clientId)));
     return row ? toMessage(row) : null;
   };
-  /** A change to a stored message with its thread's next rev; the thread's row lock orders it with every other change. */
+  /** Rolls a change back when its message turns out to be deleted: its rev with it. */
+  class AlreadyDeleted extends Error {}
+  /**
+   * A change to a message not deleted, with its thread's next rev. The thread's row lock (taken first,
+   * as by every change) orders it with every other change; the message is read back in the same
+   * transaction, so a later change cannot show through.
+   */
   const changeMessage = async (id: number, change: { body: string; editedAt?: SQL; deleted?: boolean }) => {
-    await db.transaction(async (tx) => {
-      const [thread] = await tx
-        .update(threads)
-        .set({ lastRev: sql`${threads.lastRev} + 1` })
-        .where(eq(threads.id, sql`(select ${messages.threadId} from ${messages} where ${messages.id} = ${id})`))
-        .returning({ lastRev: threads.lastRev });
-      if (!thread) throw new Error(`no message ${id}`);
-      await tx
-        .update(messages)
-        .set({ ...change, rev: thread.lastRev })
-        .where(eq(messages.id, id));
-    });
-    return (await findMessage(id))!;
+    try {
+      return await db.transaction(async (tx) => {
+        const [thread] = await tx
+          .update(threads)
+          .set({ lastRev: sql`${threads.lastRev} + 1` })
+          .where(eq(threads.id, sql`(select ${messages.threadId} from ${messages} where ${messages.id} = ${id})`))
+          .returning({ lastRev: threads.lastRev });
+        if (!thread) throw new AlreadyDeleted();
+        const changed = await tx
+          .update(messages)
+          .set({ ...change, rev: thread.lastRev })
+          .where(and(eq(messages.id, id), eq(messages.deleted, false)))
+          .returning({ id: messages.id });
+        if (changed.length === 0) throw new AlreadyDeleted();
+        return (await findMessageOn(tx, id))!;
+      });
+    } catch (error) {
+      if (error instanceof AlreadyDeleted) return null;
+      throw error;
+    }
   };
 
   return {
@@ -54,7 +69,7 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
         if (existing) return { message: existing, created: false };
       }
       try {
-        const id = await db.transaction(async (tx) => {
+        const message = await db.transaction(async (tx) => {
           // The row lock this UPDATE takes is held until commit, so writers to one thread queue here
           // and each commits before the next reads last_seq: seqs are gapless and in commit order.
           const [thread] = await tx
@@ -67,9 +82,10 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
             .insert(messages)
             .values({ threadId, seq: thread.lastSeq, rev: thread.lastRev, authorId, body, clientId })
             .returning({ id: messages.id });
-          return row!.id;
+          // Read back in the transaction: an edit committed right after would show through a read after it.
+          return (await findMessageOn(tx, row!.id))!;
         });
-        return { message: (await findMessage(id))!, created: true };
+        return { message, created: true };
       } catch (error) {
         // The same (author, clientId) committed meanwhile, by a retry racing this one. The failed
         // transaction rolled back whole, its seq bump included, so no seq is lost.

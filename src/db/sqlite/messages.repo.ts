@@ -100,10 +100,10 @@ export function sqliteMessages(
     const { id } = insertMessage.get({ threadId, seq: lastSeq, rev: lastRev, authorId, body, clientId })!;
     return { message: findMessage(id)!, created: true };
   }
-  /** A change to a stored message, with its thread's next rev, inside a group commit. */
-  function changeMessage(id: number, change: { body: string; editedAt?: string; deleted?: boolean }): Message {
-    const bumped = nextRevOfMessageThread.get({ id });
-    if (!bumped) throw new Error(`no message ${id}`);
+  /** A change to a message not deleted, with its thread's next rev, inside a group commit (so nothing moves between the check and the change). */
+  function changeMessage(id: number, change: { body: string; editedAt?: string; deleted?: boolean }): Message | null {
+    if (findMessage(id)?.deleted !== false) return null;
+    const bumped = nextRevOfMessageThread.get({ id })!;
     db.update(messages)
       .set({ ...change, rev: bumped.lastRev })
       .where(eq(messages.id, id))

@@ -308,7 +308,7 @@ for (const factory of await repositoryFactories()) {
         const uma = await user("uma");
         const den = await room("den", uma);
         const { message } = await send(den.id, uma, "draft");
-        const edited = await repo.messages.edit(message.id, "final");
+        const edited = (await repo.messages.edit(message.id, "final"))!;
         expect(edited).toEqual({ ...message, body: "final", editedAt: expect.stringMatching(iso), rev: 2 });
         expect(Date.parse(edited.editedAt!)).toBeGreaterThanOrEqual(Date.parse(message.createdAt));
         expect(await repo.messages.find(message.id)).toEqual(edited);
@@ -319,12 +319,23 @@ for (const factory of await repositoryFactories()) {
         const vic = await user("vic");
         const den = await room("den", vic);
         const { message } = await send(den.id, vic, "oops", "c-oops");
-        const deleted = await repo.messages.markDeleted(message.id);
+        const deleted = (await repo.messages.markDeleted(message.id))!;
         expect(deleted).toEqual({ ...message, body: "", deleted: true, rev: 2 });
         expect(await repo.messages.page(den.id, { limit: 5 })).toEqual([deleted]);
         expect((await send(den.id, vic, "again")).message).toMatchObject({ seq: 2, rev: 3 });
         // The clientId of a deleted message is still taken: a late retry must not bring it back.
         expect(await send(den.id, vic, "oops", "c-oops")).toEqual({ created: false, message: deleted });
+      });
+
+      test("a deleted message takes no edit and no second delete: both answer null and take no rev", async () => {
+        const wyn = await user("wyn");
+        const den = await room("den", wyn);
+        const { message } = await send(den.id, wyn, "gone soon");
+        await repo.messages.markDeleted(message.id);
+        expect(await repo.messages.edit(message.id, "back from the dead")).toBeNull();
+        expect(await repo.messages.markDeleted(message.id)).toBeNull();
+        expect(await repo.messages.find(message.id)).toMatchObject({ body: "", deleted: true, rev: 2 });
+        expect((await repo.threads.find(den.id))?.lastRev).toBe(2);
       });
     });
 
@@ -337,7 +348,7 @@ for (const factory of await repositoryFactories()) {
         const one = (await send(den.id, ada, "one")).message;
         await send(other.id, ada, "elsewhere");
         const two = (await send(den.id, ada, "two")).message;
-        const edited = await repo.messages.edit(one.id, "one, edited");
+        const edited = (await repo.messages.edit(one.id, "one, edited"))!;
         const started = await game(den.id, ada);
         const moved = await repo.games.update(started.id, started.version, {
           board: "X........",
@@ -345,7 +356,7 @@ for (const factory of await repositoryFactories()) {
           result: null,
           winLine: null,
         });
-        const deleted = await repo.messages.markDeleted(two.id);
+        const deleted = (await repo.messages.markDeleted(two.id))!;
         const three = (await send(den.id, ada, "three")).message;
         expect([one.rev, two.rev, edited.rev, started.rev, moved!.rev, deleted.rev, three.rev]).toEqual([1, 2, 3, 4, 5, 6, 7]);
         expect(await repo.threads.find(den.id)).toMatchObject({ lastSeq: 3, lastRev: 7 });
@@ -368,8 +379,8 @@ for (const factory of await repositoryFactories()) {
         await send(noise.id, bo, "n");
         const c = (await send(den.id, bo, "c")).message; // rev 3
         await repo.messages.edit(a.id, "a2"); // rev 4
-        const bGone = await repo.messages.markDeleted(b.id); // rev 5
-        const a3 = await repo.messages.edit(a.id, "a3"); // rev 6: rev 4 is superseded
+        const bGone = (await repo.messages.markDeleted(b.id))!; // rev 5
+        const a3 = (await repo.messages.edit(a.id, "a3"))!; // rev 6: rev 4 is superseded
         const revs = async (rev: number, limit = 50) =>
           (await repo.messages.changedSince(den.id, rev, limit)).map((m) => [m.seq, m.rev]);
         expect(await revs(0)).toEqual([
@@ -515,7 +526,7 @@ for (const factory of await repositoryFactories()) {
                         clientId: null,
                       })
                     ).message
-                  : await connection.messages.edit(seed[(i + n) % seed.length]!.id, `edit ${i}:${n}`);
+                  : (await connection.messages.edit(seed[(i + n) % seed.length]!.id, `edit ${i}:${n}`))!;
               mine.push(result.rev);
             }
             return mine;
@@ -532,6 +543,28 @@ for (const factory of await repositoryFactories()) {
         const followed = await reader;
         expect(final.map((m) => followed.get(m.id))).toEqual(final);
         expect((await repo.threads.find(den.id))?.lastRev).toBe(total);
+      });
+
+      test("edits and deletes of one message from every connection at once: it ends deleted and empty, each change one rev", async () => {
+        const kit = await user("kit");
+        const den = await room("den", kit);
+        const targets: Message[] = [];
+        for (let i = 0; i < 5; i++) targets.push((await send(den.id, kit, `target ${i}`)).message);
+        const results = await Promise.all(
+          targets.flatMap((target) =>
+            others.map((connection, i) =>
+              i % 2 ? connection.messages.markDeleted(target.id) : connection.messages.edit(target.id, `edit ${i}`),
+            ),
+          ),
+        );
+        for (const target of targets) expect(await repo.messages.find(target.id)).toMatchObject({ body: "", deleted: true });
+        // Exactly one delete per message changed anything; each change that did took a rev of its own.
+        const changes = results.filter((r) => r !== null);
+        expect(changes.filter((r) => r!.deleted)).toHaveLength(targets.length);
+        expect(changes.filter((r) => r!.deleted).every((r) => r!.body === "")).toBe(true);
+        const revs = changes.map((r) => r!.rev).sort((a, b) => a - b);
+        expect(revs).toEqual(Array.from({ length: changes.length }, (_, i) => targets.length + 1 + i));
+        expect((await repo.threads.find(den.id))?.lastRev).toBe(targets.length + changes.length);
       });
 
       test("the same (author, clientId) sent through every connection at once is stored once", async () => {
