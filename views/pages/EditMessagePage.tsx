@@ -9,7 +9,7 @@ export function EditMessagePage({ ctx, m, error }: { ctx: PageContext; m: Messag
     <Layout ctx={ctx} title="Edit message">
       <main class="edit-page">
         <ol class="log">
-          <MessageEditor m={m} error={error} />
+          <MessageEditor m={m} error={error} limits={ctx.limits} />
         </ol>
       </main>
     </Layout>

@@ -60,15 +60,15 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
         <TypingNotice threadId={thread.id} user={null} />
         <NewGameForm threadId={thread.id} members={data.members} viewer={ctx.viewer!} direct={thread.kind === "direct"} />
         <form id={ids.composer(thread.id)} class="composer" method="post" action={`/t/${thread.id}/messages`} hx-ws:send>
-          <label for="message" class="visually-hidden">
+          <label for={ids.composerBody(thread.id)} class="visually-hidden">
             Message
           </label>
           <textarea
-            id="message"
+            id={ids.composerBody(thread.id)}
             name="body"
             rows="1"
             required
-            maxlength="4000"
+            maxlength={ctx.limits.bodyMax}
             placeholder={`Message ${title}`}
             aria-describedby={ids.composerError(thread.id)}
             safe
