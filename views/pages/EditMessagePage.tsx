@@ -8,7 +8,7 @@ export function EditMessagePage({ ctx, m, error }: { ctx: PageContext; m: Messag
   return (
     <Layout ctx={ctx} title="Edit message">
       <main class="edit-page">
-        <ol class="log">
+        <ol class="messages">
           <MessageEditor m={m} error={error} limits={ctx.limits} />
         </ol>
       </main>

@@ -39,16 +39,19 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
           </span>
           <ResumePoint threadId={thread.id} at={resumeAt(thread, messages)} />
         </header>
-        <ol id={ids.threadLog(thread.id)} class="log" role="log" aria-label="Messages" tabindex="0">
-          {hasOlder(messages) ? <OlderLoader threadId={thread.id} before={messages[0]!.seq} /> : null}
-          {interleave(messages, data.games).map((item, i, all) =>
-            "seq" in item ? (
-              <MessageItem m={item} grouped={continuesRun(item, previousMessage(all, i))} />
-            ) : (
-              <GameCard game={item} />
-            ),
-          )}
-        </ol>
+        {/* The log scrolls; the list in it is what messages are appended to (a log is not a list itself). */}
+        <div class="log" role="log" aria-label="Messages" tabindex="0">
+          <ol id={ids.threadLog(thread.id)} class="messages">
+            {hasOlder(messages) ? <OlderLoader threadId={thread.id} before={messages[0]!.seq} /> : null}
+            {interleave(messages, data.games).map((item, i, all) =>
+              "seq" in item ? (
+                <MessageItem m={item} grouped={continuesRun(item, previousMessage(all, i))} />
+              ) : (
+                <GameCard game={item} />
+              ),
+            )}
+          </ol>
+        </div>
         {data.olderWindow ? (
           <p class="newer">
             <a href={`/t/${thread.id}`}>Back to the newest messages</a>
