@@ -8,7 +8,9 @@
   const nearBottom = 48;
 
   const thread = () => document.querySelector("main.thread[data-thread]");
+  // The log is what scrolls; the list inside it holds the messages, and pushes append to that list.
   const log = () => document.querySelector('[role="log"]');
+  const messageList = () => log()?.querySelector(":scope > ol");
   const viewerId = () => document.body.dataset.viewer;
 
   /**
@@ -99,7 +101,7 @@
     text.className = "body";
     text.textContent = body;
     item.append(meta, text);
-    log()?.append(item);
+    messageList()?.append(item);
     scrollToBottom();
   };
 
@@ -147,7 +149,7 @@
     if (marker()) marker().hidden = true;
   };
 
-  const watchLog = (el) => {
+  const watchLog = (el, list) => {
     el.addEventListener("scroll", () => {
       atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < nearBottom;
       if (atBottom && marker()) marker().hidden = true;
@@ -172,7 +174,7 @@
       if (!appended) return;
       if (atBottom) scrollToBottom();
       else if (marker()) marker().hidden = false;
-    }).observe(el, { childList: true });
+    }).observe(list, { childList: true });
   };
 
   /** With two elements of node's id, keeps the one with the higher rev in the older one's place; false if node went. */
@@ -225,9 +227,10 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     const el = log();
-    if (!el || !thread()) return;
+    const list = messageList();
+    if (!el || !list || !thread()) return;
     localTime(el);
-    watchLog(el);
+    watchLog(el, list);
     watchTyping(thread());
     if (!location.hash) scrollToBottom();
     marker()?.addEventListener("click", scrollToBottom);

@@ -8,6 +8,7 @@ import { authRoutes } from "./http/auth.routes.tsx";
 import { errorHandler } from "./http/errors.plugin.tsx";
 import { gameRoutes } from "./http/games.routes.tsx";
 import { healthRoutes } from "./http/health.routes.ts";
+import { compression } from "./http/plugins/compression.ts";
 import { originGuard } from "./http/plugins/origin.ts";
 import { pageRoutes } from "./http/pages.routes.tsx";
 import { hardBodyLimit, securityHeaders } from "./http/plugins/security-headers.ts";
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps) {
     .use(securityHeaders())
     .use(errorHandler(deps.assets))
     .use(originGuard(deps.config.publicOrigin))
+    .use(compression())
     .use(html({ contentType: "text/html; charset=utf-8" }))
     .use(apiDocs(deps))
     .use(deps.assetRoutes)

@@ -1,16 +1,25 @@
 // Every DOM id the server renders or targets, so pages and pushed fragments agree.
 export const ids = {
+  /** The list of a thread's messages (inside the element with role="log"): live pushes append to it. */
   threadLog: (threadId: number) => `log-${threadId}`,
   message: (messageId: number) => `m-${messageId}`,
+  /** The text field of a message being edited. */
+  messageEditor: (messageId: number) => `edit-${messageId}`,
   game: (gameId: number) => `game-${gameId}`,
   olderLoader: (threadId: number) => `older-${threadId}`,
   presence: (threadId: number) => `presence-${threadId}`,
   typing: (threadId: number) => `typing-${threadId}`,
   composer: (threadId: number) => `composer-${threadId}`,
+  /** The composer's text field. */
+  composerBody: (threadId: number) => `message-${threadId}`,
   composerError: (threadId: number) => `composer-error-${threadId}`,
   connection: (threadId: number) => `connection-${threadId}`,
   resumePoint: (threadId: number) => `resume-${threadId}`,
   peopleList: "people",
   roomList: "rooms",
+  /** The sidebar's field for a new room's name. */
+  roomName: "room-name",
+  /** A form field of the sign-in, sign-up and account pages: its name. */
+  field: (name: string) => name,
   fieldError: (field: string) => `${field}-error`,
 } as const;

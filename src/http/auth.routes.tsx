@@ -1,5 +1,6 @@
 // Sign-up, sign-in and sign-out: the pages (plain form posts, no JavaScript needed) and the JSON API.
 import { Elysia, t } from "elysia";
+import { limits } from "../chat/validation.ts";
 import type { User } from "../db/repository.ts";
 import { AppError } from "../errors.ts";
 import { AccountPage } from "../../views/pages/AccountPage.tsx";
@@ -31,7 +32,7 @@ function formState(error: unknown, username: string): AuthFormState {
 }
 
 export function authRoutes(deps: AuthDeps) {
-  const ctx = (): PageContext => ({ viewer: null, assets: deps.assets });
+  const ctx = (viewer: User | null = null): PageContext => ({ viewer, assets: deps.assets, limits });
   const { accounts } = deps;
 
   /** Signs the user in and goes home; on a user error, the same form again with the message beside its field. */
@@ -99,19 +100,18 @@ export function authRoutes(deps: AuthDeps) {
       },
       { signedIn: true, body: passwordChange },
     )
-    .get("/account", ({ user }) => <AccountPage ctx={{ viewer: user, assets: deps.assets }} />, { signedIn: true })
+    .get("/account", ({ user }) => <AccountPage ctx={ctx(user)} />, { signedIn: true })
     .post(
       "/account",
       async ({ user, sessionId, body, set }) => {
-        const ctx = { viewer: user, assets: deps.assets };
         try {
           await accounts.changePassword(user, sessionId, body.currentPassword, body.newPassword);
-          return <AccountPage ctx={ctx} state={{ changed: true }} />;
+          return <AccountPage ctx={ctx(user)} state={{ changed: true }} />;
         } catch (error) {
           if (!(error instanceof AppError) || error.status >= 500) throw error;
           set.status = error.status;
           const field = error.field === "currentPassword" ? "currentPassword" : "newPassword";
-          return <AccountPage ctx={ctx} state={{ errors: { [field]: error.message } }} />;
+          return <AccountPage ctx={ctx(user)} state={{ errors: { [field]: error.message } }} />;
         }
       },
       { signedIn: true, body: passwordChange },

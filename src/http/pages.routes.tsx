@@ -13,6 +13,7 @@ import { ThreadPage } from "../../views/pages/ThreadPage.tsx";
 import type { GamesService } from "../chat/games.service.ts";
 import type { MessagesService } from "../chat/messages.service.ts";
 import type { ThreadsService } from "../chat/threads.service.ts";
+import { limits } from "../chat/validation.ts";
 import type { User } from "../db/repository.ts";
 import { AppError } from "../errors.ts";
 import type { Hub } from "../realtime/hub.ts";
@@ -40,7 +41,7 @@ function userError(error: unknown): AppError {
 
 export function pageRoutes(deps: PageDeps) {
   const { accounts, threads, messages, games, hub } = deps;
-  const ctx = (viewer: User): PageContext => ({ viewer, assets: deps.assets });
+  const ctx = (viewer: User): PageContext => ({ viewer, assets: deps.assets, limits });
 
   async function sidebar(user: User, extra: Partial<SidebarData> = {}): Promise<SidebarData> {
     const [rooms, people, mine, online] = await Promise.all([
@@ -173,7 +174,7 @@ export function pageRoutes(deps: PageDeps) {
       "/t/:id/messages/:mid/edit",
       async ({ user, params, headers }) => {
         const m = await messages.find(params.mid, user.id);
-        return isHtmx(headers) ? <MessageEditor m={m} /> : <EditMessagePage ctx={ctx(user)} m={m} />;
+        return isHtmx(headers) ? <MessageEditor m={m} limits={limits} /> : <EditMessagePage ctx={ctx(user)} m={m} />;
       },
       { signedIn: true, params: messageParams },
     )
@@ -188,7 +189,7 @@ export function pageRoutes(deps: PageDeps) {
           set.status = status;
           const m = { ...(await messages.find(params.mid, user.id)), body: body.body };
           return isHtmx(headers) ? (
-            <MessageEditor m={m} error={message} />
+            <MessageEditor m={m} error={message} limits={limits} />
           ) : (
             <EditMessagePage ctx={ctx(user)} m={m} error={message} />
           );

@@ -1,9 +1,7 @@
 // Renders one event into its wire formats, each once for every subscriber of the thread, and only
 // when some socket takes that format: a room of bots never renders HTML, a room of pages never JSON.
-import { GameCard } from "../../views/components/GameCard.tsx";
 import { ResumePoint } from "../../views/components/ThreadParts.tsx";
-import { ids } from "../../views/ids.ts";
-import { MessageReplaced, MessagesAppended, PresenceChanged, TypingChanged } from "../../views/fragments/pushes.tsx";
+import { GameChanged, MessageReplaced, MessagesAppended, PresenceChanged, TypingChanged } from "../../views/fragments/pushes.tsx";
 import type { ChatEvent } from "../chat/events.ts";
 import type { Game, Message, ThreadCursor } from "../db/repository.ts";
 import type { WireFormat } from "./topics.ts";
@@ -56,13 +54,7 @@ function fragment(event: Exclude<ChatEvent, { type: "message" }>): string {
     case "typing":
       return String(<TypingChanged threadId={event.threadId} user={event.user} />);
     case "game":
-      // Appended, and the page puts it in place of the card it already shows, if any: a card read back
-      // from the database after a gap may be one the page has never seen.
-      return String(
-        <div hx-swap-oob={`beforeend:#${ids.threadLog(event.threadId)}`}>
-          <GameCard game={event.game} />
-        </div>,
-      );
+      return String(<GameChanged threadId={event.threadId} game={event.game} />);
     case "presence":
       return String(<PresenceChanged threadId={event.threadId} online={event.online} />);
   }

@@ -11,14 +11,15 @@ export function Field(props: {
   required?: boolean;
   maxlength?: number;
 }) {
-  const errorId = ids.fieldError(props.name);
+  const id = ids.field(props.name);
+  const errorId = ids.fieldError(id);
   return (
     <div class="field">
-      <label for={props.name} safe>
+      <label for={id} safe>
         {props.label}
       </label>
       <input
-        id={props.name}
+        id={id}
         name={props.name}
         type={props.type ?? "text"}
         value={props.value}

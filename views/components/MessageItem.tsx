@@ -1,5 +1,6 @@
 import type { Message } from "../../src/db/repository.ts";
 import { ids } from "../ids.ts";
+import type { FormLimits } from "../page-context.ts";
 import { Linkified } from "./Linkified.tsx";
 
 const clock = (iso: string) => iso.slice(11, 16);
@@ -73,9 +74,9 @@ export function MessageItem({ m, oob, grouped }: { m: Message; oob?: boolean; gr
 }
 
 /** The message in place, as a form to change its text. */
-export function MessageEditor({ m, error }: { m: Message; error?: string }) {
+export function MessageEditor({ m, error, limits }: { m: Message; error?: string; limits: FormLimits }) {
   const base = `/t/${m.threadId}/messages/${m.id}`;
-  const fieldId = `edit-${m.id}`;
+  const fieldId = ids.messageEditor(m.id);
   return (
     <li id={ids.message(m.id)} class="msg editing" data-seq={String(m.seq)} data-author={String(m.author.id)}>
       <form
@@ -87,7 +88,7 @@ export function MessageEditor({ m, error }: { m: Message; error?: string }) {
         class="edit-form"
       >
         <label for={fieldId}>Edit message</label>
-        <textarea id={fieldId} name="body" required maxlength="4000" rows="2" autofocus safe>
+        <textarea id={fieldId} name="body" required maxlength={limits.bodyMax} rows="2" autofocus safe>
           {m.body}
         </textarea>
         {error ? (

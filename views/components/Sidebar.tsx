@@ -1,6 +1,7 @@
 import type { RoomListing, ThreadView } from "../../src/chat/threads.service.ts";
 import type { User } from "../../src/db/repository.ts";
 import { ids } from "../ids.ts";
+import type { FormLimits } from "../page-context.ts";
 
 export interface SidebarData {
   rooms: RoomListing[];
@@ -47,7 +48,7 @@ export function PeopleList({
   );
 }
 
-export function Sidebar({ data }: { data: SidebarData }) {
+export function Sidebar({ data, limits }: { data: SidebarData; limits: FormLimits }) {
   const current = (id: number) => (id === data.currentThreadId ? "page" : undefined);
   return (
     <nav class="sidebar" aria-label="Threads">
@@ -74,21 +75,21 @@ export function Sidebar({ data }: { data: SidebarData }) {
           ))}
         </ul>
         <form method="post" action="/rooms" class="create-room">
-          <label for="room-name">Room name</label>
+          <label for={ids.roomName}>Room name</label>
           <div class="inline">
             <input
-              id="room-name"
+              id={ids.roomName}
               name="name"
               required
-              maxlength={64}
+              maxlength={limits.roomNameMax}
               value={data.roomName}
               aria-invalid={data.roomError ? "true" : undefined}
-              aria-describedby={data.roomError ? ids.fieldError("room-name") : undefined}
+              aria-describedby={data.roomError ? ids.fieldError(ids.roomName) : undefined}
             />
             <button type="submit">Create room</button>
           </div>
           {data.roomError ? (
-            <p class="field-error" id={ids.fieldError("room-name")} role="alert" safe>
+            <p class="field-error" id={ids.fieldError(ids.roomName)} role="alert" safe>
               {data.roomError}
             </p>
           ) : null}

@@ -1,5 +1,6 @@
 // Out-of-band fragments pushed over the thread's WebSocket: rendered once per event, sent to everyone.
-import type { Message, User } from "../../src/db/repository.ts";
+import type { Game, Message, User } from "../../src/db/repository.ts";
+import { GameCard } from "../components/GameCard.tsx";
 import { MessageItem } from "../components/MessageItem.tsx";
 import { PresenceList, TypingNotice } from "../components/ThreadParts.tsx";
 import { ids } from "../ids.ts";
@@ -17,6 +18,18 @@ export function MessagesAppended({ threadId, messages }: { threadId: number; mes
 
 /** An edited or deleted message, replacing the one on screen. */
 export const MessageReplaced = ({ m }: { m: Message }) => <MessageItem m={m} oob />;
+
+/**
+ * A game started or changed: its card appended, and the page puts it in place of the card it already
+ * shows, if any (a card read back from the database after a gap may be one the page has never seen).
+ */
+export function GameChanged({ threadId, game }: { threadId: number; game: Game }) {
+  return (
+    <div hx-swap-oob={`beforeend:#${ids.threadLog(threadId)}`}>
+      <GameCard game={game} />
+    </div>
+  );
+}
 
 export const PresenceChanged = ({ threadId, online }: { threadId: number; online: User[] }) => (
   <PresenceList threadId={threadId} online={online} oob />

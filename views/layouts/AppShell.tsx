@@ -18,7 +18,7 @@ export function AppShell({
   return (
     <Layout ctx={ctx} title={title}>
       <div class="app">
-        <Sidebar data={sidebar} />
+        <Sidebar data={sidebar} limits={ctx.limits} />
         {children}
       </div>
     </Layout>

@@ -1,5 +1,5 @@
 import type { Children } from "@kitajs/html";
-import type { PageContext } from "../page-context.ts";
+import type { LayoutContext } from "../page-context.ts";
 
 // htmx reads this meta tag once, when htmx.js loads, so it comes first; a meta tag because the CSP
 // forbids inline script. htmx 4 has no selfRequestsOnly: same-origin fetch mode is its replacement.
@@ -9,7 +9,7 @@ const htmxConfig = JSON.stringify({
   ws: { reconnectDelay: 250, reconnectMaxDelay: 2000, reconnectJitter: 0.2 },
 });
 
-export function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: Children }) {
+export function Layout({ ctx, title, children }: { ctx: LayoutContext; title: string; children: Children }) {
   return (
     <html lang="en">
       <head>

@@ -26,8 +26,16 @@ export function AccountPage({ ctx, state = {} }: { ctx: PageContext; state?: Acc
             type="password"
             error={errors.currentPassword}
             autocomplete="current-password"
+            maxlength={ctx.limits.passwordMax}
           />
-          <Field name="newPassword" label="New password" type="password" error={errors.newPassword} autocomplete="new-password" />
+          <Field
+            name="newPassword"
+            label="New password"
+            type="password"
+            error={errors.newPassword}
+            autocomplete="new-password"
+            maxlength={ctx.limits.passwordMax}
+          />
           <button type="submit" class="primary">
             Change password
           </button>

@@ -1,4 +1,3 @@
-import { limits } from "../../src/chat/validation.ts";
 import { Field } from "../components/Field.tsx";
 import { Layout } from "../layouts/Layout.tsx";
 import type { PageContext } from "../page-context.ts";
@@ -33,7 +32,7 @@ export function AuthPage({ ctx, mode, state = {} }: { ctx: PageContext; mode: ke
             value={state.username}
             error={errors.username}
             autocomplete="username"
-            maxlength={limits.usernameMax}
+            maxlength={ctx.limits.usernameMax}
           />
           <Field
             name="password"
@@ -41,6 +40,7 @@ export function AuthPage({ ctx, mode, state = {} }: { ctx: PageContext; mode: ke
             type="password"
             error={errors.password}
             autocomplete={mode === "signup" ? "new-password" : "current-password"}
+            maxlength={ctx.limits.passwordMax}
           />
           <button type="submit" class="primary">
             {title}

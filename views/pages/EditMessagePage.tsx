@@ -8,8 +8,8 @@ export function EditMessagePage({ ctx, m, error }: { ctx: PageContext; m: Messag
   return (
     <Layout ctx={ctx} title="Edit message">
       <main class="edit-page">
-        <ol class="log">
-          <MessageEditor m={m} error={error} />
+        <ol class="messages">
+          <MessageEditor m={m} error={error} limits={ctx.limits} />
         </ol>
       </main>
     </Layout>

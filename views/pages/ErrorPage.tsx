@@ -1,7 +1,7 @@
 import { Layout } from "../layouts/Layout.tsx";
-import type { PageContext } from "../page-context.ts";
+import type { LayoutContext } from "../page-context.ts";
 
-export function ErrorPage({ ctx, status, message }: { ctx: PageContext; status: number; message: string }) {
+export function ErrorPage({ ctx, status, message }: { ctx: LayoutContext; status: number; message: string }) {
   return (
     <Layout ctx={ctx} title={status === 404 ? "Not found" : "Something went wrong"}>
       <main class="error-page">

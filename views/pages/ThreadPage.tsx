@@ -39,16 +39,19 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
           </span>
           <ResumePoint threadId={thread.id} at={resumeAt(thread, messages)} />
         </header>
-        <ol id={ids.threadLog(thread.id)} class="log" role="log" aria-label="Messages" tabindex="0">
-          {hasOlder(messages) ? <OlderLoader threadId={thread.id} before={messages[0]!.seq} /> : null}
-          {interleave(messages, data.games).map((item, i, all) =>
-            "seq" in item ? (
-              <MessageItem m={item} grouped={continuesRun(item, previousMessage(all, i))} />
-            ) : (
-              <GameCard game={item} />
-            ),
-          )}
-        </ol>
+        {/* The log scrolls; the list in it is what messages are appended to (a log is not a list itself). */}
+        <div class="log" role="log" aria-label="Messages" tabindex="0">
+          <ol id={ids.threadLog(thread.id)} class="messages">
+            {hasOlder(messages) ? <OlderLoader threadId={thread.id} before={messages[0]!.seq} /> : null}
+            {interleave(messages, data.games).map((item, i, all) =>
+              "seq" in item ? (
+                <MessageItem m={item} grouped={continuesRun(item, previousMessage(all, i))} />
+              ) : (
+                <GameCard game={item} />
+              ),
+            )}
+          </ol>
+        </div>
         {data.olderWindow ? (
           <p class="newer">
             <a href={`/t/${thread.id}`}>Back to the newest messages</a>
@@ -60,15 +63,15 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
         <TypingNotice threadId={thread.id} user={null} />
         <NewGameForm threadId={thread.id} members={data.members} viewer={ctx.viewer!} direct={thread.kind === "direct"} />
         <form id={ids.composer(thread.id)} class="composer" method="post" action={`/t/${thread.id}/messages`} hx-ws:send>
-          <label for="message" class="visually-hidden">
+          <label for={ids.composerBody(thread.id)} class="visually-hidden">
             Message
           </label>
           <textarea
-            id="message"
+            id={ids.composerBody(thread.id)}
             name="body"
             rows="1"
             required
-            maxlength="4000"
+            maxlength={ctx.limits.bodyMax}
             placeholder={`Message ${title}`}
             aria-describedby={ids.composerError(thread.id)}
             safe
