@@ -33,7 +33,11 @@ async function parley(args: string[], env: Record<string, string> = {}) {
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, status] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const [stdout, stderr, status] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   return { status, stdout, stderr };
 }
 
@@ -61,7 +65,10 @@ describe.skipIf(secondPass)("commands", () => {
     }
     const taken = join(dataDir, "taken.zip");
     writeFileSync(taken, "x");
-    expect(structuredClone(await parley(["backup", taken], { DATA_DIR: dataDir }))).toMatchObject({ status: 2, stderr: expect.stringContaining("exists already") });
+    expect(structuredClone(await parley(["backup", taken], { DATA_DIR: dataDir }))).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining("exists already"),
+    });
     expect(structuredClone(await parley(["backup", join(dataDir, "b.zip")], { DATABASE_URL: "mysql://x" }))).toMatchObject({
       status: 2,
       stderr: expect.stringContaining("bad setting: DATABASE_URL"),
@@ -124,8 +131,11 @@ describe.skipIf(secondPass)("commands", () => {
         const found: ApiMessage[] = [];
         for (;;) {
           const after = found.at(-1)?.seq ?? 0;
-          const page = (await client<{ messages: ApiMessage[] }>("GET", `/api/threads/${room.id}/messages?after=${after}&limit=200`, { token: person.token })).body
-            .messages;
+          const page = (
+            await client<{ messages: ApiMessage[] }>("GET", `/api/threads/${room.id}/messages?after=${after}&limit=200`, {
+              token: person.token,
+            })
+          ).body.messages;
           found.push(...page);
           if (page.length < 200) return found;
         }
@@ -134,7 +144,10 @@ describe.skipIf(secondPass)("commands", () => {
       const original = new Map((await all(api, ann)).map((m) => [m.id, m]));
       const restoredMessages = await all(copyApi, ann);
       for (const id of ackedBefore) expect(restoredMessages.find((m) => m.id === id)).toEqual(original.get(id)!);
-      expect(structuredClone(restoredMessages.find((m) => m.id === edited.id))).toMatchObject({ body: "edited before the backup", rev: 2 });
+      expect(structuredClone(restoredMessages.find((m) => m.id === edited.id))).toMatchObject({
+        body: "edited before the backup",
+        rev: 2,
+      });
       // Nothing torn: the copy is one moment of the original, gapless in seq.
       expect(restoredMessages.map((m) => m.seq)).toEqual(restoredMessages.map((_, i) => i + 1));
       for (const m of restoredMessages) expect(m).toEqual(original.get(m.id)!);
