@@ -3,15 +3,15 @@ import { html } from "@elysiajs/html";
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { AppDeps } from "./deps.ts";
-import { apiRoutes } from "./http/api.routes.ts";
-import { authRoutes } from "./http/auth.routes.tsx";
+import { accountsRoutes } from "./http/accounts.routes.tsx";
 import { errorHandler } from "./http/errors.plugin.tsx";
 import { gameRoutes } from "./http/games.routes.tsx";
 import { healthRoutes } from "./http/health.routes.ts";
 import { compression } from "./http/plugins/compression.ts";
+import { messagesRoutes } from "./http/messages.routes.tsx";
 import { originGuard } from "./http/plugins/origin.ts";
-import { pageRoutes } from "./http/pages.routes.tsx";
 import { hardBodyLimit, securityHeaders } from "./http/plugins/security-headers.ts";
+import { threadsRoutes } from "./http/threads.routes.tsx";
 import { threadSocketPath, threadSocketRoute } from "./realtime/thread-socket.tsx";
 
 /**
@@ -39,9 +39,10 @@ export function createApp(deps: AppDeps) {
     .use(apiDocs(deps))
     .use(deps.assetRoutes)
     .use(healthRoutes(deps))
-    .use(authRoutes(deps))
-    .use(apiRoutes(deps))
-    .use(pageRoutes(deps))
+    // One plugin per feature, each with its pages and its JSON API.
+    .use(accountsRoutes(deps))
+    .use(threadsRoutes(deps))
+    .use(messagesRoutes(deps))
     .use(gameRoutes(deps));
   // Fan-out publishes to every subscriber of a topic through the server, once it listens.
   deps.hub.attach({

@@ -10,6 +10,7 @@ import type { Config } from "./config.ts";
 import { openRepository } from "./db/open.ts";
 import type { Repository } from "./db/repository.ts";
 import { loadAssets } from "./http/assets.ts";
+import { pageData } from "./http/page-data.ts";
 import { sessionTokens } from "./edge/session-tokens.ts";
 import { createHub } from "./realtime/hub.ts";
 import { memoryBroker } from "./realtime/memory-broker.ts";
@@ -35,6 +36,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
   const changes = threadChanges(repo);
   const hub = createHub({ instanceId, broker, presence, changes });
+  const pages = pageData({ accounts, threads, messages, games, hub, assets: assets.urls });
   return {
     config,
     repo,
@@ -48,6 +50,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     changes,
     games,
     hub,
+    pages,
     async close() {
       await presence.close();
       await broker.close();

@@ -122,6 +122,10 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
     },
 
     listUsers: () => repo.users.list(),
+    countUsers: () => repo.users.count(),
+    /** The first `limit` people by username. */
+    firstUsers: (limit: number) => repo.users.first(limit),
+    usersByIds: (ids: number[]) => repo.users.byIds(ids),
   };
 }
 

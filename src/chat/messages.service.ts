@@ -27,6 +27,11 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
     return message;
   }
 
+  function history(threadId: number, query: PageQuery = {}): Promise<Message[]> {
+    const limit = Math.min(Math.max(query.limit ?? limits.pageDefault, 1), limits.pageMax);
+    return repo.messages.page(threadId, { after: query.after, before: query.before, limit });
+  }
+
   async function own(messageId: number, userId: number): Promise<Message> {
     const message = await visible(messageId, userId);
     if (message.author.id !== userId) throw new Forbidden("Only the author can change a message.");
@@ -56,9 +61,11 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
 
     async page(threadId: number, userId: number, query: PageQuery = {}): Promise<Message[]> {
       await threads.requireMember(threadId, userId);
-      const limit = Math.min(Math.max(query.limit ?? limits.pageDefault, 1), limits.pageMax);
-      return repo.messages.page(threadId, { after: query.after, before: query.before, limit });
+      return history(threadId, query);
     },
+
+    /** A page of history for a caller that has already checked membership (a page that read the thread). */
+    history,
 
     /** The same text again changes nothing (no rev, nothing published). */
     async edit(messageId: number, userId: number, rawBody: string): Promise<Message> {

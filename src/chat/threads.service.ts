@@ -16,14 +16,20 @@ export interface RoomListing extends ThreadView {
   joined: boolean;
 }
 
+/** One of a user's threads; a direct thread names the other person (null when someone talks to themselves). */
+export interface OwnThread extends ThreadView {
+  peer: User | null;
+}
+
 const notFound = () => new NotFound("No such thread.");
 
 export function threadsService(repo: Repository) {
-  async function view(thread: Thread, viewerId: number): Promise<ThreadView> {
+  /** `members`, when the caller has read them anyway, spares a direct thread's read of them. */
+  async function view(thread: Thread, viewerId: number, members?: User[]): Promise<ThreadView> {
     const { id, kind, lastSeq, lastRev } = thread;
     if (kind === "room") return { id, kind, name: thread.name ?? "", lastSeq, lastRev };
-    const members = await repo.threads.members(thread.id);
-    const peer = members.find((m) => m.id !== viewerId) ?? members[0];
+    const everyone = members ?? (await repo.threads.members(thread.id));
+    const peer = everyone.find((m) => m.id !== viewerId) ?? everyone[0];
     return { id, kind, name: peer?.username ?? "", lastSeq, lastRev };
   }
 
@@ -64,7 +70,7 @@ export function threadsService(repo: Repository) {
       return thread;
     },
 
-    async listForUser(userId: number): Promise<ThreadView[]> {
+    async listForUser(userId: number): Promise<OwnThread[]> {
       const threads = await repo.threads.listForUser(userId);
       return threads.map((t) => ({
         id: t.id,
@@ -72,12 +78,14 @@ export function threadsService(repo: Repository) {
         name: t.kind === "room" ? (t.name ?? "") : (t.peer?.username ?? ""),
         lastSeq: t.lastSeq,
         lastRev: t.lastRev,
+        peer: t.peer,
       }));
     },
 
-    async listRooms(userId: number): Promise<RoomListing[]> {
-      const [rooms, mine] = await Promise.all([repo.threads.listRooms(), repo.threads.listForUser(userId)]);
-      const joined = new Set(mine.map((t) => t.id));
+    /** Every room, marked joined or not; `mine` (the user's threads), when the caller has them, spares reading them again. */
+    async listRooms(userId: number, mine?: { id: number }[]): Promise<RoomListing[]> {
+      const [rooms, own] = await Promise.all([repo.threads.listRooms(), mine ?? repo.threads.listForUser(userId)]);
+      const joined = new Set(own.map((t) => t.id));
       return rooms.map((r) => ({
         id: r.id,
         kind: r.kind,

@@ -128,7 +128,13 @@ export interface Repository {
     findCredentials(username: string): Promise<UserCredentials | null>;
     findById(id: number): Promise<User | null>;
     findByUsername(username: string): Promise<User | null>;
+    /** Everyone, by username (byte by byte). */
     list(): Promise<User[]>;
+    count(): Promise<number>;
+    /** The first `limit` users by username: a page that shows a few needs no more. */
+    first(limit: number): Promise<User[]>;
+    /** These users (those that exist), by username. */
+    byIds(ids: number[]): Promise<User[]>;
   };
   sessions: {
     insert(session: Omit<Session, "revoked">): Promise<void>;

@@ -4,11 +4,11 @@ import { GameCard } from "../../views/components/GameCard.tsx";
 import { ids } from "../../views/ids.ts";
 import { ErrorPage } from "../../views/pages/ErrorPage.tsx";
 import type { GamesService } from "../chat/games.service.ts";
-import { AppError } from "../errors.ts";
 import { publicGame } from "../realtime/frames.tsx";
 import type { AssetUrls } from "./assets.ts";
 import { idParams, wholeNumber, wholeNumberInJson } from "./models.ts";
 import type { SessionDeps } from "../edge/session-tokens.ts";
+import { formError, htmxPlugin } from "./plugins/htmx.ts";
 import { sessionPlugin } from "./plugins/session.ts";
 
 export interface GamesDeps extends SessionDeps {
@@ -19,12 +19,12 @@ export interface GamesDeps extends SessionDeps {
 const cellJson = t.Object({ cell: wholeNumberInJson(0, 8) });
 const cellForm = t.Object({ cell: wholeNumber(0, 8) });
 const side = t.String({ maxLength: 64 });
-const isHtmx = (headers: Record<string, string | undefined>) => headers["hx-request"] === "true";
 
 export function gameRoutes(deps: GamesDeps) {
   const { games } = deps;
   return new Elysia({ name: "game-routes" })
     .use(sessionPlugin(deps))
+    .use(htmxPlugin())
     .post(
       "/api/threads/:id/games",
       async ({ user, params, body, status }) => status(201, { game: publicGame(await games.start(params.id, user.id, body)) }),
@@ -41,10 +41,10 @@ export function gameRoutes(deps: GamesDeps) {
     )
     .post(
       "/t/:id/games",
-      async ({ user, params, body, headers, redirect, set }) => {
+      async ({ user, params, body, htmx, redirect, set }) => {
         const game = await games.start(params.id, user.id, body);
         // With htmx the card arrives through the thread's socket, like everyone else's.
-        if (isHtmx(headers)) {
+        if (htmx) {
           set.status = 204;
           return;
         }
@@ -54,15 +54,15 @@ export function gameRoutes(deps: GamesDeps) {
     )
     .post(
       "/games/:id/moves",
-      async ({ user, params, body, headers, redirect, set }) => {
+      async ({ user, params, body, htmx, redirect, set }) => {
         try {
           const game = await games.move(params.id, user.id, body.cell);
-          return isHtmx(headers) ? <GameCard game={game} /> : redirect(`/t/${game.threadId}#${ids.game(game.id)}`, 303);
+          return htmx ? <GameCard game={game} /> : redirect(`/t/${game.threadId}#${ids.game(game.id)}`, 303);
         } catch (error) {
-          if (!(error instanceof AppError) || error.status === 404 || error.status >= 500) throw error;
-          set.status = error.status;
-          if (isHtmx(headers)) return <GameCard game={await games.find(params.id, user.id)} error={error.message} />;
-          return <ErrorPage ctx={{ viewer: user, assets: deps.assets }} status={error.status} message={error.message} />;
+          const { status, message } = formError(error, [404]);
+          set.status = status;
+          if (htmx) return <GameCard game={await games.find(params.id, user.id)} error={message} />;
+          return <ErrorPage ctx={{ viewer: user, assets: deps.assets }} status={status} message={message} />;
         }
       },
       { signedIn: true, params: idParams, body: cellForm },

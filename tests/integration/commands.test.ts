@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPostgresDatabase, postgresAvailable, type TestDatabase } from "../helpers/databases.ts";
 import { type Person, testPeople } from "../helpers/people.ts";
-import { apiClient, startServer, type TestServer } from "../helpers/server.ts";
+import { apiClient, startServer } from "../helpers/server.ts";
 import { type ApiMessage, connect, ofType } from "../helpers/ws-client.ts";
 
 setDefaultTimeout(60_000);

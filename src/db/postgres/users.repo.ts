@@ -1,5 +1,5 @@
 // Users on PostgreSQL.
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { Repository } from "../repository.ts";
 import type { PostgresDb } from "./client.ts";
 import { bytewise, userColumns } from "./columns.ts";
@@ -54,6 +54,17 @@ export function postgresUsers(db: PostgresDb): Repository["users"] {
     },
     async list() {
       return db.select(userColumns).from(users).orderBy(bytewise(users.username));
+    },
+    async count() {
+      const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
+      return row!.n;
+    },
+    async first(limit) {
+      return db.select(userColumns).from(users).orderBy(bytewise(users.username)).limit(limit);
+    },
+    async byIds(ids) {
+      if (ids.length === 0) return [];
+      return db.select(userColumns).from(users).where(inArray(users.id, ids)).orderBy(bytewise(users.username));
     },
   };
 }

@@ -1,5 +1,5 @@
 // Users on SQLite.
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq, inArray, sql } from "drizzle-orm";
 import type { Repository } from "../repository.ts";
 import type { SqliteDb } from "./client.ts";
 import { userColumns } from "./columns.ts";
@@ -10,6 +10,8 @@ export function sqliteUsers(db: SqliteDb): Repository["users"] {
   // Prepared once, like what else a thread page reads: building a drizzle query and compiling its SQL
   // cost more than running it.
   const everyone = db.select(userColumns).from(users).orderBy(asc(users.username)).prepare();
+  const firstFew = db.select(userColumns).from(users).orderBy(asc(users.username)).limit(sql.placeholder("limit")).prepare();
+  const howMany = db.select({ n: sql<number>`count(*)` }).from(users).prepare();
 
   return {
     async insert(username, passwordHash) {
@@ -58,6 +60,16 @@ export function sqliteUsers(db: SqliteDb): Repository["users"] {
     },
     async list() {
       return everyone.all();
+    },
+    async count() {
+      return howMany.get()!.n;
+    },
+    async first(limit) {
+      return firstFew.all({ limit });
+    },
+    async byIds(ids) {
+      if (ids.length === 0) return [];
+      return db.select(userColumns).from(users).where(inArray(users.id, ids)).orderBy(asc(users.username)).all();
     },
   };
 }

@@ -127,9 +127,9 @@ test("listForUser lists only the user's threads, each direct thread named after 
   await s.messages.post({ threadId: withBob.id, authorId: s.bob.id, body: "hi ann" });
 
   expect(await s.threads.listForUser(s.ann.id)).toEqual([
-    { id: room.id, kind: "room", name: "team", lastSeq: 0, lastRev: 0 },
-    { id: withBob.id, kind: "direct", name: "bob", lastSeq: 1, lastRev: 1 },
-    { id: withCarol.id, kind: "direct", name: "carol", lastSeq: 0, lastRev: 0 },
+    { id: room.id, kind: "room", name: "team", lastSeq: 0, lastRev: 0, peer: null },
+    { id: withBob.id, kind: "direct", name: "bob", lastSeq: 1, lastRev: 1, peer: s.bob },
+    { id: withCarol.id, kind: "direct", name: "carol", lastSeq: 0, lastRev: 0, peer: s.carol },
   ]);
   expect((await s.threads.listForUser(s.bob.id)).map((t) => [t.id, t.name])).toEqual([[withBob.id, "ann"]]);
 });

@@ -62,6 +62,17 @@ for (const factory of await repositoryFactories()) {
         for (const name of ["carol", "al_b", "al.b", "al-b", "al0"]) await user(name);
         expect((await repo.users.list()).map((u) => u.username)).toEqual(["al-b", "al.b", "al0", "al_b", "carol"]);
       });
+
+      test("count, the first few by username, and some by id (by username)", async () => {
+        const made: User[] = [];
+        for (const name of ["dora", "al_b", "carl", "al-b", "bea"]) made.push(await user(name));
+        expect(await repo.users.count()).toBe(5);
+        expect((await repo.users.first(3)).map((u) => u.username)).toEqual(["al-b", "al_b", "bea"]);
+        expect((await repo.users.first(50)).map((u) => u.username)).toEqual(["al-b", "al_b", "bea", "carl", "dora"]);
+        const [dora, , carl] = made;
+        expect(await repo.users.byIds([dora!.id, carl!.id, dora!.id + 1000])).toEqual([carl!, dora!]);
+        expect(await repo.users.byIds([])).toEqual([]);
+      });
     });
 
     describe("sessions", () => {

@@ -1,17 +1,17 @@
-// Sign-up, sign-in and sign-out: the pages (plain form posts, no JavaScript needed) and the JSON API.
+// Accounts: sign-up, sign-in and sign-out, the account page, and an administrator's controls; the pages
+// (plain form posts, no JavaScript needed) and the JSON API.
 import { Elysia, t } from "elysia";
-import { limits } from "../chat/validation.ts";
-import type { User } from "../db/repository.ts";
-import { AppError } from "../errors.ts";
 import { AccountPage } from "../../views/pages/AccountPage.tsx";
 import { type AuthFormState, AuthPage } from "../../views/pages/AuthPage.tsx";
-import type { PageContext } from "../../views/page-context.ts";
-import type { AssetUrls } from "./assets.ts";
+import type { User } from "../db/repository.ts";
 import type { SessionDeps } from "../edge/session-tokens.ts";
+import type { AppError } from "../errors.ts";
+import type { PageData } from "./page-data.ts";
+import { formError } from "./plugins/htmx.ts";
 import { sessionPlugin } from "./plugins/session.ts";
 
-export interface AuthDeps extends SessionDeps {
-  assets: AssetUrls;
+export interface AccountsRoutesDeps extends SessionDeps {
+  pages: PageData;
 }
 
 const credentials = t.Object({ username: t.String(), password: t.String() });
@@ -24,15 +24,14 @@ interface FormContext {
   set: { status?: number | string };
 }
 
-/** A form error goes back beside its field; anything else is the error handler's. */
+/** A form error goes back beside its field (a wrong password, 401, too); anything else is the error handler's. */
 function formState(error: unknown, username: string): AuthFormState {
-  if (!(error instanceof AppError) || error.status >= 500) throw error;
-  const field = error.field === "username" || error.field === "password" ? error.field : "form";
-  return { username, errors: { [field]: error.message } };
+  const { field, message } = formError(error, []);
+  return { username, errors: { [field === "username" || field === "password" ? field : "form"]: message } };
 }
 
-export function authRoutes(deps: AuthDeps) {
-  const ctx = (viewer: User | null = null): PageContext => ({ viewer, assets: deps.assets, limits });
+export function accountsRoutes(deps: AccountsRoutesDeps) {
+  const ctx = (viewer: User | null = null) => deps.pages.context(viewer);
   const { accounts } = deps;
 
   /** Signs the user in and goes home; on a user error, the same form again with the message beside its field. */
@@ -51,7 +50,7 @@ export function authRoutes(deps: AuthDeps) {
     }
   }
 
-  return new Elysia({ name: "auth-routes" })
+  return new Elysia({ name: "accounts-routes" })
     .use(sessionPlugin(deps))
     .get("/signin", () => <AuthPage ctx={ctx()} mode="signin" />)
     .get("/signup", () => <AuthPage ctx={ctx()} mode="signup" />)
@@ -108,10 +107,14 @@ export function authRoutes(deps: AuthDeps) {
           await accounts.changePassword(user, sessionId, body.currentPassword, body.newPassword);
           return <AccountPage ctx={ctx(user)} state={{ changed: true }} />;
         } catch (error) {
-          if (!(error instanceof AppError) || error.status >= 500) throw error;
-          set.status = error.status;
-          const field = error.field === "currentPassword" ? "currentPassword" : "newPassword";
-          return <AccountPage ctx={ctx(user)} state={{ errors: { [field]: error.message } }} />;
+          const { status, field, message } = formError(error, []);
+          set.status = status;
+          return (
+            <AccountPage
+              ctx={ctx(user)}
+              state={{ errors: { [field === "currentPassword" ? "currentPassword" : "newPassword"]: message } }}
+            />
+          );
         }
       },
       { signedIn: true, body: passwordChange },

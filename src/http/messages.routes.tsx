@@ -1,0 +1,162 @@
+// Messages: the thread page, its history, and posting, editing and deleting; the pages (plain form
+// posts with redirects, or the fragment htmx swaps in) and the JSON API.
+import { Elysia, t } from "elysia";
+import { MessageEditor, MessageItem } from "../../views/components/MessageItem.tsx";
+import { hasOlder, OlderLoader } from "../../views/components/ThreadParts.tsx";
+import { ids } from "../../views/ids.ts";
+import { EditMessagePage } from "../../views/pages/EditMessagePage.tsx";
+import { ThreadPage } from "../../views/pages/ThreadPage.tsx";
+import type { MessagesService } from "../chat/messages.service.ts";
+import type { User } from "../db/repository.ts";
+import type { SessionDeps } from "../edge/session-tokens.ts";
+import { changesQuery, idParams, messageParams, pageQuery, seq } from "./models.ts";
+import type { PageData } from "./page-data.ts";
+import { formError, htmxPlugin } from "./plugins/htmx.ts";
+import { sessionPlugin } from "./plugins/session.ts";
+
+export interface MessagesRoutesDeps extends SessionDeps {
+  messages: MessagesService;
+  pages: PageData;
+}
+
+const messageBody = t.Object({ body: t.String() });
+const postBody = t.Object({ body: t.String(), clientId: t.Optional(t.Union([t.String(), t.Null()])) });
+
+export function messagesRoutes(deps: MessagesRoutesDeps) {
+  const { messages, pages } = deps;
+  const threadPage = async (user: User, threadId: number, options: Parameters<PageData["threadPage"]>[2] = {}) => (
+    <ThreadPage ctx={pages.context(user)} data={await pages.threadPage(user, threadId, options)} />
+  );
+
+  return new Elysia({ name: "messages-routes" })
+    .use(sessionPlugin(deps))
+    .use(htmxPlugin())
+    .get("/t/:id", ({ user, params, query }) => threadPage(user, params.id, { before: query.before }), {
+      signedIn: true,
+      params: idParams,
+      query: t.Object({ before: t.Optional(seq(1)) }),
+    })
+    .get(
+      "/t/:id/older",
+      async ({ user, params, query }) => {
+        const older = await messages.page(params.id, user.id, { before: query.before });
+        return (
+          <>
+            {hasOlder(older) ? <OlderLoader threadId={params.id} before={older[0]!.seq} /> : null}
+            {older.map((m) => (
+              <MessageItem m={m} />
+            ))}
+          </>
+        );
+      },
+      { signedIn: true, params: idParams, query: t.Object({ before: seq(1) }) },
+    )
+    .post(
+      "/t/:id/messages",
+      async ({ user, params, body, redirect, set }) => {
+        try {
+          const { message } = await messages.post({ threadId: params.id, authorId: user.id, ...body });
+          return redirect(`/t/${params.id}#${ids.message(message.id)}`, 303);
+        } catch (error) {
+          const { status, message } = formError(error);
+          set.status = status;
+          return threadPage(user, params.id, { composer: { error: message, body: body.body } });
+        }
+      },
+      { signedIn: true, params: idParams, body: postBody },
+    )
+    .get("/t/:id/messages/:mid", async ({ user, params }) => <MessageItem m={await messages.find(params.mid, user.id)} />, {
+      signedIn: true,
+      params: messageParams,
+    })
+    .get(
+      "/t/:id/messages/:mid/edit",
+      async ({ user, params, htmx }) => {
+        const m = await messages.find(params.mid, user.id);
+        const ctx = pages.context(user);
+        return htmx ? <MessageEditor m={m} limits={ctx.limits} /> : <EditMessagePage ctx={ctx} m={m} />;
+      },
+      { signedIn: true, params: messageParams },
+    )
+    .post(
+      "/t/:id/messages/:mid/edit",
+      async ({ user, params, body, htmx, redirect, set }) => {
+        try {
+          const m = await messages.edit(params.mid, user.id, body.body);
+          return htmx ? <MessageItem m={m} /> : redirect(`/t/${m.threadId}#${ids.message(m.id)}`, 303);
+        } catch (error) {
+          const { status, message } = formError(error);
+          set.status = status;
+          const m = { ...(await messages.find(params.mid, user.id)), body: body.body };
+          const ctx = pages.context(user);
+          return htmx ? (
+            <MessageEditor m={m} error={message} limits={ctx.limits} />
+          ) : (
+            <EditMessagePage ctx={ctx} m={m} error={message} />
+          );
+        }
+      },
+      { signedIn: true, params: messageParams, body: messageBody },
+    )
+    .post(
+      "/t/:id/messages/:mid/delete",
+      async ({ user, params, htmx, redirect }) => {
+        const m = await messages.remove(params.mid, user.id);
+        return htmx ? <MessageItem m={m} /> : redirect(`/t/${m.threadId}`, 303);
+      },
+      { signedIn: true, params: messageParams },
+    )
+    .group("/api", (api) =>
+      api
+        .get(
+          "/threads/:id/messages",
+          async ({ user, params, query }) => ({ messages: await messages.page(params.id, user.id, query) }),
+          {
+            signedIn: true,
+            params: idParams,
+            query: pageQuery,
+          },
+        )
+        .get(
+          "/threads/:id/changes",
+          async ({ user, params, query }) => ({
+            messages: await messages.changes(params.id, user.id, query.rev ?? 0, query.limit),
+          }),
+          {
+            signedIn: true,
+            params: idParams,
+            query: changesQuery,
+            detail: {
+              summary: "What changed after a rev",
+              description:
+                "The current state of every message changed after `rev` (a new message, an edit, a delete), in ascending rev: how a bot syncs by polling. `limit` defaults to 200, at most 1000.",
+            },
+          },
+        )
+        .post(
+          "/threads/:id/messages",
+          async ({ user, params, body, status }) => {
+            const { message, created } = await messages.post({ threadId: params.id, authorId: user.id, ...body });
+            return status(created ? 201 : 200, { message });
+          },
+          { signedIn: true, params: idParams, body: postBody },
+        )
+        .patch(
+          "/messages/:id",
+          async ({ user, params, body }) => ({ message: await messages.edit(params.id, user.id, body.body) }),
+          {
+            signedIn: true,
+            params: idParams,
+            body: messageBody,
+          },
+        )
+        .delete(
+          "/messages/:id",
+          async ({ user, params, status }) => {
+            await messages.remove(params.id, user.id);
+            return status(204);
+          },
+          { signedIn: true, params: idParams },
+        ),
+    );
+}

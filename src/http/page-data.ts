@@ -1,0 +1,110 @@
+// What the signed-in pages show: the page context, the sidebar, and a thread page's data. Each gathers
+// its reads side by side where they do not depend on one another, and reads nothing twice.
+import type { SidebarData } from "../../views/components/Sidebar.tsx";
+import type { ThreadPageData } from "../../views/pages/ThreadPage.tsx";
+import type { PageContext } from "../../views/page-context.ts";
+import type { AccountsService } from "../chat/accounts.service.ts";
+import type { GamesService } from "../chat/games.service.ts";
+import type { MessagesService } from "../chat/messages.service.ts";
+import type { OwnThread, ThreadsService } from "../chat/threads.service.ts";
+import { limits } from "../chat/validation.ts";
+import type { User } from "../db/repository.ts";
+import type { Hub } from "../realtime/hub.ts";
+import type { AssetUrls } from "./assets.ts";
+
+export interface PageDataDeps {
+  accounts: AccountsService;
+  threads: ThreadsService;
+  messages: MessagesService;
+  games: GamesService;
+  hub: Hub;
+  assets: AssetUrls;
+}
+
+/** How many people the sidebar lists; /people has them all. */
+const sidebarPeople = 30;
+/** Online people considered for the sidebar: enough to fill it, however many are online. */
+const onlineConsidered = 500;
+
+const formLimits = {
+  usernameMax: limits.usernameMax,
+  passwordMax: limits.passwordMax,
+  bodyMax: limits.bodyMax,
+  roomNameMax: limits.roomNameMax,
+};
+
+export function pageData({ accounts, threads, messages, games, hub, assets }: PageDataDeps) {
+  const context = (viewer: User | null): PageContext => ({ viewer, assets, limits: formLimits });
+
+  /**
+   * The people one talks to first, then who is online, then everyone else, each by name: the first
+   * few only, read as such (a page must not read every account there is).
+   */
+  async function peopleFor(viewer: User, directs: OwnThread[], online: Set<number>) {
+    const talkedTo = directs
+      .flatMap((d) => (d.peer && d.peer.id !== viewer.id ? [d.peer] : []))
+      .sort((a, b) => (a.username < b.username ? -1 : 1))
+      .slice(0, sidebarPeople);
+    const chosen = new Set([viewer.id, ...talkedTo.map((p) => p.id)]);
+    const onlineIds = [...online].filter((id) => !chosen.has(id)).slice(0, onlineConsidered);
+    const room = sidebarPeople - talkedTo.length;
+    const onlineNow = room > 0 && onlineIds.length > 0 ? (await accounts.usersByIds(onlineIds)).slice(0, room) : [];
+    for (const p of onlineNow) chosen.add(p.id);
+    const left = room - onlineNow.length;
+    // The first by name, enough of them to fill the rest after leaving out those already chosen or online.
+    const rest =
+      left > 0
+        ? (await accounts.firstUsers(left + chosen.size + Math.min(online.size, onlineConsidered)))
+            .filter((p) => !chosen.has(p.id) && !online.has(p.id))
+            .slice(0, left)
+        : [];
+    return [...talkedTo, ...onlineNow, ...rest].map((p) => ({ ...p, online: online.has(p.id) }));
+  }
+
+  async function sidebar(viewer: User, extra: Partial<SidebarData> = {}): Promise<SidebarData> {
+    const [mine, online, everyone] = await Promise.all([
+      threads.listForUser(viewer.id),
+      hub.onlineUserIds(),
+      accounts.countUsers(),
+    ]);
+    const directs = mine.filter((d) => d.kind === "direct");
+    const [rooms, people] = await Promise.all([threads.listRooms(viewer.id, mine), peopleFor(viewer, directs, online)]);
+    return { rooms, people, peopleCount: everyone - 1, directs, ...extra };
+  }
+
+  /**
+   * A thread page: the thread is read first (its membership check, and the place its socket resumes
+   * from), then everything else at once. `before`: an older window; `composer`: a form post that failed.
+   */
+  async function threadPage(
+    viewer: User,
+    threadId: number,
+    options: { before?: number; composer?: ThreadPageData["composer"] } = {},
+  ): Promise<ThreadPageData> {
+    const thread = await threads.requireMember(threadId, viewer.id);
+    const [list, allGames, members, online, side] = await Promise.all([
+      messages.history(threadId, { before: options.before }),
+      games.listForThread(threadId),
+      threads.members(threadId),
+      hub.online(threadId),
+      sidebar(viewer, { currentThreadId: threadId }),
+    ]);
+    const since = list.length > 0 && list[0]!.seq > 1 ? list[0]!.createdAt : "";
+    return {
+      thread: await threads.view(thread, viewer.id, members),
+      messages: list,
+      // Games that started within this window, and any still being played.
+      games: allGames.filter((g) => g.createdAt >= since || g.turn !== null),
+      members,
+      online,
+      sidebar: side,
+      clientId: crypto.randomUUID(),
+      olderWindow: options.before !== undefined,
+      composer: options.composer,
+    };
+  }
+
+  return { context, sidebar, threadPage };
+}
+
+export type PageData = ReturnType<typeof pageData>;
