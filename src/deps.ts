@@ -1,4 +1,5 @@
 // Builds the services the app runs on, from the configuration; the one place they are wired together.
+import { messageRenderer } from "../views/message-html.tsx";
 import { accountsService } from "./chat/accounts.service.ts";
 import type { Broker } from "./chat/events.ts";
 import { gamesService } from "./chat/games.service.ts";
@@ -35,8 +36,9 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
   const changes = threadChanges(repo);
-  const hub = createHub({ instanceId, broker, presence, changes });
-  const pages = pageData({ accounts, threads, messages, games, hub, assets: assets.urls });
+  const renderMessage = messageRenderer();
+  const hub = createHub({ instanceId, broker, presence, changes, render: renderMessage });
+  const pages = pageData({ accounts, threads, messages, games, hub, assets: assets.urls, render: renderMessage });
   return {
     config,
     repo,
@@ -51,6 +53,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     games,
     hub,
     pages,
+    renderMessage,
     async close() {
       await presence.close();
       await broker.close();

@@ -35,8 +35,26 @@ export interface AccountsOptions {
   broker: Broker;
 }
 
+/** How long the directory below is kept (a sign-up on another instance shows within it). */
+const directoryMs = 2000;
+/** The most people a page lists from the directory. */
+const directorySize = 128;
+
 export function accountsService(repo: Repository, { sessionTtl, limits, broker }: AccountsOptions) {
   const now = () => Math.floor(Date.now() / 1000);
+
+  // The first people by name, and how many there are: every page's sidebar asks, and they change only
+  // when someone signs up. Kept briefly, and dropped at once when a sign-up happens here.
+  let directory: { readAt: number; first: Promise<User[]>; count: Promise<number> } | null = null;
+  const currentDirectory = () => {
+    if (directory && Date.now() - directory.readAt < directoryMs) return directory;
+    const read = { readAt: Date.now(), first: repo.users.first(directorySize), count: repo.users.count() };
+    Promise.all([read.first, read.count]).catch(() => {
+      if (directory === read) directory = null;
+    });
+    directory = read;
+    return read;
+  };
 
   return {
     async register(rawUsername: string, password: string, requester: Requester): Promise<User> {
@@ -46,6 +64,7 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
       const passwordHash = await hashing(() => Bun.password.hash(password, hashOptions));
       const user = await repo.users.insert(username, passwordHash);
       if (!user) throw new Conflict("That username is taken.", { code: "username_taken", field: "username" });
+      directory = null;
       return user;
     },
 
@@ -122,9 +141,12 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
     },
 
     listUsers: () => repo.users.list(),
-    countUsers: () => repo.users.count(),
-    /** The first `limit` people by username. */
-    firstUsers: (limit: number) => repo.users.first(limit),
+    countUsers: () => currentDirectory().count,
+    /** The first `limit` people by username (at most 128 from the directory, more from storage). */
+    async firstUsers(limit: number): Promise<User[]> {
+      if (limit > directorySize) return repo.users.first(limit);
+      return (await currentDirectory().first).slice(0, limit);
+    },
     usersByIds: (ids: number[]) => repo.users.byIds(ids),
   };
 }

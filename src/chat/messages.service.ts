@@ -1,5 +1,5 @@
 // Posting, reading, editing and deleting messages. After each commit, one event goes to the Broker.
-import type { Message, Repository } from "../db/repository.ts";
+import type { Message, Repository, Thread } from "../db/repository.ts";
 import { BadRequest, Conflict, Forbidden, NotFound } from "../errors.ts";
 import type { Broker } from "./events.ts";
 import type { RateLimits } from "./rate-limits.ts";
@@ -25,6 +25,22 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
     const message = await repo.messages.find(messageId);
     if (!message || !(await repo.threads.isMember(message.threadId, userId))) throw new NotFound("No such message.");
     return message;
+  }
+
+  // A thread's newest page, kept by the thread's rev: every change to its messages takes a new rev, so
+  // while the rev is the same, so is the page (a page read after the rev may hold newer changes still,
+  // which does no harm). Thread pages read it on every visit; most visits change nothing.
+  const newestPages = new Map<number, { rev: number; page: Promise<Message[]> }>();
+  const newestKept = 500;
+  function newest(thread: Thread): Promise<Message[]> {
+    const kept = newestPages.get(thread.id);
+    if (kept?.rev === thread.lastRev) return kept.page;
+    const page = history(thread.id);
+    page.catch(() => newestPages.delete(thread.id));
+    newestPages.delete(thread.id);
+    if (newestPages.size >= newestKept) newestPages.delete(newestPages.keys().next().value!);
+    newestPages.set(thread.id, { rev: thread.lastRev, page });
+    return page;
   }
 
   function history(threadId: number, query: PageQuery = {}): Promise<Message[]> {
@@ -66,6 +82,9 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
 
     /** A page of history for a caller that has already checked membership (a page that read the thread). */
     history,
+
+    /** The newest page of a thread the caller has read (and so checked membership of), as of its rev. */
+    newest,
 
     /** The same text again changes nothing (no rev, nothing published). */
     async edit(messageId: number, userId: number, rawBody: string): Promise<Message> {

@@ -43,9 +43,7 @@ export function messagesRoutes(deps: MessagesRoutesDeps) {
         return (
           <>
             {hasOlder(older) ? <OlderLoader threadId={params.id} before={older[0]!.seq} /> : null}
-            {older.map((m) => (
-              <MessageItem m={m} />
-            ))}
+            {older.map((m) => pages.render(m))}
           </>
         );
       },

@@ -2,6 +2,7 @@
 // its reads side by side where they do not depend on one another, and reads nothing twice.
 import type { SidebarData } from "../../views/components/Sidebar.tsx";
 import type { ThreadPageData } from "../../views/pages/ThreadPage.tsx";
+import type { RenderMessage } from "../../views/message-html.tsx";
 import type { PageContext } from "../../views/page-context.ts";
 import type { AccountsService } from "../chat/accounts.service.ts";
 import type { GamesService } from "../chat/games.service.ts";
@@ -19,6 +20,7 @@ export interface PageDataDeps {
   games: GamesService;
   hub: Hub;
   assets: AssetUrls;
+  render: RenderMessage;
 }
 
 /** How many people the sidebar lists; /people has them all. */
@@ -33,7 +35,7 @@ const formLimits = {
   roomNameMax: limits.roomNameMax,
 };
 
-export function pageData({ accounts, threads, messages, games, hub, assets }: PageDataDeps) {
+export function pageData({ accounts, threads, messages, games, hub, assets, render }: PageDataDeps) {
   const context = (viewer: User | null): PageContext => ({ viewer, assets, limits: formLimits });
 
   /**
@@ -83,7 +85,7 @@ export function pageData({ accounts, threads, messages, games, hub, assets }: Pa
   ): Promise<ThreadPageData> {
     const thread = await threads.requireMember(threadId, viewer.id);
     const [list, allGames, members, online, side] = await Promise.all([
-      messages.history(threadId, { before: options.before }),
+      options.before === undefined ? messages.newest(thread) : messages.history(threadId, { before: options.before }),
       games.listForThread(threadId),
       threads.members(threadId),
       hub.online(threadId),
@@ -101,10 +103,11 @@ export function pageData({ accounts, threads, messages, games, hub, assets }: Pa
       clientId: crypto.randomUUID(),
       olderWindow: options.before !== undefined,
       composer: options.composer,
+      render,
     };
   }
 
-  return { context, sidebar, threadPage };
+  return { context, sidebar, threadPage, render };
 }
 
 export type PageData = ReturnType<typeof pageData>;

@@ -3,6 +3,7 @@
 // emits meanwhile is queued for it. The socket goes live at the first queued emission that starts where
 // the socket stands (or, with none, once the feed stands there too): from then on the feed's stream is
 // exactly what the socket still needs, with no gap and no duplicate.
+import type { RenderMessage } from "../../views/message-html.tsx";
 import type { ChatEvent } from "../chat/events.ts";
 import { type Emit, samePlace } from "./change-order.ts";
 import type { Connection, Emission } from "./connection.ts";
@@ -16,14 +17,20 @@ const idleRetryMs = 100;
 /** Goes live: sends what was queued from the joining point on, then subscribes, with no await between. */
 export type GoLive = (conn: Connection, queued: Emission[]) => void;
 
-export async function catchUp(conn: Connection, feed: ThreadFeed, store: FeedStore, goLive: GoLive): Promise<void> {
+export async function catchUp(
+  conn: Connection,
+  feed: ThreadFeed,
+  store: FeedStore,
+  goLive: GoLive,
+  render: RenderMessage,
+): Promise<void> {
   const order = conn.order!;
   let batch: ChatEvent[] = [];
   const collect: Emit = (event) => {
     batch.push(event);
   };
   const flush = () => {
-    for (const frame of catchUpFrames(batch, conn.format, order.cursor)) conn.socket.send(frame);
+    for (const frame of catchUpFrames(batch, conn.format, order.cursor, render)) conn.socket.send(frame);
     batch = [];
   };
   let readToEnd = false;

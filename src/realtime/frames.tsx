@@ -2,6 +2,7 @@
 // when some socket takes that format: a room of bots never renders HTML, a room of pages never JSON.
 import { ResumePoint } from "../../views/components/ThreadParts.tsx";
 import { GameChanged, MessageReplaced, MessagesAppended, PresenceChanged, TypingChanged } from "../../views/fragments/pushes.tsx";
+import type { RenderMessage } from "../../views/message-html.tsx";
 import type { ChatEvent } from "../chat/events.ts";
 import type { Game, Message, ThreadCursor } from "../db/repository.ts";
 import type { WireFormat } from "./topics.ts";
@@ -15,11 +16,12 @@ export class Frames {
 
   constructor(
     readonly event: ChatEvent,
+    private readonly render: RenderMessage,
     readonly resumeAt?: ThreadCursor,
   ) {}
 
   in(format: WireFormat): string {
-    this.#rendered[format] ??= format === "html" ? htmlFrame([this.event], this.resumeAt) : jsonFrame(this.event);
+    this.#rendered[format] ??= format === "html" ? htmlFrame([this.event], this.render, this.resumeAt) : jsonFrame(this.event);
     return this.#rendered[format];
   }
 }
@@ -29,28 +31,28 @@ export class Frames {
  * the page resumes from. Only frames from the socket move that place: a message loaded over HTTP
  * (older history, an edit's answer) may be newer than what the socket has delivered.
  */
-export function htmlFrame(events: ChatEvent[], resumeAt?: ThreadCursor): string {
+export function htmlFrame(events: ChatEvent[], render: RenderMessage, resumeAt?: ThreadCursor): string {
   let html = "";
   for (let i = 0; i < events.length; ) {
     const event = events[i]!;
     if (event.type === "message") {
       const run: Message[] = [];
       for (; events[i]?.type === "message"; i++) run.push((events[i] as Extract<ChatEvent, { type: "message" }>).message);
-      html += String(<MessagesAppended threadId={event.threadId} messages={run} />);
+      html += String(<MessagesAppended threadId={event.threadId} messages={run} render={render} />);
       continue;
     }
-    html += fragment(event);
+    html += fragment(event, render);
     i++;
   }
   if (resumeAt && events[0]) html += String(<ResumePoint threadId={events[0].threadId} at={resumeAt} oob />);
   return html;
 }
 
-function fragment(event: Exclude<ChatEvent, { type: "message" }>): string {
+function fragment(event: Exclude<ChatEvent, { type: "message" }>, render: RenderMessage): string {
   switch (event.type) {
     case "edited":
     case "deleted":
-      return String(<MessageReplaced m={event.message} />);
+      return String(<MessageReplaced m={event.message} render={render} />);
     case "typing":
       return String(<TypingChanged threadId={event.threadId} user={event.user} />);
     case "game":
@@ -78,9 +80,9 @@ export function jsonFrame(event: ChatEvent): string {
 }
 
 /** Catch-up: one HTML frame for the whole batch, one JSON frame per event. */
-export function catchUpFrames(events: ChatEvent[], format: WireFormat, resumeAt: ThreadCursor): string[] {
+export function catchUpFrames(events: ChatEvent[], format: WireFormat, resumeAt: ThreadCursor, render: RenderMessage): string[] {
   if (events.length === 0) return [];
-  return format === "html" ? [htmlFrame(events, resumeAt)] : events.map(jsonFrame);
+  return format === "html" ? [htmlFrame(events, render, resumeAt)] : events.map(jsonFrame);
 }
 
 /** API.md's game: the stored row without its bookkeeping. */

@@ -3,6 +3,7 @@
 // connects from a place of its own (?after=, ?rev=) is brought up to the feed from the database before
 // it joins the topic (catch-up.ts). The policies around that have a file each: the sweep for changes
 // nobody announced, slow readers, the presence throttle, typing, and sessions that end.
+import type { RenderMessage } from "../../views/message-html.tsx";
 import type { Broker, ChatEvent } from "../chat/events.ts";
 import { changeOf, type ThreadChanges } from "../chat/thread-changes.ts";
 import type { ThreadCursor } from "../db/repository.ts";
@@ -61,9 +62,11 @@ export interface HubDeps {
   broker: Broker;
   presence: PresenceDirectory;
   changes: ThreadChanges;
+  /** How a message is rendered for pages: once per change (views/message-html.tsx). */
+  render: RenderMessage;
 }
 
-export function createHub({ instanceId, broker, presence, changes }: HubDeps) {
+export function createHub({ instanceId, broker, presence, changes, render }: HubDeps) {
   const open = new ThreadSets();
   /** The sockets of each thread still catching up: what a feed emits meanwhile is queued for them alone. */
   const catchingUp = new ThreadSets();
@@ -76,7 +79,7 @@ export function createHub({ instanceId, broker, presence, changes }: HubDeps) {
    * and queued for sockets still catching up. `before`: where the feed stood (for those sockets).
    */
   function deliver(event: ChatEvent, before: Position, resumeAt?: ThreadCursor, sender?: Connection) {
-    const frames = new Frames(event, resumeAt);
+    const frames = new Frames(event, render, resumeAt);
     for (const format of wireFormats) {
       const topic = topics.thread(event.threadId, format);
       if (server.subscriberCount(topic) === 0) continue;
@@ -164,7 +167,7 @@ export function createHub({ instanceId, broker, presence, changes }: HubDeps) {
       // Stored but never published (its instance died between commit and publish): read it now.
       if (conn.threadAt.rev > feed.position.rev) void feed.fill();
       presence.join(conn.threadId, conn.user);
-      catchUp(conn, feed, changes, goLive).catch((error) => {
+      catchUp(conn, feed, changes, goLive, render).catch((error) => {
         log.error("catch-up failed", { threadId: conn.threadId, error });
         conn.socket.close(1011, "catch-up failed");
       });

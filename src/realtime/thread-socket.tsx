@@ -6,6 +6,7 @@
 // its sliding renewal, and API.md's error shape.
 import type { BunRequest, Server, ServerWebSocket } from "bun";
 import { ComposerError } from "../../views/fragments/pushes.tsx";
+import type { RenderMessage } from "../../views/message-html.tsx";
 import type { MessagesService } from "../chat/messages.service.ts";
 import type { ThreadChanges } from "../chat/thread-changes.ts";
 import { limits } from "../chat/validation.ts";
@@ -21,6 +22,7 @@ import { htmlFrame } from "./frames.tsx";
 import { Connection, type Hub, type OpenSocket } from "./hub.ts";
 
 export interface ThreadSocketDeps extends SessionDeps {
+  renderMessage: RenderMessage;
   threads: ThreadsService;
   messages: MessagesService;
   changes: ThreadChanges;
@@ -95,7 +97,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
           hub.send(conn, JSON.stringify({ type: "ack", clientId: message.clientId, id: message.id, seq: message.seq }));
         } else if (!created) {
           // A resend of a stored message: the page may have missed it; it skips ids it already shows.
-          hub.send(conn, htmlFrame([{ type: "message", threadId: conn.threadId, message }]));
+          hub.send(conn, htmlFrame([{ type: "message", threadId: conn.threadId, message }], deps.renderMessage));
         }
         return;
       }

@@ -1,5 +1,6 @@
-// Pages (and the API's larger JSON answers) are gzipped for clients that accept it, through the real
-// server; a client that does not ask gets them plain, and small answers, HEAD and assets are left alone.
+// Pages (and the API's larger JSON answers) are compressed for clients that accept it, through the real
+// server: zstd when offered (today's browsers do), else gzip; a client that does not ask gets them plain,
+// and small answers, HEAD and assets are left alone.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -86,12 +87,23 @@ describe("pages", () => {
     expect(body).toContain("Message 20, long enough");
   });
 
-  test("gzip refused with q=0 gets a plain page; a wildcard allows gzip", async () => {
+  test("gzip refused with q=0 gets a plain page; a wildcard allows the best coding", async () => {
     const refused = await raw("/", { "accept-encoding": "gzip;q=0, identity" });
     expect(refused.headers.get("content-encoding")).toBeNull();
     expect(await refused.text()).toContain("<!doctype html>");
     const starred = await raw("/", { "accept-encoding": "*" });
-    expect(starred.headers.get("content-encoding")).toBe("gzip");
+    expect(starred.headers.get("content-encoding")).toBe("zstd");
+    expect((await raw("/", { "accept-encoding": "*, zstd;q=0" })).headers.get("content-encoding")).toBe("gzip");
+  });
+
+  test("a browser that offers zstd (Chromium does) gets zstd, which unpacks to the same page", async () => {
+    const offered = { "accept-encoding": "gzip, deflate, br, zstd" };
+    const packed = await raw(`/t/${roomId}`, offered);
+    expect(packed.headers.get("content-encoding")).toBe("zstd");
+    expect(packed.headers.get("vary")).toContain("accept-encoding");
+    const html = new TextDecoder().decode(Bun.zstdDecompressSync(new Uint8Array(await packed.arrayBuffer())));
+    const plain = await (await raw(`/t/${roomId}`, identity)).text();
+    expect(sameApartFromClientId(html)).toBe(sameApartFromClientId(plain));
   });
 
   test("HEAD is left alone", async () => {

@@ -1,23 +1,25 @@
 // Out-of-band fragments pushed over the thread's WebSocket: rendered once per event, sent to everyone.
 import type { Game, Message, User } from "../../src/db/repository.ts";
 import { GameCard } from "../components/GameCard.tsx";
-import { MessageItem } from "../components/MessageItem.tsx";
 import { PresenceList, TypingNotice } from "../components/ThreadParts.tsx";
 import { ids } from "../ids.ts";
+import type { RenderMessage } from "../message-html.tsx";
 
 /** New messages at the end of the log (a wrapper: htmx inserts its children). */
-export function MessagesAppended({ threadId, messages }: { threadId: number; messages: Message[] }) {
-  return (
-    <div hx-swap-oob={`beforeend:#${ids.threadLog(threadId)}`}>
-      {messages.map((m) => (
-        <MessageItem m={m} />
-      ))}
-    </div>
-  );
+export function MessagesAppended({
+  threadId,
+  messages,
+  render,
+}: {
+  threadId: number;
+  messages: Message[];
+  render: RenderMessage;
+}) {
+  return <div hx-swap-oob={`beforeend:#${ids.threadLog(threadId)}`}>{messages.map((m) => render(m))}</div>;
 }
 
 /** An edited or deleted message, replacing the one on screen. */
-export const MessageReplaced = ({ m }: { m: Message }) => <MessageItem m={m} oob />;
+export const MessageReplaced = ({ m, render }: { m: Message; render: RenderMessage }) => render(m, { oob: true });
 
 /**
  * A game started or changed: its card appended, and the page puts it in place of the card it already

@@ -1,10 +1,11 @@
 import type { ThreadView } from "../../src/chat/threads.service.ts";
 import type { Game, Message, User } from "../../src/db/repository.ts";
 import { GameCard } from "../components/GameCard.tsx";
-import { continuesRun, MessageItem } from "../components/MessageItem.tsx";
+import { continuesRun } from "../components/MessageItem.tsx";
 import type { SidebarData } from "../components/Sidebar.tsx";
 import { hasOlder, OlderLoader, PresenceList, ResumePoint, TypingNotice } from "../components/ThreadParts.tsx";
 import { ids } from "../ids.ts";
+import type { RenderMessage } from "../message-html.tsx";
 import { AppShell } from "../layouts/AppShell.tsx";
 import type { PageContext } from "../page-context.ts";
 
@@ -23,6 +24,8 @@ export interface ThreadPageData {
   olderWindow: boolean;
   /** A no-JavaScript post that failed: the message beside the composer, the text kept. */
   composer?: { error: string; body: string };
+  /** How each message is rendered (once per change, for every viewer). */
+  render: RenderMessage;
 }
 
 export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageData }) {
@@ -41,11 +44,12 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
         </header>
         {/* The log scrolls; the list in it is what messages are appended to (a log is not a list itself). */}
         <div class="log" role="log" aria-label="Messages" tabindex="0">
-          <ol id={ids.threadLog(thread.id)} class="messages">
+          {/* A message's Edit, Delete and Save answer with the message again, in its place: said once, here. */}
+          <ol id={ids.threadLog(thread.id)} class="messages" hx-target:inherited="closest li" hx-swap:inherited="outerHTML">
             {hasOlder(messages) ? <OlderLoader threadId={thread.id} before={messages[0]!.seq} /> : null}
             {interleave(messages, data.games).map((item, i, all) =>
               "seq" in item ? (
-                <MessageItem m={item} grouped={continuesRun(item, previousMessage(all, i))} />
+                data.render(item, { grouped: continuesRun(item, previousMessage(all, i)) })
               ) : (
                 <GameCard game={item} />
               ),

@@ -6,6 +6,7 @@ import { expect, test } from "bun:test";
 import type { ChatEvent } from "../../../src/chat/events.ts";
 import type { ThreadChanges } from "../../../src/chat/thread-changes.ts";
 import { Connection, createHub, type Socket } from "../../../src/realtime/hub.ts";
+import { renderMessage } from "../../../views/message-html.tsx";
 import { memoryBroker } from "../../../src/realtime/memory-broker.ts";
 import { memoryPresence } from "../../../src/realtime/presence.ts";
 import { threadId, threadStore } from "../../helpers/changes.ts";
@@ -89,7 +90,7 @@ function heldStore() {
 
 function hubOn(changes: ThreadChanges) {
   const broker = memoryBroker();
-  const hub = createHub({ instanceId: "test", broker, presence: memoryPresence(), changes });
+  const hub = createHub({ instanceId: "test", broker, presence: memoryPresence(), changes, render: renderMessage });
   const server = fakeServer();
   hub.attach(server);
   const publish = (event: ChatEvent) => broker.publish(event);
