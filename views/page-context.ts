@@ -1,9 +1,14 @@
 import type { limits } from "../src/chat/validation.ts";
 import type { User } from "../src/db/repository.ts";
-import type { AssetUrls } from "../src/http/assets.ts";
 
 /** The lengths the forms allow: the server's own validation limits, handed in by the routes. */
 export type FormLimits = Pick<typeof limits, "usernameMax" | "passwordMax" | "bodyMax" | "roomNameMax">;
+
+/** The embedded assets the pages link to, each under its content-hashed URL (src/http/assets.ts serves them). */
+export type AssetUrls = Record<
+  "htmx.js" | "hx-ws.js" | "app.js" | "app.css" | "favicon.svg" | "swagger-ui.css" | "swagger-ui-bundle.js",
+  string
+>;
 
 /** What the layout needs: who is signed in and where the assets are. */
 export interface LayoutContext {

@@ -1,6 +1,7 @@
 // Static assets, embedded in the binary by these imports and served under content-hashed URLs.
 // Only the files listed here are served: no request path is ever mapped to the filesystem.
 import { Elysia } from "elysia";
+import type { AssetUrls } from "../../views/page-context.ts";
 import { contentHashes } from "./asset-hashes.macro.ts" with { type: "macro" };
 import htmxWs from "htmx.org/dist/ext/hx-ws.min.js" with { type: "file" };
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
@@ -19,7 +20,7 @@ const sources = {
   "favicon.svg": favicon,
   "swagger-ui.css": swaggerCss,
   "swagger-ui-bundle.js": swaggerJs,
-} as const;
+} as const satisfies AssetUrls; // every file the views link to, and no other
 
 // The same files again, as specifiers for the macro that hashes them when the code is bundled (it
 // cannot take the imports above). A test checks every URL's hash against the file it serves.
@@ -35,7 +36,7 @@ const hashes = contentHashes({
 
 export type AssetName = keyof typeof sources;
 /** Public URL of each asset, e.g. `/assets/app.3f9c1a2b.css`. */
-export type AssetUrls = Record<AssetName, string>;
+export type { AssetUrls };
 
 interface Asset {
   path: string;
