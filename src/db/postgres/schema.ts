@@ -1,7 +1,18 @@
 // PostgreSQL tables: the SQLite schema's tables, columns and indexes in PostgreSQL types. Column names
 // become snake_case through drizzle's `casing` option.
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 // SQLite integers are 64-bit, so ids are too; `mode: "number"` keeps them plain numbers in TypeScript.
 const id = () => bigint({ mode: "number" }).primaryKey().generatedByDefaultAsIdentity();
@@ -75,8 +86,10 @@ export const messages = pgTable(
     createdAt: createdAt(),
     editedAt: instant(),
     deleted: boolean().notNull().default(false),
-    /** The thread's rev of this message's latest change (its creation, an edit, a delete). */
+    /** The thread's rev of this message's latest change (its creation, an edit, a delete, a reaction). */
     rev: integer().notNull().default(0),
+    /** The message this one answers, in the same thread. */
+    replyToId: bigint({ mode: "number" }).references((): AnyPgColumn => messages.id),
   },
   (table) => [
     uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
@@ -105,4 +118,16 @@ export const games = pgTable(
     createdAt: createdAt(),
   },
   (table) => [index("games_thread_idx").on(table.threadId), index("games_thread_rev_idx").on(table.threadId, table.rev)],
+);
+
+/** One person's reaction with one emoji to one message: a row each, so a toggle twice is the same toggle. */
+export const reactions = pgTable(
+  "reactions",
+  {
+    messageId: ref().references(() => messages.id, { onDelete: "cascade" }),
+    userId: ref().references(() => users.id, { onDelete: "cascade" }),
+    emoji: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.messageId, table.emoji, table.userId] })],
 );

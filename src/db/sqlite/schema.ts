@@ -1,6 +1,6 @@
 // SQLite tables. Column names become snake_case through drizzle's `casing` option.
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { type AnySQLiteColumn, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const createdAt = () => text().notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
 
@@ -75,8 +75,10 @@ export const messages = sqliteTable(
     createdAt: createdAt(),
     editedAt: text(),
     deleted: integer({ mode: "boolean" }).notNull().default(false),
-    /** The thread's rev of this message's latest change (its creation, an edit, a delete). */
+    /** The thread's rev of this message's latest change (its creation, an edit, a delete, a reaction). */
     rev: integer().notNull().default(0),
+    /** The message this one answers, in the same thread. */
+    replyToId: integer().references((): AnySQLiteColumn => messages.id),
   },
   (table) => [
     uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
@@ -106,4 +108,20 @@ export const games = sqliteTable(
     createdAt: createdAt(),
   },
   (table) => [index("games_thread_idx").on(table.threadId), index("games_thread_rev_idx").on(table.threadId, table.rev)],
+);
+
+/** One person's reaction with one emoji to one message: a row each, so a toggle twice is the same toggle. */
+export const reactions = sqliteTable(
+  "reactions",
+  {
+    messageId: integer()
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    emoji: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.messageId, table.emoji, table.userId] })],
 );

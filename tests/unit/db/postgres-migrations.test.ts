@@ -41,7 +41,7 @@ describe.if(await postgresAvailable())("migrating PostgreSQL", () => {
     const first = await open(url);
     const tables = await first.$client<{ name: string }[]>`
       select table_name as name from information_schema.tables where table_schema = 'public' order by 1`;
-    expect(tables.map((t) => t.name)).toEqual(["games", "memberships", "messages", "sessions", "threads", "users"]);
+    expect(tables.map((t) => t.name)).toEqual(["games", "memberships", "messages", "reactions", "sessions", "threads", "users"]);
     const history = await applied(first);
     expect(history).toHaveLength(embeddedMigrations("postgres").length);
     const again = await open(url);
