@@ -1,6 +1,7 @@
 // Posting, reading, editing and deleting messages. After each commit, one event goes to the Broker.
-import type { Message, Repository, Thread } from "../db/repository.ts";
+import { type Message, type Repository, type Thread, TooManyEmoji } from "../db/repository.ts";
 import { BadRequest, Conflict, Forbidden, NotFound } from "../errors.ts";
+import { normalizeEmoji } from "./emoji.ts";
 import type { Broker } from "./events.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { ThreadsService } from "./threads.service.ts";
@@ -11,6 +12,8 @@ export interface PostInput {
   authorId: number;
   body: string;
   clientId?: string | null;
+  /** The id of the message of the same thread this one answers. */
+  replyTo?: number | null;
 }
 
 export interface PageQuery {
@@ -63,8 +66,12 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
       const body = normalizeBody(input.body);
       const clientId = normalizeClientId(input.clientId);
       await threads.requireMember(input.threadId, input.authorId);
+      const replyToId = input.replyTo ?? null;
+      if (replyToId !== null && (await repo.messages.find(replyToId))?.threadId !== input.threadId) {
+        throw new BadRequest("replyTo must be a message of this thread.", { field: "replyTo" });
+      }
       await rateLimits.messagesPerUser.consume(input.authorId);
-      const result = await repo.messages.append({ threadId: input.threadId, authorId: input.authorId, body, clientId });
+      const result = await repo.messages.append({ threadId: input.threadId, authorId: input.authorId, body, clientId, replyToId });
       if (result.created) broker.publish({ type: "message", threadId: input.threadId, message: result.message });
       else if (result.message.threadId !== input.threadId) {
         throw new Conflict("That clientId was used for a message in another thread.", {
@@ -107,6 +114,27 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
     },
 
     find: visible,
+
+    /**
+     * Adds (`on`) or takes back the user's reaction with one emoji: idempotent, and a change like any
+     * other (the thread's next rev, an `edited` event with the whole message). Members only.
+     */
+    async react(messageId: number, userId: number, rawEmoji: string, on: boolean): Promise<Message> {
+      const emoji = normalizeEmoji(rawEmoji);
+      if (!emoji) throw new BadRequest("A reaction is a single emoji.", { code: "invalid_emoji", field: "emoji" });
+      const message = await visible(messageId, userId);
+      if (message.deleted) throw new Conflict("That message was deleted.", { code: "message_deleted" });
+      let changed: Message | null;
+      try {
+        changed = await repo.messages.react(messageId, userId, emoji, on);
+      } catch (error) {
+        if (error instanceof TooManyEmoji) throw new Conflict("A message takes at most 20 different emoji.", { code: "too_many_reactions" });
+        throw error;
+      }
+      if (!changed) return (await repo.messages.find(messageId))!;
+      broker.publish({ type: "edited", threadId: changed.threadId, message: changed });
+      return changed;
+    },
 
     /** The current state of the messages changed after `rev`, in rev order: how a bot syncs by polling. */
     async changes(threadId: number, userId: number, rev: number, limit: number = limits.changesDefault): Promise<Message[]> {

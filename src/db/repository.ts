@@ -52,6 +52,22 @@ export interface ThreadCursor {
   rev: number;
 }
 
+/** What a reply shows of the message it answers. */
+export interface ReplyRef {
+  id: number;
+  seq: number;
+  author: User;
+  /** The first up to 100 characters of its body; "" once it is deleted. */
+  excerpt: string;
+}
+
+/** One emoji on a message: how many reacted with it, and the first 50 of them. */
+export interface Reaction {
+  emoji: string;
+  count: number;
+  users: User[];
+}
+
 export interface Message {
   id: number;
   threadId: number;
@@ -64,6 +80,9 @@ export interface Message {
   deleted: boolean;
   /** The thread's rev of this message's latest change. */
   rev: number;
+  replyTo: ReplyRef | null;
+  /** In the order each emoji was first used. */
+  reactions: Reaction[];
 }
 
 export interface NewMessage {
@@ -71,7 +90,12 @@ export interface NewMessage {
   authorId: number;
   body: string;
   clientId: string | null;
+  /** A message of the same thread (the caller checks). */
+  replyToId?: number | null;
 }
+
+/** A reaction with a 21st distinct emoji on one message. */
+export class TooManyEmoji extends Error {}
 
 export interface MessagePage {
   after?: number;
@@ -189,6 +213,11 @@ export interface Repository {
     edit(id: number, body: string): Promise<Message | null>;
     /** The body emptied and the message marked deleted, with the thread's next rev; null when it already was. */
     markDeleted(id: number): Promise<Message | null>;
+    /**
+     * Adds (`on`) or takes back a person's reaction with an emoji, with the thread's next rev; null when
+     * that changes nothing (already so, or the message is deleted). Throws TooManyEmoji for a 21st emoji.
+     */
+    react(id: number, userId: number, emoji: string, on: boolean): Promise<Message | null>;
   };
   /** Reachable and answering. */
   ping(): Promise<void>;

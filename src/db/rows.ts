@@ -1,6 +1,6 @@
 // Rows as both dialects select them, turned into the Repository's domain objects. SQLite stores
 // times as ISO-8601 text, PostgreSQL as timestamptz (a Date here): both leave as ISO-8601 strings.
-import type { Game, Message, ResolvedSession } from "./repository.ts";
+import type { Game, Message, Reaction, ResolvedSession } from "./repository.ts";
 
 type Instant = string | Date;
 const iso = (value: Instant) => (typeof value === "string" ? value : value.toISOString());
@@ -17,14 +17,76 @@ export interface MessageRow {
   editedAt: Instant | null;
   deleted: boolean;
   rev: number;
+  /** The message it answers, joined: all null when it answers none. */
+  replyId: number | null;
+  replySeq: number | null;
+  replyAuthorId: number | null;
+  replyAuthorName: string | null;
+  replyExcerpt: string | null;
+  replyDeleted: boolean | null;
 }
 
-export const toMessage = ({ authorId, authorName, createdAt, editedAt, ...row }: MessageRow): Message => ({
+/** `reactions`: read apart, for the messages of a page at once (reactionsOf). */
+export const toMessage = (
+  {
+    authorId,
+    authorName,
+    createdAt,
+    editedAt,
+    replyId,
+    replySeq,
+    replyAuthorId,
+    replyAuthorName,
+    replyExcerpt,
+    replyDeleted,
+    ...row
+  }: MessageRow,
+  reactions: Reaction[] = [],
+): Message => ({
   ...row,
+  deleted: Boolean(row.deleted),
   author: { id: authorId, username: authorName },
   createdAt: iso(createdAt),
   editedAt: editedAt === null ? null : iso(editedAt),
+  replyTo:
+    replyId === null
+      ? null
+      : {
+          id: replyId,
+          seq: replySeq!,
+          author: { id: replyAuthorId!, username: replyAuthorName! },
+          excerpt: replyDeleted ? "" : (replyExcerpt ?? ""),
+        },
+  reactions,
 });
+
+export interface ReactionRow {
+  messageId: number;
+  emoji: string;
+  userId: number;
+  username: string;
+  /** How many reacted with this emoji to this message. */
+  count: number;
+}
+
+/**
+ * Rows of reactions in message order, then each emoji's first use, then each person's: grouped into
+ * each message's list, at most `usersShown` people named per emoji (the rows stop there already).
+ */
+export function groupReactions(rows: ReactionRow[]): Map<number, Reaction[]> {
+  const byMessage = new Map<number, Reaction[]>();
+  for (const row of rows) {
+    let list = byMessage.get(row.messageId);
+    if (!list) byMessage.set(row.messageId, (list = []));
+    let reaction = list.at(-1);
+    if (reaction?.emoji !== row.emoji) list.push((reaction = { emoji: row.emoji, count: Number(row.count), users: [] }));
+    reaction.users.push({ id: row.userId, username: row.username });
+  }
+  return byMessage;
+}
+
+/** How many people a reaction names; the count says how many there are. */
+export const usersShown = 50;
 
 export interface GameRow {
   id: number;

@@ -18,6 +18,8 @@ export const message = (seq: number, rev = seq, body = `m${seq}`): Message => ({
   editedAt: null,
   deleted: false,
   rev,
+  replyTo: null,
+  reactions: [],
 });
 
 export const game = (id: number, rev: number, board = "........."): Game => ({

@@ -1,10 +1,16 @@
 // What the PostgreSQL aggregates select, and how they sort text, in one place.
-import { type AnyColumn, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, eq, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { Executor } from "./client.ts";
 import { messages, sessions, threads, users } from "./schema.ts";
 
 export const userColumns = { id: users.id, username: users.username };
 
-/** A message with its author's name: select from messages joined with users. */
+/** The message a reply answers, and its author. */
+const original = alias(messages, "original");
+const originalAuthor = alias(users, "original_author");
+
+/** A message with its author's name and what it answers: select through selectMessages. */
 export const messageColumns = {
   id: messages.id,
   threadId: messages.threadId,
@@ -17,7 +23,23 @@ export const messageColumns = {
   editedAt: messages.editedAt,
   deleted: messages.deleted,
   rev: messages.rev,
+  replyId: original.id,
+  replySeq: original.seq,
+  replyAuthorId: originalAuthor.id,
+  replyAuthorName: originalAuthor.username,
+  // substring counts characters, as SQLite's substr does.
+  replyExcerpt: sql<string | null>`substring(${original.body} from 1 for 100)`,
+  replyDeleted: original.deleted,
 };
+
+/** Messages with their authors and the messages they answer (rows for toMessage), on a connection or a transaction. */
+export const selectMessages = (on: Executor) =>
+  on
+    .select(messageColumns)
+    .from(messages)
+    .innerJoin(users, eq(users.id, messages.authorId))
+    .leftJoin(original, eq(original.id, messages.replyToId))
+    .leftJoin(originalAuthor, eq(originalAuthor.id, original.authorId));
 
 export const sessionColumns = {
   id: sessions.id,

@@ -1,15 +1,41 @@
 // Messages on PostgreSQL. An append takes the thread's next seq and rev, an edit or a delete its next rev,
 // under the thread's row lock.
 import { and, asc, desc, eq, gt, lt, lte, type SQL, sql } from "drizzle-orm";
-import type { Message, Repository } from "../repository.ts";
-import { toMessage } from "../rows.ts";
+import { type Message, type Repository, TooManyEmoji } from "../repository.ts";
+import { groupReactions, type MessageRow, type ReactionRow, toMessage, usersShown } from "../rows.ts";
 import type { Executor, PostgresDb } from "./client.ts";
-import { messageColumns } from "./columns.ts";
-import { messages, threads, users } from "./schema.ts";
+import { selectMessages as selectMessagesOn } from "./columns.ts";
+import { messages, reactions, threads } from "./schema.ts";
 import { isUniqueViolation } from "./unique-violation.ts";
 
-const selectMessagesOn = (on: Executor) =>
-  on.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
+/** A message may carry at most this many distinct emoji (API.md). */
+const emojiPerMessage = 20;
+
+/**
+ * The reactions of a page of messages, read at once: the first `usersShown` people of each emoji, in
+ * the order each emoji was first used, with each emoji's count.
+ */
+async function withReactions(on: Executor, rows: MessageRow[]): Promise<Message[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((row) => row.id);
+  const found = (await on.execute(sql`
+    select message_id as "messageId", emoji, user_id as "userId", username, count from (
+      select r.message_id, r.emoji, r.user_id, u.username, r.created_at,
+        count(*) over (partition by r.message_id, r.emoji)::int as count,
+        min(r.created_at) over (partition by r.message_id, r.emoji) as first_used,
+        row_number() over (partition by r.message_id, r.emoji order by r.created_at, r.user_id) as n
+      from reactions r join users u on u.id = r.user_id
+      where r.message_id in (${sql.join(
+        ids.map((id) => sql`${id}`),
+        sql`, `,
+      )})
+    ) counted where n <= ${usersShown}
+    order by "messageId", first_used, emoji, n`)) as unknown as ReactionRow[];
+  const byMessage = groupReactions(
+    found.map((row) => ({ ...row, messageId: Number(row.messageId), userId: Number(row.userId) })),
+  );
+  return rows.map((row) => toMessage(row, byMessage.get(row.id)));
+}
 
 /** The messages of a thread changed after `rev`, in rev order; `on` may be a transaction that other reads share. */
 export async function messagesChangedSince(on: Executor, threadId: number, rev: number, limit: number): Promise<Message[]> {
@@ -17,7 +43,7 @@ export async function messagesChangedSince(on: Executor, threadId: number, rev: 
     .where(and(eq(messages.threadId, threadId), gt(messages.rev, rev)))
     .orderBy(asc(messages.rev))
     .limit(limit);
-  return rows.map(toMessage);
+  return withReactions(on, rows);
 }
 
 export function postgresMessages(db: PostgresDb): Repository["messages"] {
@@ -25,14 +51,14 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
   /** The message as `on` sees it: inside a change's transaction, the state that change made. */
   const findMessageOn = async (on: Executor, id: number) => {
     const [row] = await selectMessagesOn(on).where(eq(messages.id, id));
-    return row ? toMessage(row) : null;
+    return row ? (await withReactions(on, [row]))[0]! : null;
   };
   const findMessage = (id: number) => findMessageOn(db, id);
   const findByClientId = async (authorId: number, clientId: string) => {
     const [row] = await selectMessages().where(and(eq(messages.authorId, authorId), eq(messages.clientId, clientId)));
-    return row ? toMessage(row) : null;
+    return row ? (await withReactions(db, [row]))[0]! : null;
   };
-  /** Rolls a change back when its message turns out to be deleted: its rev with it. */
+  /** Rolls a change back when it changes nothing (its message is deleted, the reaction already so): its rev with it. */
   class AlreadyDeleted extends Error {}
   /**
    * A change to a message not deleted, with its thread's next rev. The thread's row lock (taken first,
@@ -63,7 +89,7 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
   };
 
   return {
-    async append({ threadId, authorId, body, clientId }) {
+    async append({ threadId, authorId, body, clientId, replyToId = null }) {
       if (clientId !== null) {
         const existing = await findByClientId(authorId, clientId);
         if (existing) return { message: existing, created: false };
@@ -80,10 +106,12 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
           if (!thread) throw new Error(`append: no thread ${threadId}`);
           const [row] = await tx
             .insert(messages)
-            .values({ threadId, seq: thread.lastSeq, rev: thread.lastRev, authorId, body, clientId })
+            .values({ threadId, seq: thread.lastSeq, rev: thread.lastRev, authorId, body, clientId, replyToId })
             .returning({ id: messages.id });
           // Read back in the transaction: an edit committed right after would show through a read after it.
-          return (await findMessageOn(tx, row!.id))!;
+          // A new message has no reactions yet: no need to read them.
+          const [created] = await selectMessagesOn(tx).where(eq(messages.id, row!.id));
+          return toMessage(created!);
         });
         return { message, created: true };
       } catch (error) {
@@ -104,13 +132,13 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
           .where(and(eq(messages.threadId, threadId), gt(messages.seq, after), below))
           .orderBy(asc(messages.seq))
           .limit(limit);
-        return rows.map(toMessage);
+        return withReactions(db, rows);
       }
       const newestFirst = await selectMessages()
         .where(and(eq(messages.threadId, threadId), below))
         .orderBy(desc(messages.seq))
         .limit(limit);
-      return newestFirst.reverse().map(toMessage);
+      return withReactions(db, newestFirst.reverse());
     },
     changedSince: (threadId, rev, limit) => messagesChangedSince(db, threadId, rev, limit),
     async newestUpTo(threadId, from) {
@@ -122,5 +150,42 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
     },
     edit: (id, body) => changeMessage(id, { body, editedAt: sql`clock_timestamp()` }),
     markDeleted: (id) => changeMessage(id, { body: "", deleted: true }),
+    async react(id, userId, emoji, on) {
+      try {
+        return await db.transaction(async (tx) => {
+          // The thread's row first, as every change takes it: it also orders this with other reactions.
+          const [thread] = await tx
+            .update(threads)
+            .set({ lastRev: sql`${threads.lastRev} + 1` })
+            .where(
+              eq(
+                threads.id,
+                sql`(select ${messages.threadId} from ${messages} where ${messages.id} = ${id} and not ${messages.deleted})`,
+              ),
+            )
+            .returning({ lastRev: threads.lastRev });
+          if (!thread) throw new AlreadyDeleted();
+          if (on) {
+            const used = (
+              await tx.selectDistinct({ emoji: reactions.emoji }).from(reactions).where(eq(reactions.messageId, id))
+            ).map((row) => row.emoji);
+            if (!used.includes(emoji) && used.length >= emojiPerMessage) throw new TooManyEmoji();
+            const added = await tx.insert(reactions).values({ messageId: id, userId, emoji }).onConflictDoNothing().returning();
+            if (added.length === 0) throw new AlreadyDeleted();
+          } else {
+            const removed = await tx
+              .delete(reactions)
+              .where(and(eq(reactions.messageId, id), eq(reactions.userId, userId), eq(reactions.emoji, emoji)))
+              .returning();
+            if (removed.length === 0) throw new AlreadyDeleted();
+          }
+          await tx.update(messages).set({ rev: thread.lastRev }).where(eq(messages.id, id));
+          return findMessageOn(tx, id);
+        });
+      } catch (error) {
+        if (error instanceof AlreadyDeleted) return null;
+        throw error;
+      }
+    },
   };
 }

@@ -1,10 +1,17 @@
 // What the SQLite aggregates select, in one place. The order of each map's keys is the order of the
 // selected columns: sessions.resolve and threads.findForMember read their rows as bare arrays in it.
+import { eq, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import type { SqliteDb } from "./client.ts";
 import { messages, sessions, threads, users } from "./schema.ts";
 
 export const userColumns = { id: users.id, username: users.username };
 
-/** A message with its author's name: select from messages joined with users. */
+/** The message a reply answers, and its author. */
+const original = alias(messages, "original");
+const originalAuthor = alias(users, "original_author");
+
+/** A message with its author's name and what it answers: select through selectMessages. */
 export const messageColumns = {
   id: messages.id,
   threadId: messages.threadId,
@@ -17,7 +24,23 @@ export const messageColumns = {
   editedAt: messages.editedAt,
   deleted: messages.deleted,
   rev: messages.rev,
+  replyId: original.id,
+  replySeq: original.seq,
+  replyAuthorId: originalAuthor.id,
+  replyAuthorName: originalAuthor.username,
+  // substr counts characters, as PostgreSQL's does.
+  replyExcerpt: sql<string | null>`substr(${original.body}, 1, 100)`,
+  replyDeleted: original.deleted,
 };
+
+/** Messages with their authors and the messages they answer (rows for toMessage). */
+export const selectMessages = (db: SqliteDb) =>
+  db
+    .select(messageColumns)
+    .from(messages)
+    .innerJoin(users, eq(users.id, messages.authorId))
+    .leftJoin(original, eq(original.id, messages.replyToId))
+    .leftJoin(originalAuthor, eq(originalAuthor.id, original.authorId));
 
 export const sessionColumns = {
   id: sessions.id,

@@ -1,18 +1,21 @@
 // Messages on SQLite. An append takes the thread's next seq and rev, an edit or a delete its next rev, in the group commit.
 import { and, asc, desc, eq, gt, lt, lte, sql } from "drizzle-orm";
-import type { Message, NewMessage, Repository } from "../repository.ts";
-import { toMessage } from "../rows.ts";
+import { type Message, type NewMessage, type Repository, TooManyEmoji } from "../repository.ts";
+import { groupReactions, type MessageRow, type ReactionRow, toMessage, usersShown } from "../rows.ts";
 import type { SqliteDb } from "./client.ts";
-import { messageColumns } from "./columns.ts";
+import { selectMessages as selectMessagesFrom } from "./columns.ts";
 import type { GroupCommit } from "./group-commit.ts";
-import { messages, threads, users } from "./schema.ts";
+import { messages, reactions, threads } from "./schema.ts";
+
+/** A message may carry at most this many distinct emoji (API.md). */
+const emojiPerMessage = 20;
 
 /** The messages repository, and its changed-since read as a plain call for reads that share one snapshot. */
 export function sqliteMessages(
   db: SqliteDb,
   write: GroupCommit,
 ): Repository["messages"] & { changedNow(threadId: number, rev: number, limit: number): Message[] } {
-  const selectMessages = () => db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
+  const selectMessages = () => selectMessagesFrom(db);
 
   // Prepared once: every message, request and upgrade runs these, and building a query afresh each
   // time (drizzle's builders, the SQL text, a new bun:sqlite statement) was most of its cost and garbage.
@@ -40,6 +43,7 @@ export function sqliteMessages(
       authorId: sql.placeholder("authorId"),
       body: sql.placeholder("body"),
       clientId: sql.placeholder("clientId"),
+      replyToId: sql.placeholder("replyToId"),
     })
     .returning({ id: messages.id })
     .prepare();
@@ -86,19 +90,38 @@ export function sqliteMessages(
     .prepare();
   const noBound = Number.MAX_SAFE_INTEGER;
 
+  // The reactions of a page of messages, read at once: the first `usersShown` people of each emoji, in
+  // the order each emoji was first used, with each emoji's count. One statement, the ids as JSON.
+  const reactionRows = db.$client.query<ReactionRow, [string]>(`
+    select message_id as messageId, emoji, user_id as userId, username, count from (
+      select r.message_id, r.emoji, r.user_id, u.username, r.created_at,
+        count(*) over (partition by r.message_id, r.emoji) as count,
+        min(r.created_at) over (partition by r.message_id, r.emoji) as first_used,
+        row_number() over (partition by r.message_id, r.emoji order by r.created_at, r.user_id) as n
+      from reactions r join users u on u.id = r.user_id
+      where r.message_id in (select value from json_each(?1))
+    ) where n <= ${usersShown}
+    order by message_id, first_used, emoji, n`);
+  const withReactions = (rows: MessageRow[]): Message[] => {
+    if (rows.length === 0) return [];
+    const byMessage = groupReactions(reactionRows.all(JSON.stringify(rows.map((row) => row.id))));
+    return rows.map((row) => toMessage(row, byMessage.get(row.id)));
+  };
   const findMessage = (id: number) => {
     const row = messageById.get({ id });
-    return row ? toMessage(row) : null;
+    return row ? withReactions([row])[0]! : null;
   };
+  const emojiOf = db.$client.query<{ emoji: string }, [number]>("select distinct emoji from reactions where message_id = ?");
   /** One message, inside a group commit; a repeated (author, clientId) returns the stored one. */
-  function appendOne({ threadId, authorId, body, clientId }: NewMessage) {
+  function appendOne({ threadId, authorId, body, clientId, replyToId = null }: NewMessage) {
     if (clientId !== null) {
       const existing = messageIdByClientId.get({ authorId, clientId });
       if (existing) return { message: findMessage(existing.id)!, created: false };
     }
     const { lastSeq, lastRev } = nextSeqAndRev.get({ threadId })!;
-    const { id } = insertMessage.get({ threadId, seq: lastSeq, rev: lastRev, authorId, body, clientId })!;
-    return { message: findMessage(id)!, created: true };
+    const { id } = insertMessage.get({ threadId, seq: lastSeq, rev: lastRev, authorId, body, clientId, replyToId })!;
+    // A new message has no reactions yet: no need to read them.
+    return { message: toMessage(messageById.get({ id })!), created: true };
   }
   /** A change to a message not deleted, with its thread's next rev, inside a group commit (so nothing moves between the check and the change). */
   function changeMessage(id: number, change: { body: string; editedAt?: string; deleted?: boolean }): Message | null {
@@ -110,8 +133,28 @@ export function sqliteMessages(
       .run();
     return findMessage(id)!;
   }
+  /** A reaction added or taken back, inside a group commit; null when that changes nothing. */
+  function reactOnce(id: number, userId: number, emoji: string, on: boolean): Message | null {
+    if (findMessage(id)?.deleted !== false) return null;
+    if (on) {
+      const used = emojiOf.all(id).map((row) => row.emoji);
+      if (!used.includes(emoji) && used.length >= emojiPerMessage) throw new TooManyEmoji();
+      const added = db.insert(reactions).values({ messageId: id, userId, emoji }).onConflictDoNothing().returning().all();
+      if (added.length === 0) return null;
+    } else {
+      const removed = db
+        .delete(reactions)
+        .where(and(eq(reactions.messageId, id), eq(reactions.userId, userId), eq(reactions.emoji, emoji)))
+        .returning()
+        .all();
+      if (removed.length === 0) return null;
+    }
+    const bumped = nextRevOfMessageThread.get({ id })!;
+    db.update(messages).set({ rev: bumped.lastRev }).where(eq(messages.id, id)).run();
+    return findMessage(id);
+  }
   const changedNow = (threadId: number, rev: number, limit: number) =>
-    changedMessages.all({ threadId, rev, limit }).map(toMessage);
+    withReactions(changedMessages.all({ threadId, rev, limit }));
 
   return {
     append: (message) => write(() => appendOne(message)),
@@ -119,8 +162,8 @@ export function sqliteMessages(
       return findMessage(id);
     },
     async page(threadId, { after, before = noBound, limit }) {
-      if (after !== undefined) return messagesAfter.all({ threadId, after, before, limit }).map(toMessage);
-      return newestMessages.all({ threadId, before, limit }).reverse().map(toMessage);
+      if (after !== undefined) return withReactions(messagesAfter.all({ threadId, after, before, limit }));
+      return withReactions(newestMessages.all({ threadId, before, limit }).reverse());
     },
     async changedSince(threadId, rev, limit) {
       return changedNow(threadId, rev, limit);
@@ -130,6 +173,7 @@ export function sqliteMessages(
     },
     edit: (id, body) => write(() => changeMessage(id, { body, editedAt: new Date().toISOString() })),
     markDeleted: (id) => write(() => changeMessage(id, { body: "", deleted: true })),
+    react: (id, userId, emoji, on) => write(() => reactOnce(id, userId, emoji, on)),
     changedNow,
   };
 }

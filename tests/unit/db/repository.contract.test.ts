@@ -1,6 +1,6 @@
 // One contract, every dialect: the same tests against SQLite and PostgreSQL, so that services cannot tell them apart.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import type { Message, Repository, User } from "../../../src/db/repository.ts";
+import { type Message, type Repository, TooManyEmoji, type User } from "../../../src/db/repository.ts";
 import { repositoryFactories } from "../../helpers/databases.ts";
 
 type Appended = Awaited<ReturnType<Repository["messages"]["append"]>>;
@@ -251,6 +251,8 @@ for (const factory of await repositoryFactories()) {
           editedAt: null,
           deleted: false,
           rev: 1,
+          replyTo: null,
+          reactions: [],
         });
         expect(Date.parse(first.createdAt)).toBeGreaterThanOrEqual(before - 1000);
         expect(Date.parse(first.createdAt)).toBeLessThanOrEqual(Date.now() + 1000);
@@ -446,6 +448,74 @@ for (const factory of await repositoryFactories()) {
       });
     });
 
+    describe("replies and reactions", () => {
+      test("a reply names what it answers: id, seq, author and the first 100 characters, '' once that is deleted", async () => {
+        const [ann, bob] = [await user("ann"), await user("bob")];
+        const den = await room("den", ann);
+        const long = "x".repeat(150);
+        const original = (await send(den.id, ann, `${long}`)).message;
+        const reply = (
+          await repo.messages.append({
+            threadId: den.id,
+            authorId: bob.id,
+            body: "agreed",
+            clientId: null,
+            replyToId: original.id,
+          })
+        ).message;
+        expect(reply.replyTo).toEqual({ id: original.id, seq: 1, author: ann, excerpt: "x".repeat(100) });
+        expect(original.replyTo).toBeNull();
+        expect((await repo.messages.find(reply.id))?.replyTo).toEqual(reply.replyTo);
+        await repo.messages.markDeleted(original.id);
+        expect((await repo.messages.find(reply.id))?.replyTo).toEqual({ id: original.id, seq: 1, author: ann, excerpt: "" });
+        expect((await repo.messages.page(den.id, { limit: 5 })).map((m) => m.replyTo?.excerpt ?? null)).toEqual([null, ""]);
+      });
+
+      test("reactions: one row per person and emoji, in the order each emoji was first used, each change a rev", async () => {
+        const [ann, bob, cy] = [await user("ann"), await user("bob"), await user("cy")];
+        const den = await room("den", ann);
+        const { message } = await send(den.id, ann, "lunch?"); // rev 1
+        const thumbs = await repo.messages.react(message.id, bob.id, "👍", true); // rev 2
+        expect(thumbs).toMatchObject({ rev: 2, editedAt: null, reactions: [{ emoji: "👍", count: 1, users: [bob] }] });
+        expect(await repo.messages.react(message.id, bob.id, "👍", true)).toBeNull(); // already so: no rev
+        await repo.messages.react(message.id, cy.id, "🎉", true); // rev 3
+        await repo.messages.react(message.id, ann.id, "👍", true); // rev 4
+        const now = (await repo.messages.find(message.id))!;
+        expect(now.rev).toBe(4);
+        expect(now.reactions).toEqual([
+          { emoji: "👍", count: 2, users: [bob, ann] },
+          { emoji: "🎉", count: 1, users: [cy] },
+        ]);
+        // Taken back: 👍 is now first used by ann, after cy's 🎉 (the order is that of the reactions there are).
+        expect((await repo.messages.react(message.id, bob.id, "👍", false))?.reactions).toEqual([
+          { emoji: "🎉", count: 1, users: [cy] },
+          { emoji: "👍", count: 1, users: [ann] },
+        ]); // rev 5
+        expect(await repo.messages.react(message.id, bob.id, "👍", false)).toBeNull();
+        expect((await repo.threads.find(den.id))?.lastRev).toBe(5);
+        expect((await repo.messages.changedSince(den.id, 4, 10)).map((m) => m.reactions.length)).toEqual([2]);
+        expect((await repo.messages.page(den.id, { limit: 5 }))[0]?.reactions).toHaveLength(2);
+        // A deleted message takes no reaction.
+        await repo.messages.markDeleted(message.id);
+        expect(await repo.messages.react(message.id, cy.id, "👀", true)).toBeNull();
+      });
+
+      test("at most 20 distinct emoji on a message; more people with one of them is fine; 50 named, all counted", async () => {
+        const people: User[] = [];
+        for (let i = 0; i < 55; i++) people.push(await user(`p${i}`));
+        const den = await room("den", people[0]!);
+        const { message } = await send(den.id, people[0]!, "react to me");
+        const emoji = Array.from({ length: 20 }, (_, i) => String.fromCodePoint(0x1f600 + i));
+        for (const e of emoji) await repo.messages.react(message.id, people[0]!.id, e, true);
+        expect(repo.messages.react(message.id, people[1]!.id, "🦄", true)).rejects.toBeInstanceOf(TooManyEmoji);
+        for (const p of people.slice(1)) await repo.messages.react(message.id, p.id, emoji[0]!, true);
+        const first = (await repo.messages.find(message.id))!.reactions[0]!;
+        expect(first.count).toBe(55);
+        expect(first.users).toHaveLength(50);
+        expect(first.users[0]).toEqual(people[0]!);
+      });
+    });
+
     describe("several connections at once", () => {
       let others: Repository[] = [];
       beforeEach(async () => {
@@ -576,6 +646,21 @@ for (const factory of await repositoryFactories()) {
         const revs = changes.map((r) => r!.rev).sort((a, b) => a - b);
         expect(revs).toEqual(Array.from({ length: changes.length }, (_, i) => targets.length + 1 + i));
         expect((await repo.threads.find(den.id))?.lastRev).toBe(targets.length + changes.length);
+      });
+
+      test("the same reaction toggled from every connection at once: one row, and the count is right", async () => {
+        const [lin, mo] = [await user("lin"), await user("mo")];
+        const den = await room("den", lin);
+        const { message } = await send(den.id, lin, "click me");
+        const results = await Promise.all(
+          others.flatMap((connection) => [
+            connection.messages.react(message.id, mo.id, "👍", true),
+            connection.messages.react(message.id, lin.id, "👍", true),
+          ]),
+        );
+        expect(results.filter((r) => r !== null)).toHaveLength(2);
+        expect((await repo.messages.find(message.id))?.reactions).toEqual([{ emoji: "👍", count: 2, users: expect.any(Array) }]);
+        expect((await repo.threads.find(den.id))?.lastRev).toBe(3);
       });
 
       test("the same (author, clientId) sent through every connection at once is stored once", async () => {
