@@ -13,6 +13,10 @@ export const ids = {
   /** The composer's text field. */
   composerBody: (threadId: number) => `message-${threadId}`,
   composerError: (threadId: number) => `composer-error-${threadId}`,
+  /** Above the composer: the message it answers. */
+  replying: (threadId: number) => `replying-${threadId}`,
+  /** The one emoji picker of a thread page, moved to the message whose React was pressed. */
+  reactionPicker: "reaction-picker",
   connection: (threadId: number) => `connection-${threadId}`,
   resumePoint: (threadId: number) => `resume-${threadId}`,
   peopleList: "people",

@@ -1,6 +1,7 @@
 // A message renders to the same markup for every viewer and every page (the viewer's own stylesheet
-// shows their Edit and Delete), and only a change, which takes a new rev, changes it: so one app renders
-// each (message, rev) once and keeps it while it is among the most recently shown. Pages, the older
+// shows their Edit and Delete), and only a change, which takes a new rev, changes it, or a change of the
+// message it answers, which shows in its quote: so one app renders each (message, rev, quote) once and
+// keeps it while it is among the most recently shown. Pages, the older
 // history they load, live pushes and catch-up all render through one of these.
 import type { Message } from "../src/db/repository.ts";
 import { MessageItem } from "./components/MessageItem.tsx";
@@ -20,13 +21,14 @@ export const renderMessage = (m: Message, { grouped, oob }: RenderOptions = {}):
   String(<MessageItem m={m} grouped={grouped} oob={oob} />);
 
 /**
- * Renders each (message, rev, options) once; past `capacity` the oldest kept goes first (a message
+ * Renders each (message, rev, quote, options) once; past `capacity` the oldest kept goes first (a message
  * still shown is soon rendered and kept again, so this need not track use).
  */
 export function messageRenderer(capacity = 5000): (m: Message, options?: RenderOptions) => string {
   const kept = new Map<string, string>();
   return (m, { grouped = false, oob = false } = {}) => {
-    const key = `${m.id}:${m.rev}:${grouped ? "g" : ""}${oob ? "o" : ""}`;
+    // The original's excerpt is its own: editing or deleting it moves its rev, not this one's.
+    const key = `${m.id}:${m.rev}:${grouped ? "g" : ""}${oob ? "o" : ""}${m.replyTo ? `:${m.replyTo.excerpt}` : ""}`;
     let html = kept.get(key);
     if (html === undefined) {
       html = renderMessage(m, { grouped, oob });

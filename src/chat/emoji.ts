@@ -4,11 +4,10 @@ const singleEmoji = /^\p{RGI_Emoji}$/v;
 const presentation = "\uFE0F";
 
 /**
- * The emoji as stored, or null when `raw` is not exactly one. A symbol typed without its emoji
+ * The emoji as stored, or null when `text` is not exactly one. A symbol typed without its emoji
  * presentation selector ("❤" for "❤️") is taken as the emoji it means.
  */
-export function normalizeEmoji(raw: string): string | null {
-  const text = raw.trim();
+export function normalizeEmoji(text: string): string | null {
   if (singleEmoji.test(text)) return text;
   if (!text.endsWith(presentation) && singleEmoji.test(text + presentation)) return text + presentation;
   return null;

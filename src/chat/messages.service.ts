@@ -71,7 +71,13 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
         throw new BadRequest("replyTo must be a message of this thread.", { field: "replyTo" });
       }
       await rateLimits.messagesPerUser.consume(input.authorId);
-      const result = await repo.messages.append({ threadId: input.threadId, authorId: input.authorId, body, clientId, replyToId });
+      const result = await repo.messages.append({
+        threadId: input.threadId,
+        authorId: input.authorId,
+        body,
+        clientId,
+        replyToId,
+      });
       if (result.created) broker.publish({ type: "message", threadId: input.threadId, message: result.message });
       else if (result.message.threadId !== input.threadId) {
         throw new Conflict("That clientId was used for a message in another thread.", {
@@ -116,19 +122,23 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
     find: visible,
 
     /**
-     * Adds (`on`) or takes back the user's reaction with one emoji: idempotent, and a change like any
-     * other (the thread's next rev, an `edited` event with the whole message). Members only.
+     * Adds (`on` true) or takes back (false) the user's reaction with one emoji, or turns it the other
+     * way ("toggle", as pressing a reaction does): idempotent, and a change like any other (the thread's
+     * next rev, an `edited` event with the whole message). Members only.
      */
-    async react(messageId: number, userId: number, rawEmoji: string, on: boolean): Promise<Message> {
+    async react(messageId: number, userId: number, rawEmoji: string, on: boolean | "toggle"): Promise<Message> {
       const emoji = normalizeEmoji(rawEmoji);
       if (!emoji) throw new BadRequest("A reaction is a single emoji.", { code: "invalid_emoji", field: "emoji" });
       const message = await visible(messageId, userId);
       if (message.deleted) throw new Conflict("That message was deleted.", { code: "message_deleted" });
       let changed: Message | null;
       try {
-        changed = await repo.messages.react(messageId, userId, emoji, on);
+        changed = await repo.messages.react(messageId, userId, emoji, on !== false);
+        // Adding changed nothing: it was there, so a toggle takes it back.
+        if (!changed && on === "toggle") changed = await repo.messages.react(messageId, userId, emoji, false);
       } catch (error) {
-        if (error instanceof TooManyEmoji) throw new Conflict("A message takes at most 20 different emoji.", { code: "too_many_reactions" });
+        if (error instanceof TooManyEmoji)
+          throw new Conflict("A message takes at most 20 different emoji.", { code: "too_many_reactions" });
         throw error;
       }
       if (!changed) return (await repo.messages.find(messageId))!;

@@ -77,9 +77,15 @@ export function groupReactions(rows: ReactionRow[]): Map<number, Reaction[]> {
   const byMessage = new Map<number, Reaction[]>();
   for (const row of rows) {
     let list = byMessage.get(row.messageId);
-    if (!list) byMessage.set(row.messageId, (list = []));
+    if (!list) {
+      list = [];
+      byMessage.set(row.messageId, list);
+    }
     let reaction = list.at(-1);
-    if (reaction?.emoji !== row.emoji) list.push((reaction = { emoji: row.emoji, count: Number(row.count), users: [] }));
+    if (reaction?.emoji !== row.emoji) {
+      reaction = { emoji: row.emoji, count: Number(row.count), users: [] };
+      list.push(reaction);
+    }
     reaction.users.push({ id: row.userId, username: row.username });
   }
   return byMessage;

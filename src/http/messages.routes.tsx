@@ -5,11 +5,13 @@ import { MessageEditor, MessageItem } from "../../views/components/MessageItem.t
 import { hasOlder, OlderLoader } from "../../views/components/ThreadParts.tsx";
 import { ids } from "../../views/ids.ts";
 import { EditMessagePage } from "../../views/pages/EditMessagePage.tsx";
+import { ReactPage } from "../../views/pages/ReactPage.tsx";
 import { ThreadPage } from "../../views/pages/ThreadPage.tsx";
 import type { MessagesService } from "../chat/messages.service.ts";
 import type { User } from "../db/repository.ts";
 import type { SessionDeps } from "../edge/session-tokens.ts";
-import { changesQuery, idParams, messageParams, pageQuery, seq } from "./models.ts";
+import { limits } from "../chat/validation.ts";
+import { changesQuery, id, idParams, messageParams, pageQuery, seq, wholeNumberInJson } from "./models.ts";
 import type { PageData } from "./page-data.ts";
 import { formError, htmxPlugin } from "./plugins/htmx.ts";
 import { sessionPlugin } from "./plugins/session.ts";
@@ -20,7 +22,17 @@ export interface MessagesRoutesDeps extends SessionDeps {
 }
 
 const messageBody = t.Object({ body: t.String() });
-const postBody = t.Object({ body: t.String(), clientId: t.Optional(t.Union([t.String(), t.Null()])) });
+const clientId = t.Optional(t.Union([t.String(), t.Null()]));
+const postBody = t.Object({
+  body: t.String(),
+  clientId,
+  replyTo: t.Optional(t.Union([wholeNumberInJson(1, limits.idMax), t.Null()])),
+});
+/** The composer's form: the same fields as form fields (replyTo only when it answers a message). */
+const postForm = t.Object({ body: t.String(), clientId, replyTo: t.Optional(id()) });
+/** A reaction from a page: the picker adds one; pressing a reaction (`toggle`) turns mine the other way. */
+const reactForm = t.Object({ emoji: t.String(), toggle: t.Optional(t.String()) });
+const reactionParams = t.Object({ id: id(), emoji: t.String() });
 
 export function messagesRoutes(deps: MessagesRoutesDeps) {
   const { messages, pages } = deps;
@@ -31,10 +43,11 @@ export function messagesRoutes(deps: MessagesRoutesDeps) {
   return new Elysia({ name: "messages-routes" })
     .use(sessionPlugin(deps))
     .use(htmxPlugin())
-    .get("/t/:id", ({ user, params, query }) => threadPage(user, params.id, { before: query.before }), {
+    .get("/t/:id", ({ user, params, query }) => threadPage(user, params.id, query), {
       signedIn: true,
       params: idParams,
-      query: t.Object({ before: t.Optional(seq(1)) }),
+      // replyTo: Reply without JavaScript, which opens the composer answering that message.
+      query: t.Object({ before: t.Optional(seq(1)), replyTo: t.Optional(id()) }),
     })
     .get(
       "/t/:id/older",
@@ -58,10 +71,10 @@ export function messagesRoutes(deps: MessagesRoutesDeps) {
         } catch (error) {
           const { status, message } = formError(error);
           set.status = status;
-          return threadPage(user, params.id, { composer: { error: message, body: body.body } });
+          return threadPage(user, params.id, { composer: { error: message, body: body.body }, replyTo: body.replyTo });
         }
       },
-      { signedIn: true, params: idParams, body: postBody },
+      { signedIn: true, params: idParams, body: postForm },
     )
     .get("/t/:id/messages/:mid", async ({ user, params }) => <MessageItem m={await messages.find(params.mid, user.id)} />, {
       signedIn: true,
@@ -103,6 +116,35 @@ export function messagesRoutes(deps: MessagesRoutesDeps) {
         return htmx ? <MessageItem m={m} /> : redirect(`/t/${m.threadId}`, 303);
       },
       { signedIn: true, params: messageParams },
+    )
+    .get(
+      "/t/:id/messages/:mid/react",
+      async ({ user, params }) => (
+        <ReactPage ctx={pages.context(user)} m={await messages.find(params.mid, user.id)} render={pages.render} />
+      ),
+      { signedIn: true, params: messageParams },
+    )
+    .post(
+      "/t/:id/messages/:mid/reactions",
+      async ({ user, params, body, htmx, redirect, set }) => {
+        try {
+          const m = await messages.react(params.mid, user.id, body.emoji.trim(), body.toggle ? "toggle" : true);
+          return htmx ? pages.render(m) : redirect(`/t/${m.threadId}#${ids.message(m.id)}`, 303);
+        } catch (error) {
+          const { status, message } = formError(error);
+          set.status = status;
+          if (htmx) return message;
+          return (
+            <ReactPage
+              ctx={pages.context(user)}
+              m={await messages.find(params.mid, user.id)}
+              render={pages.render}
+              error={message}
+            />
+          );
+        }
+      },
+      { signedIn: true, params: messageParams, body: reactForm },
     )
     .group("/api", (api) =>
       api
@@ -147,6 +189,16 @@ export function messagesRoutes(deps: MessagesRoutesDeps) {
             params: idParams,
             body: messageBody,
           },
+        )
+        .put(
+          "/messages/:id/reactions/:emoji",
+          async ({ user, params }) => ({ message: await messages.react(params.id, user.id, params.emoji, true) }),
+          { signedIn: true, params: reactionParams, detail: { summary: "Add my reaction (idempotent)" } },
+        )
+        .delete(
+          "/messages/:id/reactions/:emoji",
+          async ({ user, params }) => ({ message: await messages.react(params.id, user.id, params.emoji, false) }),
+          { signedIn: true, params: reactionParams, detail: { summary: "Take back my reaction (idempotent)" } },
         )
         .delete(
           "/messages/:id",

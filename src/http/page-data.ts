@@ -76,21 +76,24 @@ export function pageData({ accounts, threads, messages, games, hub, assets, rend
 
   /**
    * A thread page: the thread is read first (its membership check, and the place its socket resumes
-   * from), then everything else at once. `before`: an older window; `composer`: a form post that failed.
+   * from), then everything else at once. `before`: an older window; `composer`: a form post that failed;
+   * `replyTo`: the message the composer answers (a no-JavaScript Reply), if it is one of this thread's.
    */
   async function threadPage(
     viewer: User,
     threadId: number,
-    options: { before?: number; composer?: ThreadPageData["composer"] } = {},
+    options: { before?: number; composer?: ThreadPageData["composer"]; replyTo?: number } = {},
   ): Promise<ThreadPageData> {
     const thread = await threads.requireMember(threadId, viewer.id);
-    const [list, allGames, members, online, side] = await Promise.all([
+    const [list, allGames, members, online, side, answered] = await Promise.all([
       options.before === undefined ? messages.newest(thread) : messages.history(threadId, { before: options.before }),
       games.listForThread(threadId),
       threads.members(threadId),
       hub.online(threadId),
       sidebar(viewer, { currentThreadId: threadId }),
+      options.replyTo === undefined ? null : messages.find(options.replyTo, viewer.id).catch(() => null),
     ]);
+    const replyTo = answered && answered.threadId === threadId && !answered.deleted ? answered : undefined;
     const since = list.length > 0 && list[0]!.seq > 1 ? list[0]!.createdAt : "";
     return {
       thread: await threads.view(thread, viewer.id, members),
@@ -102,7 +105,7 @@ export function pageData({ accounts, threads, messages, games, hub, assets, rend
       sidebar: side,
       clientId: crypto.randomUUID(),
       olderWindow: options.before !== undefined,
-      composer: options.composer,
+      composer: replyTo ? { ...options.composer, replyTo } : options.composer,
       render,
     };
   }

@@ -5,10 +5,15 @@ import { limits } from "../chat/validation.ts";
 import { BadRequest } from "../errors.ts";
 import type { WireFormat } from "./topics.ts";
 
-// htmx's ws extension adds a `headers` object to every form it sends; extra keys are allowed.
-const SendFrame = t.Object({ type: t.Literal("send"), body: t.String(), clientId: t.Optional(t.String()) });
 // Ids are checked here as the HTTP routes check theirs (http/models.ts): whole numbers storage can hold.
 const messageId = t.Integer({ minimum: 1, maximum: limits.idMax });
+// htmx's ws extension adds a `headers` object to every form it sends; extra keys are allowed.
+const SendFrame = t.Object({
+  type: t.Literal("send"),
+  body: t.String(),
+  clientId: t.Optional(t.String()),
+  replyTo: t.Optional(t.Union([messageId, t.Null()])),
+});
 const EditFrame = t.Object({ type: t.Literal("edit"), id: messageId, body: t.String() });
 const DeleteFrame = t.Object({ type: t.Literal("delete"), id: messageId });
 const TypingFrame = t.Object({ type: t.Literal("typing") });
@@ -52,7 +57,11 @@ export function parseClientFrame(raw: unknown, format: WireFormat): ClientFrame 
   if (typeof type !== "string" || !Object.hasOwn(frameTypes, type)) {
     throw new BadRequest(`Unknown frame type; expected one of ${Object.keys(frameTypes).join(", ")}.`, { code: "unknown_type" });
   }
-  const candidate = { ...record, type };
+  const candidate: Record<string, unknown> = { ...record, type };
+  // A page's form sends every field as text: its replyTo is the digits of an id.
+  if (format === "html" && typeof candidate.replyTo === "string" && /^[0-9]{1,16}$/.test(candidate.replyTo)) {
+    candidate.replyTo = Number(candidate.replyTo);
+  }
   const check = frameTypes[type as keyof typeof frameTypes];
   if (!check.Check(candidate)) {
     const first = check.Errors(candidate).First();

@@ -92,6 +92,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
           authorId: conn.user.id,
           body: frame.body,
           clientId: frame.clientId,
+          replyTo: frame.replyTo,
         });
         if (conn.format === "json") {
           hub.send(conn, JSON.stringify({ type: "ack", clientId: message.clientId, id: message.id, seq: message.seq }));

@@ -23,6 +23,8 @@ export interface ApiMessage {
   editedAt: string | null;
   deleted: boolean;
   rev: number;
+  replyTo?: { id: number; seq: number; author: ApiUser; excerpt: string } | null;
+  reactions?: { emoji: string; count: number; users: ApiUser[] }[];
 }
 
 /** A frame from the server in JSON mode (API.md): `type` plus the fields of that type. */

@@ -110,6 +110,28 @@ for (const dialect of dialects) {
       for (const socket of [a, b, c]) await expectSeqs(socket, [1, 2]);
     });
 
+    test("a reply and a reaction made on one instance reach sockets on the other, with their revs", async () => {
+      const [one, two] = await cluster(2);
+      const { people, threadId } = await roomFor(one!);
+      const [ann, bob] = people as [Person, Person];
+      const watcher = await open(two!, ann, threadId);
+      const sender = await open(one!, bob, threadId);
+      sender.send({ type: "send", body: "the plan", clientId: "p-1" });
+      const original = await sender.next(ofType("ack"));
+      sender.send({ type: "send", body: "sounds good", clientId: "p-2", replyTo: original.id });
+      const reply = await watcher.next(ofType("message", (f) => (f.message as ApiMessage).body === "sounds good"));
+      expect((reply.message as ApiMessage).replyTo).toMatchObject({ id: original.id, excerpt: "the plan" });
+      const reacted = await apiClient(one!.url)<{ message: ApiMessage }>(
+        "PUT",
+        `/api/messages/${original.id}/reactions/${encodeURIComponent("👍")}`,
+        { token: bob.token },
+      );
+      expect(reacted.status).toBe(200);
+      const edited = await watcher.next(ofType("edited"));
+      expect(edited.rev).toBe(reacted.body.message.rev);
+      expect((edited.message as ApiMessage).reactions).toEqual([{ emoji: "👍", count: 1, users: [bob.user] }]);
+    });
+
     test("presence is the union over instances, and typing crosses too", async () => {
       const [one, two] = await cluster(2);
       const { people, threadId } = await roomFor(one!);

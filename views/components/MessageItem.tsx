@@ -1,14 +1,10 @@
 import type { Message } from "../../src/db/repository.ts";
 import { ids } from "../ids.ts";
 import type { FormLimits } from "../page-context.ts";
-import { Linkified } from "./Linkified.tsx";
+import { FormattedBody, Reactions, ReplyQuote } from "./MessageParts.tsx";
 
 const clock = (iso: string) => iso.slice(11, 16);
 
-/**
- * One message, the same markup for every viewer: Edit and Delete are always rendered and the
- * viewer's own stylesheet (/viewer/:id.css) shows them on that viewer's messages only.
- */
 /** A message from the same author within five minutes of the previous one shows no name and time again. */
 export const continuesRun = (m: Message, previous: Message | undefined) =>
   previous !== undefined && previous.author.id === m.author.id && withinFiveMinutes(previous.createdAt, m.createdAt);
@@ -30,6 +26,12 @@ function withinFiveMinutes(earlier: string, later: string): boolean {
   return secondOfDay(later) - secondOfDay(earlier) < 5 * 60;
 }
 
+/**
+ * One message, the same markup for every viewer: Edit and Delete are always rendered and the viewer's
+ * own stylesheet (/viewer/:id.css) shows them on that viewer's messages only; it marks the viewer's
+ * own reactions too, from each reaction's list of who reacted (app.js sets aria-pressed from it).
+ * Reply and React are plain forms, so they work without JavaScript; app.js does them in place.
+ */
 export function MessageItem({ m, oob, grouped }: { m: Message; oob?: boolean; grouped?: boolean }) {
   const base = `/t/${m.threadId}/messages/${m.id}`;
   return (
@@ -51,24 +53,37 @@ export function MessageItem({ m, oob, grouped }: { m: Message; oob?: boolean; gr
         </time>
         {m.editedAt && !m.deleted ? <span class="edited">(edited)</span> : null}
       </div>
+      {m.replyTo ? <ReplyQuote threadId={m.threadId} reply={m.replyTo} /> : null}
       {m.deleted ? (
         <p class="body">This message was deleted.</p>
       ) : (
         <>
-          <p class="body">
-            <Linkified text={m.body} />
-          </p>
-          <div class="own-actions">
-            <form method="get" action={`${base}/edit`} hx-get={`${base}/edit`}>
+          <FormattedBody body={m.body} />
+          {m.reactions.length > 0 ? <Reactions base={base} reactions={m.reactions} /> : null}
+          <div class="actions">
+            <form method="get" action={`/t/${m.threadId}`} class="reply">
+              <input type="hidden" name="replyTo" value={String(m.id)} />
               <button type="submit" class="link">
-                Edit
+                Reply
               </button>
             </form>
-            <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`}>
-              <button type="submit" class="link danger">
-                Delete
+            <form method="get" action={`${base}/react`} class="react">
+              <button type="submit" class="link" aria-haspopup="dialog">
+                React
               </button>
             </form>
+            <span class="own-actions">
+              <form method="get" action={`${base}/edit`} hx-get={`${base}/edit`}>
+                <button type="submit" class="link">
+                  Edit
+                </button>
+              </form>
+              <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`}>
+                <button type="submit" class="link danger">
+                  Delete
+                </button>
+              </form>
+            </span>
           </div>
         </>
       )}
@@ -96,7 +111,7 @@ export function MessageEditor({ m, error, limits }: { m: Message; error?: string
           <button type="submit" class="primary">
             Save
           </button>
-          <a href={`/t/${m.threadId}#${ids.message(m.id)}`} hx-get={base}>
+          <a href={`/t/${m.threadId}#${ids.message(m.id)}`} hx-get={base} class="cancel-edit">
             Cancel
           </a>
         </div>

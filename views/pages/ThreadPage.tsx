@@ -2,6 +2,8 @@ import type { ThreadView } from "../../src/chat/threads.service.ts";
 import type { Game, Message, User } from "../../src/db/repository.ts";
 import { GameCard } from "../components/GameCard.tsx";
 import { continuesRun } from "../components/MessageItem.tsx";
+import { quoteLine } from "../components/MessageParts.tsx";
+import { ReactionPicker } from "../components/ReactionPicker.tsx";
 import type { SidebarData } from "../components/Sidebar.tsx";
 import { hasOlder, OlderLoader, PresenceList, ResumePoint, TypingNotice } from "../components/ThreadParts.tsx";
 import { ids } from "../ids.ts";
@@ -22,8 +24,11 @@ export interface ThreadPageData {
   clientId: string;
   /** Set when showing an older window (`?before=`), without JavaScript. */
   olderWindow: boolean;
-  /** A no-JavaScript post that failed: the message beside the composer, the text kept. */
-  composer?: { error: string; body: string };
+  /**
+   * Without JavaScript: a post that failed (the message beside the composer, the text kept), and the
+   * message the composer answers.
+   */
+  composer?: { error?: string; body?: string; replyTo?: Message };
   /** How each message is rendered (once per change, for every viewer). */
   render: RenderMessage;
 }
@@ -61,6 +66,7 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
             <a href={`/t/${thread.id}`}>Back to the newest messages</a>
           </p>
         ) : null}
+        <ReactionPicker action="" hidden />
         <button type="button" class="new-marker" hidden>
           New messages ↓
         </button>
@@ -83,6 +89,7 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
             {data.composer?.body ?? ""}
           </textarea>
           <input type="hidden" name="clientId" value={data.clientId} />
+          <Replying threadId={thread.id} to={data.composer?.replyTo} />
           <button type="submit" class="primary">
             Send
           </button>
@@ -102,6 +109,32 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
  */
 function resumeAt(thread: ThreadView, messages: Message[]) {
   return { seq: Math.min(thread.lastSeq, messages.at(-1)?.seq ?? thread.lastSeq), rev: thread.lastRev };
+}
+
+/**
+ * What the composer answers, with a way to cancel. Rendered empty and hidden when it answers nothing:
+ * app.js fills it when Reply is pressed, and adds the replyTo field.
+ */
+function Replying({ threadId, to }: { threadId: number; to: Message | undefined }) {
+  const quote = to ? quoteLine(to.body) : "";
+  return (
+    <div id={ids.replying(threadId)} class="replying" hidden={!to}>
+      {to ? <input type="hidden" name="replyTo" value={String(to.id)} /> : null}
+      <span class="replying-text">
+        Replying to{" "}
+        <span class="author" safe>
+          {to?.author.username ?? ""}
+        </span>
+        :{" "}
+        <span class="excerpt" safe>
+          {quote}
+        </span>
+      </span>
+      <a href={`/t/${threadId}`} class="cancel-reply">
+        Cancel reply
+      </a>
+    </div>
+  );
 }
 
 /** Messages and games in the order they happened. */
