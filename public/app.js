@@ -1,5 +1,6 @@
 // What htmx cannot do by itself on a thread page: resume by seq, a fresh clientId per message,
-// pending messages, following the conversation, typing, and the connection state.
+// pending messages, following the conversation, typing, the connection state, and the conversation's
+// keyboard and in-place parts (replying, the reaction picker, marking my reactions, quotes kept current).
 // No inline script and no eval anywhere (the CSP forbids both).
 (() => {
   const reconnectCodes = [1001, 1005, 1006, 1011, 1012, 1013, 1014];
@@ -86,6 +87,7 @@
     values.clientId = crypto.randomUUID();
     addPending(values.clientId, values.body);
     form.reset();
+    cancelReply();
     form.querySelector("textarea")?.focus();
     clearComposerError();
   });
@@ -110,14 +112,235 @@
     if (error) error.textContent = "";
   };
 
-  // Enter sends, Shift+Enter starts a new line.
+  // Enter sends, Shift+Enter starts a new line; ↑ in an empty composer edits my last message; Escape
+  // cancels a reply, and in an editor cancels the edit.
   document.addEventListener("keydown", (e) => {
     const field = e.target;
-    if (!(field instanceof HTMLTextAreaElement) || !field.form?.classList.contains("composer")) return;
-    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+    if (!(field instanceof HTMLTextAreaElement) || e.isComposing) return;
+    if (field.form?.classList.contains("edit-form")) {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        field.form.querySelector(".cancel-edit")?.click();
+        composerField()?.focus();
+      }
+      return;
+    }
+    if (!field.form?.classList.contains("composer")) return;
+    if (e.key === "Enter" && !e.shiftKey) {
       e.preventDefault();
       if (field.value.trim()) field.form.requestSubmit();
+    } else if (e.key === "ArrowUp" && field.value === "") {
+      const mine = [...(messageList()?.querySelectorAll(`.msg[data-author="${CSS.escape(viewerId() ?? "")}"]`) ?? [])];
+      const last = mine.filter((m) => !m.classList.contains("deleted") && !m.classList.contains("pending")).at(-1);
+      const edit = last?.querySelector(".own-actions form[hx-get]");
+      if (!edit) return;
+      e.preventDefault();
+      edit.requestSubmit();
+    } else if (e.key === "Escape" && replyingTo()) {
+      e.preventDefault();
+      cancelReply();
     }
+  });
+
+  const composerField = () => document.querySelector("form.composer textarea");
+
+  // ---- replying: Reply fills the bar above the composer and adds the replyTo field ----
+  const replying = () => document.querySelector("form.composer .replying");
+  const replyingTo = () => replying()?.querySelector('input[name="replyTo"]')?.value;
+
+  /** The first line of a message as its text, for the bar and for quotes. */
+  const firstLine = (item) => (item.querySelector(".body")?.innerText ?? "").trim().split("\n", 1)[0].slice(0, 100);
+
+  const startReply = (item) => {
+    const bar = replying();
+    if (!bar) return;
+    let field = bar.querySelector('input[name="replyTo"]');
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "replyTo";
+      bar.prepend(field);
+    }
+    field.value = item.id.replace(/^m-/, "");
+    bar.querySelector(".author").textContent = item.querySelector(".meta .author")?.textContent ?? "";
+    bar.querySelector(".excerpt").textContent = firstLine(item);
+    bar.hidden = false;
+    composerField()?.focus();
+  };
+
+  const cancelReply = () => {
+    const bar = replying();
+    if (!bar) return;
+    bar.querySelector('input[name="replyTo"]')?.remove();
+    bar.hidden = true;
+  };
+
+  document.addEventListener("submit", (e) => {
+    const form = e.target;
+    const item = form.closest?.(".msg");
+    if (form.classList.contains("reply") && item && replying()) {
+      e.preventDefault();
+      startReply(item);
+    } else if (form.classList.contains("react") && item && picker()) {
+      e.preventDefault();
+      openPicker(item, e.submitter ?? form.querySelector("button"));
+    } else if (form.classList.contains("react-toggle") || form.closest(".reaction-picker")) {
+      if (!thread()) return; // the no-JavaScript React page posts as a form does
+      e.preventDefault();
+      sendReaction(form, e.submitter);
+    }
+  });
+
+  document.addEventListener("click", (e) => {
+    const cancel = e.target.closest?.(".cancel-reply");
+    if (cancel && replying()) {
+      e.preventDefault();
+      cancelReply();
+      composerField()?.focus();
+      return;
+    }
+    // A quote of a message on the page: go to it here; otherwise the link opens the thread around it.
+    const quote = e.target.closest?.("a.reply-quote");
+    const original = quote && document.getElementById(`m-${quote.dataset.replyTo}`);
+    if (original) {
+      e.preventDefault();
+      highlight(original);
+    }
+  });
+
+  const highlight = (item) => {
+    item.scrollIntoView({ block: "center", behavior: "smooth" });
+    item.classList.remove("highlight");
+    void item.offsetWidth; // restart the animation when the same message is shown twice
+    item.classList.add("highlight");
+    history.replaceState(null, "", `#${item.id}`);
+  };
+
+  // ---- reactions: one picker, opened beside the message; a choice is posted and the message replaced ----
+  const picker = () => document.getElementById("reaction-picker");
+  let pickerOpener = null;
+
+  const openPicker = (item, opener) => {
+    const el = picker();
+    const action = `/t/${thread().dataset.thread}/messages/${item.id.replace(/^m-/, "")}/reactions`;
+    for (const form of el.querySelectorAll("form")) form.action = action;
+    el.querySelector(".field-error").textContent = "";
+    el.hidden = false;
+    const at = opener.getBoundingClientRect();
+    const room = window.innerHeight - at.bottom;
+    el.style.left = `${Math.max(8, Math.min(at.left, window.innerWidth - el.offsetWidth - 8))}px`;
+    el.style.top = room > el.offsetHeight + 8 ? `${at.bottom + 4}px` : `${Math.max(8, at.top - el.offsetHeight - 4)}px`;
+    pickerOpener = opener;
+    opener.setAttribute("aria-expanded", "true");
+    el.querySelector("button")?.focus();
+  };
+
+  const closePicker = (returnFocus = true) => {
+    const el = picker();
+    if (!el || el.hidden) return;
+    el.hidden = true;
+    el.querySelector("form.picker-other")?.reset();
+    pickerOpener?.setAttribute("aria-expanded", "false");
+    if (returnFocus && pickerOpener?.isConnected) pickerOpener.focus();
+    pickerOpener = null;
+  };
+
+  // Escape closes; arrow keys move among the emoji; a click elsewhere closes.
+  document.addEventListener("keydown", (e) => {
+    const el = picker();
+    if (!el || el.hidden || !el.contains(e.target)) return;
+    if (e.key === "Escape") {
+      e.preventDefault();
+      closePicker();
+      return;
+    }
+    const buttons = [...el.querySelectorAll(".picker-grid button")];
+    const at = buttons.indexOf(e.target);
+    if (at < 0) return;
+    const columns = 6;
+    const step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns, Home: -at, End: buttons.length - 1 - at }[
+      e.key
+    ];
+    if (step === undefined) return;
+    e.preventDefault();
+    buttons[Math.max(0, Math.min(buttons.length - 1, at + step))].focus();
+  });
+  document.addEventListener("pointerdown", (e) => {
+    const el = picker();
+    if (el && !el.hidden && !el.contains(e.target) && !pickerOpener?.contains(e.target)) closePicker(false);
+  });
+
+  const sendReaction = async (form, submitter) => {
+    const fields = new URLSearchParams(new FormData(form, submitter ?? undefined));
+    const inPicker = form.closest(".reaction-picker");
+    let response;
+    try {
+      response = await fetch(form.action, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "HX-Request": "true", "content-type": "application/x-www-form-urlencoded" },
+        body: fields,
+      });
+    } catch {
+      if (inPicker) inPicker.querySelector(".field-error").textContent = "Not sent: the server cannot be reached.";
+      return;
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      if (inPicker) inPicker.querySelector(".field-error").textContent = text;
+      else showComposerError(text);
+      return;
+    }
+    if (inPicker) closePicker();
+    const template = document.createElement("template");
+    template.innerHTML = text;
+    const fresh = template.content.querySelector("li.msg");
+    if (fresh) replaceMessage(fresh);
+  };
+
+  /** Puts a message read over HTTP in place of its copy, unless the page already shows a newer one or is editing it. */
+  const replaceMessage = (fresh) => {
+    const current = document.getElementById(fresh.id);
+    if (!current || current.classList.contains("editing")) return;
+    if (Number(current.dataset.rev) >= Number(fresh.dataset.rev)) return;
+    current.replaceWith(fresh);
+  };
+
+  const showComposerError = (text) => {
+    const error = document.querySelector(".composer .field-error");
+    if (error) error.textContent = text;
+  };
+
+  /** aria-pressed on the reactions that are mine: the markup, the same for everyone, lists who reacted. */
+  const markMine = (root) => {
+    const me = viewerId();
+    for (const button of root.querySelectorAll(".reaction[data-users]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.users.split(" ").includes(me)));
+    }
+  };
+
+  /** Quotes of a message that changed show its new first line, or that it was deleted. */
+  const refreshQuotes = (item) => {
+    const id = item.id.replace(/^m-/, "");
+    for (const quote of document.querySelectorAll(`a.reply-quote[data-reply-to="${CSS.escape(id)}"]`)) {
+      const excerpt = quote.querySelector(".excerpt");
+      if (!excerpt) continue;
+      const gone = item.classList.contains("deleted");
+      excerpt.classList.toggle("gone", gone);
+      excerpt.textContent = gone ? "deleted message" : firstLine(item) || "…";
+    }
+  };
+
+  // A message being edited keeps its editor: a push of that message (a reaction, say) is left out, and
+  // Save or Cancel brings the newest copy.
+  document.addEventListener("htmx:ws:before:message:incoming", (e) => {
+    const message = e.detail.message;
+    const editing = [...document.querySelectorAll(".msg.editing")];
+    if (typeof message.data !== "string" || !editing.some((li) => message.data.includes(`id="${li.id}"`))) return;
+    const template = document.createElement("template");
+    template.innerHTML = message.data;
+    for (const li of editing) template.content.querySelector(`#${CSS.escape(li.id)}[hx-swap-oob]`)?.remove();
+    message.data = template.innerHTML;
   });
 
   // ---- typing: tell the others at most every two seconds ----
@@ -164,6 +387,8 @@
           // page shows: one copy of an id stays, the newer (by rev), where the first one was.
           if (node.id && !keepNewest(node)) continue;
           if (!node.classList.contains("msg")) continue;
+          markMine(node);
+          if (node.id && !node.classList.contains("editing")) refreshQuotes(node);
           const clientId = node.dataset.clientId;
           if (clientId) document.querySelector(`.msg.pending[data-client-id="${CSS.escape(clientId)}"]`)?.remove();
           localTime(node);
@@ -230,6 +455,7 @@
     const list = messageList();
     if (!el || !list || !thread()) return;
     localTime(el);
+    markMine(el);
     watchLog(el, list);
     watchTyping(thread());
     if (!location.hash) scrollToBottom();

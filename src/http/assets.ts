@@ -2,6 +2,7 @@
 // Only the files listed here are served: no request path is ever mapped to the filesystem.
 import { Elysia } from "elysia";
 import type { AssetUrls } from "../../views/page-context.ts";
+import { viewerStyles } from "../../views/viewer-styles.ts";
 import { contentHashes } from "./asset-hashes.macro.ts" with { type: "macro" };
 import htmxWs from "htmx.org/dist/ext/hx-ws.min.js" with { type: "file" };
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
@@ -72,21 +73,17 @@ export function loadAssets(): { urls: AssetUrls; plugin: Elysia } {
       },
     });
   });
-  return { urls, plugin: plugin.use(viewerStyles()) as unknown as Elysia };
+  return { urls, plugin: plugin.use(viewerStylesheets()) as unknown as Elysia };
 }
 
-/**
- * Each viewer's own stylesheet, `/viewer/<user id>.css`: it shows Edit and Delete on that viewer's
- * messages, so that one rendering of a message serves every viewer, in pages and live pushes alike.
- */
-function viewerStyles() {
+/** `/viewer/<user id>.css`: views/viewer-styles.ts says what it is for. */
+function viewerStylesheets() {
   return new Elysia({ name: "viewer-styles" }).get("/viewer/:file", ({ params, set, status }) => {
     const match = /^(\d{1,15})\.css$/.exec(params.file);
     if (!match) return status(404, "Not found");
     set.headers["content-type"] = "text/css; charset=utf-8";
     set.headers["cache-control"] = "public, max-age=31536000, immutable";
-    const own = `.msg[data-author="${match[1]}"]`;
-    return `${own} .own-actions{display:flex}\n${own}{--mine:1}\n${own} .bubble,${own}{background:var(--mine-bg)}\n`;
+    return viewerStyles(match[1]!);
   });
 }
 

@@ -3,6 +3,7 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
+import { hostileBodies } from "../fixtures/hostile-bodies.ts";
 import { htmlSocket } from "../helpers/html-socket.ts";
 import { b64url, claimsOf, sessionSecretOf, signJwt } from "../helpers/jwt.ts";
 import { type Person, testPeople } from "../helpers/people.ts";
@@ -744,6 +745,9 @@ describe("content", () => {
           }
           if (el.tagName === "img" && el.getAttribute("src") === "x") live.push("<img src=x>");
           if (el.tagName === "script" && !el.hasAttribute("src")) live.push("<script> without src");
+          if (["iframe", "object", "embed", "svg", "style", "math"].includes(el.tagName)) live.push(`<${el.tagName}>`);
+          const href = el.getAttribute("href");
+          if (el.tagName === "a" && href !== null && /^\s*(?:data|vbscript|file):/i.test(href)) live.push(`<a href="${href}">`);
         },
       })
       .transform(new Response(html))
@@ -829,6 +833,26 @@ describe("content", () => {
     expect(await liveMarkup(dm.html)).toEqual([]);
     const unknown = await page(`${server.url}/${encodeURIComponent(img)}`, cookieOf(ann));
     expect(await liveMarkup(unknown.html)).toEqual([]);
+  });
+
+  test("every hostile Markdown body renders inert in the thread page and in the live push", async () => {
+    const ann = await register(api, "ann");
+    // The newest page shows 50 messages: a room per 20 cases.
+    for (let from = 0; from < hostileBodies.length; from += 20) {
+      const cases = hostileBodies.slice(from, from + 20);
+      const room = await roomWith(api, ann);
+      const socket = await htmlSocket(server.url, room.id, cookieOf(ann));
+      // A few cases are longer than a message may be: what can be sent of them is their first 4,000 characters.
+      for (const [, body] of cases) await post(api, ann, room.id, body.slice(0, 4000));
+      const last = (await history(api, ann, room.id)).at(-1)!;
+      await socket.next((html) => html.includes(`data-seq="${last.seq}"`));
+      for (const frame of socket.frames)
+        expect({ frame: frame.slice(0, 200), live: await liveMarkup(frame) }).toMatchObject({ live: [] });
+      socket.close();
+      const thread = await page(`${server.url}/t/${room.id}`, cookieOf(ann));
+      expect(thread.status).toBe(200);
+      expect({ cases: cases.map(([name]) => name), live: await liveMarkup(thread.html) }).toMatchObject({ live: [] });
+    }
   });
 
   test("pushed htmx fragments (new, edited) are escaped too", async () => {

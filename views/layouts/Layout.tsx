@@ -1,5 +1,6 @@
 import type { Children } from "@kitajs/html";
 import type { LayoutContext } from "../page-context.ts";
+import { viewerStylesheetUrl } from "../viewer-styles.ts";
 
 // htmx reads this meta tag once, when htmx.js loads, so it comes first; a meta tag because the CSP
 // forbids inline script. htmx 4 has no selfRequestsOnly: same-origin fetch mode is its replacement.
@@ -20,7 +21,7 @@ export function Layout({ ctx, title, children }: { ctx: LayoutContext; title: st
         <title safe>{title === "Parley" ? title : `${title} · Parley`}</title>
         <link rel="icon" href={ctx.assets["favicon.svg"]} type="image/svg+xml" />
         <link rel="stylesheet" href={ctx.assets["app.css"]} />
-        {ctx.viewer ? <link rel="stylesheet" href={`/viewer/${ctx.viewer.id}.css`} /> : null}
+        {ctx.viewer ? <link rel="stylesheet" href={viewerStylesheetUrl(ctx.viewer.id)} /> : null}
         {/* Not deferred: app.js must listen before htmx opens the first WebSocket. */}
         <script src={ctx.assets["htmx.js"]} />
         <script src={ctx.assets["hx-ws.js"]} />

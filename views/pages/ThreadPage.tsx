@@ -73,6 +73,7 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
         <TypingNotice threadId={thread.id} user={null} />
         <NewGameForm threadId={thread.id} members={data.members} viewer={ctx.viewer!} direct={thread.kind === "direct"} />
         <form id={ids.composer(thread.id)} class="composer" method="post" action={`/t/${thread.id}/messages`} hx-ws:send>
+          <Replying threadId={thread.id} to={data.composer?.replyTo} />
           <label for={ids.composerBody(thread.id)} class="visually-hidden">
             Message
           </label>
@@ -89,7 +90,6 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
             {data.composer?.body ?? ""}
           </textarea>
           <input type="hidden" name="clientId" value={data.clientId} />
-          <Replying threadId={thread.id} to={data.composer?.replyTo} />
           <button type="submit" class="primary">
             Send
           </button>
@@ -125,7 +125,7 @@ function Replying({ threadId, to }: { threadId: number; to: Message | undefined 
         <span class="author" safe>
           {to?.author.username ?? ""}
         </span>
-        :{" "}
+        {": "}
         <span class="excerpt" safe>
           {quote}
         </span>

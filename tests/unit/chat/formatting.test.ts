@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { plainText, renderBody } from "../../../src/chat/formatting.ts";
+import { hostileBodies as hostile } from "../../fixtures/hostile-bodies.ts";
 
 const A = (href: string, text: string) => `<a href="${href}" rel="noopener noreferrer nofollow" target="_blank">${text}</a>`;
 
@@ -305,69 +306,6 @@ describe("plainText", () => {
 });
 
 // ---- hostile input ----
-
-const hostile: [string, string][] = [
-  ["script tag", "<script>alert(1)</script>"],
-  ["img onerror", "<img src=x onerror=alert(1)>"],
-  ["raw javascript anchor", '<a href="javascript:alert(1)">x</a>'],
-  ["svg onload", "<svg onload=alert(1)>"],
-  ["iframe", '<iframe src="https://evil.example"></iframe>'],
-  ["style block", "<style>body{display:none}</style>"],
-  ["javascript link", "[x](javascript:alert(1))"],
-  ["mixed-case javascript link", "[x](JaVaScRiPt:alert(1))"],
-  ["entity-encoded javascript link", "[x](java&#x73;cript:alert(1))"],
-  ["decimal-entity javascript link", "[x](&#106;avascript:alert(1))"],
-  ["javascript link with a tab", "[x](java\tscript:alert(1))"],
-  ["javascript link with leading space", "[x]( javascript:alert(1))"],
-  ["percent-encoded javascript link", "[x](javascript%3Aalert(1))"],
-  ["javascript link in angle brackets", "[x](<javascript:alert(1)>)"],
-  ["javascript autolink", "<javascript:alert(1)>"],
-  ["bare javascript url", "javascript://%0aalert(1)"],
-  ["data link", "[x](data:text/html;base64,PHNjcmlwdD4=)"],
-  ["data image link", "[x](data:image/png;base64,AAAA)"],
-  ["vbscript link", "[x](vbscript:msgbox)"],
-  ["file link", "[x](file:///etc/passwd)"],
-  ["protocol-relative link", "[x](//evil.example)"],
-  ["backslash protocol-relative link", "[x](\\\\evil.example)"],
-  ["relative link", "[x](/logout)"],
-  ["javascript image", "![x](javascript:alert(1))"],
-  ["image with onerror title", '![x](https://x.org/a.png "onerror=alert(1)")'],
-  ["reference-style javascript link", "[x][y]\n\n[y]: javascript:alert(1)"],
-  ["entity lt script", "&lt;script&gt;alert(1)&lt;/script&gt;"],
-  ["double-encoded entity", "&amp;lt;script&amp;gt;"],
-  ["numeric entity script", "&#60;script&#62;alert(1)&#60;/script&#62;"],
-  ["hex entity script", "&#x3C;img src=x onerror=alert(1)&#x3E;"],
-  ["quote breakout in link title", '[a](http://x "\\" onmouseover=alert(1) x=\\"")'],
-  ["quote breakout in link url", '[a](http://x" onmouseover="alert(1))'],
-  ["quote breakout in link text", '[" onmouseover="alert(1)](https://x.org)'],
-  ["tag in link text", "[<img src=x onerror=alert(1)>](https://x.org)"],
-  ["quote breakout in bare url", 'https://x.org/"onmouseover="alert(1)'],
-  ["angle in bare url", "https://x.org/<script>alert(1)</script>"],
-  ["quote breakout in fence info", '```"><script>alert(1)</script>\nx\n```'],
-  ["html in fence info", "~~~ <img src=x onerror=alert(1)>\nx\n~~~"],
-  ["quote breakout in mention", '@ann"onmouseover="alert(1)'],
-  ["nested emphasis", "***__~~x~~__***"],
-  ["unbalanced emphasis", "***a__b~~c*__~~***_"],
-  ["unclosed fence", "```js\n<script>alert(1)</script>"],
-  ["unclosed backticks", "`<script>alert(1)</script>"],
-  ["many backticks", "`".repeat(4000)],
-  ["a 4000-character line", "word <b>".repeat(500)],
-  ["4000 asterisks", "*".repeat(4000)],
-  ["4000 underscores and spaces", "_ ".repeat(2000)],
-  ["4000 brackets", "[".repeat(2000) + "]".repeat(2000)],
-  ["4000 at signs", "@".repeat(4000)],
-  ["deeply nested quotes", `${">".repeat(4000)} deep`],
-  ["deeply nested quotes, line by line", Array.from({ length: 60 }, (_, i) => `${">".repeat(i + 1)} level ${i}`).join("\n")],
-  ["deeply nested lists", Array.from({ length: 60 }, (_, i) => `${"  ".repeat(i)}- item ${i}`).join("\n")],
-  ["a list of list markers", "- ".repeat(2000)],
-  ["deeply nested links", `${"[".repeat(500)}x${"](https://x.org)".repeat(500)}`],
-  ["RTL override", "\u202Egnp.exe\u202C and [\u202Ex](https://x.org)"],
-  ["zero-width joiners", "👩\u200D💻 a\u200Bb \u200C\u2060"],
-  ["emoji", "🎉 **🎉** `🎉` 🇫🇷 1️⃣ 👍🏽"],
-  ["lone surrogates", "\uD800 \uDFFF *\uD83D*"],
-  ["control characters", "\u0001\u0008\u000B\u000C\u001B[31m\u007F"],
-  ["unicode line separators", "a\u2028b\u2029c\u0085d"],
-];
 
 describe("hostile input renders nothing executable", () => {
   test.each(hostile)("%s", (_, body) => {
