@@ -135,6 +135,18 @@ suite.test("a room with own, edited, deleted and others' messages and a game has
   await send(ann, text);
   await log(ann).locator(".msg:not(.pending)", { hasText: text }).waitFor();
   await expectClean(ann);
+
+  // Replying, a reply with its quote, formatting, the picker open, and a reaction.
+  await log(ann).locator(".msg", { hasText: text }).getByRole("button", { name: "Reply" }).click();
+  await expectClean(ann);
+  await send(ann, "A reply with **bold**, `code` and\n```sh\nls -la\n```");
+  await log(ann).getByRole("link", { name: /Reply to/ }).waitFor();
+  await log(ann).locator(".msg", { hasText: text }).first().getByRole("button", { name: "React" }).click();
+  await ann.getByRole("dialog", { name: "Add a reaction" }).waitFor();
+  await expectClean(ann);
+  await ann.keyboard.press("Enter");
+  await log(ann).getByRole("button", { name: "👍 1" }).waitFor();
+  await expectClean(ann);
 });
 
 suite.test("a direct thread has no WCAG 2.2 AA violation", async () => {

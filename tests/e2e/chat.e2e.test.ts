@@ -147,6 +147,22 @@ suite.test("without JavaScript a thread still reads and posts", async () => {
   await log(page).getByText("posted as a plain form").waitFor();
   // And the live page saw it arrive.
   await log(ann).getByText("posted as a plain form").waitFor();
+
+  // Reply: the thread opens with the composer answering that message, and the reply quotes it.
+  await log(page).locator(".msg", { hasText: "posted with htmx" }).getByRole("button", { name: "Reply" }).click();
+  await page.locator("form.composer .replying", { hasText: "posted with htmx" }).waitFor();
+  await send(page, "a reply without JavaScript");
+  await page.waitForURL(/#m-\d+$/);
+  const reply = log(page).locator(".msg", { hasText: "a reply without JavaScript" });
+  await expect(reply.getByRole("link", { name: /Reply to/ }).innerText()).resolves.toContain("posted with htmx");
+  await log(ann).locator(".msg", { hasText: "a reply without JavaScript" }).getByRole("link", { name: /Reply to/ }).waitFor();
+
+  // React: a page with the picker; the reaction then toggles as a plain form.
+  await reply.getByRole("button", { name: "React" }).click();
+  await page.getByRole("dialog", { name: "Add a reaction" }).getByRole("button", { name: /🎉/ }).click();
+  await page.waitForURL(/#m-\d+$/);
+  await reply.getByRole("button", { name: "🎉 1" }).click();
+  await expect(reply.getByRole("button", { name: /🎉/ }).count()).resolves.toBe(0);
   await context.close();
 });
 
