@@ -29,6 +29,8 @@ export class Traffic {
 
 // A realistic chat line (~100 characters); the clientId in it keeps bodies distinct.
 const filler = "the quick brown fox jumps over the lazy dog while the build finishes, see you at standup";
+// Every other message is formatted, as in a team's chat: emphasis, code, a link, a list.
+const formatted = "the **quick** brown fox `jumps` over the _lazy_ dog, see https://example.com/standup\n- build\n- ~~deploy~~";
 
 export class BenchClient {
   private socket: ChatSocket | null = null;
@@ -96,7 +98,7 @@ export class BenchClient {
     traffic.sent++;
     traffic.sendTimes.set(clientId, now);
     this.unacked.add(clientId);
-    this.socket?.sendMessage(`${clientId}: ${filler}`, clientId);
+    this.socket?.sendMessage(`${clientId}: ${traffic.sent % 2 ? filler : formatted}`, clientId);
   }
 
   /** Starts counting afresh from the room's current seq (the previous round must have drained). */

@@ -96,3 +96,24 @@ export function openChatSocket(url: string, token: string, handlers: FrameHandle
     });
   });
 }
+
+/**
+ * A thread page's socket (htmx mode: no `format=json`), so that the server renders each message as a
+ * page shows it, once, as it would with people reading. It only counts what arrives.
+ */
+export async function openPageSocket(
+  baseUrl: string,
+  threadId: number,
+  token: string,
+): Promise<{ frames: () => number; close(): void }> {
+  const url = new URL(`/t/${threadId}/ws`, baseUrl);
+  url.protocol = "ws:";
+  const ws = new BunWebSocket(url.toString(), { headers: { authorization: `Bearer ${token}` } });
+  let frames = 0;
+  ws.addEventListener("message", () => frames++);
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener("open", () => resolve());
+    ws.addEventListener("error", () => reject(new Error("page socket refused")));
+  });
+  return { frames: () => frames, close: () => ws.close(1000) };
+}

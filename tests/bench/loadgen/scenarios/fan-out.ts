@@ -2,6 +2,7 @@
 // latency, and loss / duplicates / reordering per receiver.
 import type { ScenarioRow } from "../../protocol.ts";
 import { closeAll, connectAll } from "../bench-client.ts";
+import { openPageSocket } from "../chat-socket.ts";
 import type { ScenarioContext } from "../context.ts";
 import { setupRooms } from "../rooms.ts";
 import { runRound } from "../round.ts";
@@ -25,8 +26,11 @@ export async function oneRoomWithReceivers(ctx: ScenarioContext, receivers: numb
   if (connected.failures.length > 0) {
     throw new Error(`${connected.failures.length} of ${room!.members.length} sockets failed to open: ${connected.failures[0]}`);
   }
+  // One person has the room open in a browser as well: messages are rendered as pages show them.
+  const page = await openPageSocket(ctx.baseUrl, room!.id, room!.members.at(-1)!.user.token);
   const quietAfterConnectMs = await ctx.waitForQuiet();
   return {
+    page,
     quietAfterConnectMs,
     room: room!,
     senders: room!.members.slice(0, senders),
@@ -36,7 +40,7 @@ export async function oneRoomWithReceivers(ctx: ScenarioContext, receivers: numb
 }
 
 export async function fanOut(ctx: ScenarioContext, p: FanOutParams): Promise<ScenarioRow[]> {
-  const { room, senders, receivers, connectsPerSec, quietAfterConnectMs } = await oneRoomWithReceivers(
+  const { room, page, senders, receivers, connectsPerSec, quietAfterConnectMs } = await oneRoomWithReceivers(
     ctx,
     p.receivers,
     p.senders,
@@ -57,6 +61,7 @@ export async function fanOut(ctx: ScenarioContext, p: FanOutParams): Promise<Sce
   });
   // Everyone leaving at once is part of the cost of a big room (presence, buffers): time it too.
   closeAll(room.members);
+  page.close();
   const quietAfterCloseMs = await ctx.waitForQuiet();
   return [
     {

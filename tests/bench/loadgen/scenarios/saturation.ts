@@ -40,7 +40,7 @@ interface Verdict {
 }
 
 export async function saturation(ctx: ScenarioContext, p: SaturationParams): Promise<ScenarioRow[]> {
-  const { room, senders, receivers } = await oneRoomWithReceivers(ctx, p.receivers, p.senders);
+  const { room, page, senders, receivers } = await oneRoomWithReceivers(ctx, p.receivers, p.senders);
   const senderFor = (i: number) => senders[i % senders.length]!;
   const round = (label: string, ratePerSec: number, durationMs = p.stepMs, measured = true) =>
     runRound(ctx, [room], senderFor, receivers, { label, ratePerSec, durationMs, drainMs: p.drainMs, measured });
@@ -114,6 +114,7 @@ export async function saturation(ctx: ScenarioContext, p: SaturationParams): Pro
     p99AtHalfMs = half.latencyP99Ms ?? null;
   }
   closeAll(room.members);
+  page.close();
   return [
     {
       scenario: `saturation/R=${p.receivers}`,
