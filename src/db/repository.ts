@@ -83,6 +83,44 @@ export interface Message {
   replyTo: ReplyRef | null;
   /** In the order each emoji was first used. */
   reactions: Reaction[];
+  /** The members it names with @username (not those an @here reached). */
+  mentions: User[];
+}
+
+/** Whom a message mentions: the members it names, and everyone it reaches (those named and, for @here, those online). */
+export interface Mentioned {
+  named: User[];
+  userIds: number[];
+}
+
+export const noMentions: Mentioned = { named: [], userIds: [] };
+
+export type NotificationLevel = "all" | "mentions" | "none";
+
+/** Where a member stands in a thread: what they have read, what notifies them, and what is new for them. */
+export interface ReadState {
+  threadId: number;
+  kind: ThreadKind;
+  lastReadSeq: number;
+  /** Null: the default for the thread's kind. */
+  level: NotificationLevel | null;
+  /** Messages after lastReadSeq by others, not deleted. */
+  unread: number;
+  /** Those of them that mention the member: their ids. */
+  mentionIds: number[];
+  /** The thread as this was read: a change at or before `lastRev` is counted in here already. */
+  lastSeq: number;
+  lastRev: number;
+}
+
+export interface PushSubscriptionKeys {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+}
+
+export interface StoredPushSubscription extends PushSubscriptionKeys {
+  userId: number;
 }
 
 export interface NewMessage {
@@ -92,6 +130,8 @@ export interface NewMessage {
   clientId: string | null;
   /** A message of the same thread (the caller checks). */
   replyToId?: number | null;
+  /** Members of the thread (the caller checks). */
+  mentioned?: Mentioned;
 }
 
 /** A reaction with a 21st distinct emoji on one message. */
@@ -210,7 +250,7 @@ export interface Repository {
      * The new body, with the thread's next rev; null when the message is deleted (checked in the same
      * transaction, so an edit racing a delete cannot bring the text back).
      */
-    edit(id: number, body: string): Promise<Message | null>;
+    edit(id: number, body: string, mentioned?: Mentioned): Promise<Message | null>;
     /** The body emptied and the message marked deleted, with the thread's next rev; null when it already was. */
     markDeleted(id: number): Promise<Message | null>;
     /**
@@ -218,6 +258,28 @@ export interface Repository {
      * that changes nothing (already so, or the message is deleted). Throws TooManyEmoji for a 21st emoji.
      */
     react(id: number, userId: number, emoji: string, on: boolean): Promise<Message | null>;
+  };
+  reading: {
+    /** The user's read state in each of their threads, or in `threadId` alone. */
+    states(userId: number, threadId?: number): Promise<ReadState[]>;
+    /** Moves the read position forward to `seq`, never back; answers where it stands after. Null for a non-member. */
+    markRead(threadId: number, userId: number, seq: number): Promise<number | null>;
+    setLevel(threadId: number, userId: number, level: NotificationLevel | null): Promise<void>;
+    /** The messages that mention the user (by name or @here), newest first, not deleted. */
+    mentionsOf(userId: number, limit: number): Promise<Message[]>;
+    /** The members of the thread with these (lower-case) usernames. */
+    membersNamed(threadId: number, usernames: string[]): Promise<User[]>;
+  };
+  push: {
+    /** Stores the subscription for the user; the same endpoint again replaces it (also another user's). */
+    save(userId: number, subscription: PushSubscriptionKeys): Promise<void>;
+    /** Removes it; with `userId`, only if it is that user's. Answers whether one was removed. */
+    remove(endpoint: string, userId?: number): Promise<boolean>;
+    /**
+     * The subscriptions of the thread's members whose level takes this message: every message at "all",
+     * a mention at "mentions" (the defaults: "all" in a direct thread, "mentions" in a room); never the author's.
+     */
+    forMessage(threadId: number, authorId: number, mentionedIds: number[]): Promise<StoredPushSubscription[]>;
   };
   /** Reachable and answering. */
   ping(): Promise<void>;

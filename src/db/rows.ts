@@ -1,6 +1,6 @@
 // Rows as both dialects select them, turned into the Repository's domain objects. SQLite stores
 // times as ISO-8601 text, PostgreSQL as timestamptz (a Date here): both leave as ISO-8601 strings.
-import type { Game, Message, Reaction, ResolvedSession } from "./repository.ts";
+import type { Game, Message, Reaction, ResolvedSession, User } from "./repository.ts";
 
 type Instant = string | Date;
 const iso = (value: Instant) => (typeof value === "string" ? value : value.toISOString());
@@ -24,7 +24,13 @@ export interface MessageRow {
   replyAuthorName: string | null;
   replyExcerpt: string | null;
   replyDeleted: boolean | null;
+  /** JSON: `[{"id":…,"username":"…"}]`. */
+  mentions: string;
 }
+
+/** What a message stores of the members it names, for `mentions` to give back. */
+export const mentionsJson = (named: User[]) => JSON.stringify(named.map(({ id, username }) => ({ id, username })));
+const noOne = "[]";
 
 /** `reactions`: read apart, for the messages of a page at once (reactionsOf). */
 export const toMessage = (
@@ -39,6 +45,7 @@ export const toMessage = (
     replyAuthorName,
     replyExcerpt,
     replyDeleted,
+    mentions,
     ...row
   }: MessageRow,
   reactions: Reaction[] = [],
@@ -58,6 +65,7 @@ export const toMessage = (
           excerpt: replyDeleted ? "" : (replyExcerpt ?? ""),
         },
   reactions,
+  mentions: mentions === noOne || row.deleted ? [] : (JSON.parse(mentions) as User[]),
 });
 
 export interface ReactionRow {

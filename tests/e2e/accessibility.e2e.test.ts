@@ -140,7 +140,9 @@ suite.test("a room with own, edited, deleted and others' messages and a game has
   await log(ann).locator(".msg", { hasText: text }).getByRole("button", { name: "Reply" }).click();
   await expectClean(ann);
   await send(ann, "A reply with **bold**, `code` and\n```sh\nls -la\n```");
-  await log(ann).getByRole("link", { name: /Reply to/ }).waitFor();
+  await log(ann)
+    .getByRole("link", { name: /Reply to/ })
+    .waitFor();
   await log(ann).locator(".msg", { hasText: text }).first().getByRole("button", { name: "React" }).click();
   await ann.getByRole("dialog", { name: "Add a reaction" }).waitFor();
   await expectClean(ann);

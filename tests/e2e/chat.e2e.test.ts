@@ -155,7 +155,10 @@ suite.test("without JavaScript a thread still reads and posts", async () => {
   await page.waitForURL(/#m-\d+$/);
   const reply = log(page).locator(".msg", { hasText: "a reply without JavaScript" });
   await expect(reply.getByRole("link", { name: /Reply to/ }).innerText()).resolves.toContain("posted with htmx");
-  await log(ann).locator(".msg", { hasText: "a reply without JavaScript" }).getByRole("link", { name: /Reply to/ }).waitFor();
+  await log(ann)
+    .locator(".msg", { hasText: "a reply without JavaScript" })
+    .getByRole("link", { name: /Reply to/ })
+    .waitFor();
 
   // React: a page with the picker; the reaction then toggles as a plain form.
   await reply.getByRole("button", { name: "React" }).click();

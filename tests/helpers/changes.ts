@@ -20,6 +20,7 @@ export const message = (seq: number, rev = seq, body = `m${seq}`): Message => ({
   rev,
   replyTo: null,
   reactions: [],
+  mentions: [],
 });
 
 export const game = (id: number, rev: number, board = "........."): Game => ({

@@ -15,7 +15,17 @@ import { sqliteRepository } from "../../src/db/sqlite/repository.ts";
 export const maintenanceUrl = process.env.PARLEY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 // Child tables first, so that SQLite's foreign keys never object.
-const tables = ["reactions", "games", "messages", "memberships", "sessions", "threads", "users"] as const;
+const tables = [
+  "push_subscriptions",
+  "mentions",
+  "reactions",
+  "games",
+  "messages",
+  "memberships",
+  "sessions",
+  "threads",
+  "users",
+] as const;
 
 /** The URL without its password, for messages. */
 function shown(url: string): string {

@@ -9,7 +9,7 @@ import * as schema from "./schema.ts";
 export type PostgresDb = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
 
 /** A connection or a transaction: what a query can run on. */
-export type Executor = Pick<PostgresDb, "select" | "selectDistinct" | "execute">;
+export type Executor = Pick<PostgresDb, "select" | "selectDistinct" | "execute" | "insert">;
 
 /** Any constant will do, as long as it is the same in every instance: it names the "migrating" lock. */
 const MIGRATION_LOCK = 0x7061726c6579; // "parley" in ASCII

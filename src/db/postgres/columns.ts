@@ -30,6 +30,7 @@ export const messageColumns = {
   // substring counts characters, as SQLite's substr does.
   replyExcerpt: sql<string | null>`substring(${original.body} from 1 for 100)`,
   replyDeleted: original.deleted,
+  mentions: messages.mentions,
 };
 
 /** Messages with their authors and the messages they answer (rows for toMessage), on a connection or a transaction. */

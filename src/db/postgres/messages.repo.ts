@@ -1,11 +1,11 @@
 // Messages on PostgreSQL. An append takes the thread's next seq and rev, an edit or a delete its next rev,
 // under the thread's row lock.
-import { and, asc, desc, eq, gt, lt, lte, type SQL, sql } from "drizzle-orm";
-import { type Message, type Repository, TooManyEmoji } from "../repository.ts";
-import { groupReactions, type MessageRow, type ReactionRow, toMessage, usersShown } from "../rows.ts";
+import { and, asc, desc, eq, gt, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
+import { type Mentioned, type Message, noMentions, type Repository, TooManyEmoji } from "../repository.ts";
+import { groupReactions, type MessageRow, mentionsJson, type ReactionRow, toMessage, usersShown } from "../rows.ts";
 import type { Executor, PostgresDb } from "./client.ts";
 import { selectMessages as selectMessagesOn } from "./columns.ts";
-import { messages, reactions, threads } from "./schema.ts";
+import { memberships, mentions, messages, reactions, threads } from "./schema.ts";
 import { isUniqueViolation } from "./unique-violation.ts";
 
 /** A message may carry at most this many distinct emoji (API.md). */
@@ -46,6 +46,26 @@ export async function messagesChangedSince(on: Executor, threadId: number, rev: 
   return withReactions(on, rows);
 }
 
+/** These messages, in the order of `ids`. */
+export async function messagesByIds(on: Executor, ids: number[]): Promise<Message[]> {
+  if (ids.length === 0) return [];
+  const found = await withReactions(on, await selectMessagesOn(on).where(inArray(messages.id, ids)));
+  const byId = new Map(found.map((m) => [m.id, m]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+/** A row per person mentioned, the author left out (one's own messages are never unread). */
+async function writeMentions(
+  on: Executor,
+  message: { id: number; threadId: number; seq: number; authorId: number },
+  mentioned: Mentioned,
+) {
+  const rows = mentioned.userIds
+    .filter((userId) => userId !== message.authorId)
+    .map((userId) => ({ messageId: message.id, userId, threadId: message.threadId, seq: message.seq }));
+  if (rows.length > 0) await on.insert(mentions).values(rows).onConflictDoNothing();
+}
+
 export function postgresMessages(db: PostgresDb): Repository["messages"] {
   const selectMessages = () => selectMessagesOn(db);
   /** The message as `on` sees it: inside a change's transaction, the state that change made. */
@@ -65,7 +85,7 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
    * as by every change) orders it with every other change; the message is read back in the same
    * transaction, so a later change cannot show through.
    */
-  const changeMessage = async (id: number, change: { body: string; editedAt?: SQL; deleted?: boolean }) => {
+  const changeMessage = async (id: number, change: { body: string; editedAt?: SQL; deleted?: boolean }, mentioned: Mentioned) => {
     try {
       return await db.transaction(async (tx) => {
         const [thread] = await tx
@@ -74,12 +94,15 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
           .where(eq(threads.id, sql`(select ${messages.threadId} from ${messages} where ${messages.id} = ${id})`))
           .returning({ lastRev: threads.lastRev });
         if (!thread) throw new AlreadyDeleted();
-        const changed = await tx
+        const [changed] = await tx
           .update(messages)
-          .set({ ...change, rev: thread.lastRev })
+          .set({ ...change, mentions: mentionsJson(mentioned.named), rev: thread.lastRev })
           .where(and(eq(messages.id, id), eq(messages.deleted, false)))
-          .returning({ id: messages.id });
-        if (changed.length === 0) throw new AlreadyDeleted();
+          .returning({ id: messages.id, threadId: messages.threadId, seq: messages.seq, authorId: messages.authorId });
+        if (!changed) throw new AlreadyDeleted();
+        // The text is new: so is whom it mentions (nobody, once deleted).
+        await tx.delete(mentions).where(eq(mentions.messageId, id));
+        await writeMentions(tx, changed, mentioned);
         return (await findMessageOn(tx, id))!;
       });
     } catch (error) {
@@ -89,7 +112,7 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
   };
 
   return {
-    async append({ threadId, authorId, body, clientId, replyToId = null }) {
+    async append({ threadId, authorId, body, clientId, replyToId = null, mentioned = noMentions }) {
       if (clientId !== null) {
         const existing = await findByClientId(authorId, clientId);
         if (existing) return { message: existing, created: false };
@@ -106,8 +129,23 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
           if (!thread) throw new Error(`append: no thread ${threadId}`);
           const [row] = await tx
             .insert(messages)
-            .values({ threadId, seq: thread.lastSeq, rev: thread.lastRev, authorId, body, clientId, replyToId })
+            .values({
+              threadId,
+              seq: thread.lastSeq,
+              rev: thread.lastRev,
+              authorId,
+              body,
+              clientId,
+              replyToId,
+              mentions: mentionsJson(mentioned.named),
+            })
             .returning({ id: messages.id });
+          await writeMentions(tx, { id: row!.id, threadId, seq: thread.lastSeq, authorId }, mentioned);
+          // Sending a message moves the sender's read position to it: one row, the sender's.
+          await tx
+            .update(memberships)
+            .set({ lastReadSeq: sql`greatest(${memberships.lastReadSeq}, ${thread.lastSeq})` })
+            .where(and(eq(memberships.threadId, threadId), eq(memberships.userId, authorId)));
           // Read back in the transaction: an edit committed right after would show through a read after it.
           // A new message has no reactions yet: no need to read them.
           const [created] = await selectMessagesOn(tx).where(eq(messages.id, row!.id));
@@ -148,8 +186,8 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
         .where(and(eq(messages.threadId, threadId), gt(messages.seq, from.seq), lte(messages.rev, from.rev)));
       return row?.seq ?? null;
     },
-    edit: (id, body) => changeMessage(id, { body, editedAt: sql`clock_timestamp()` }),
-    markDeleted: (id) => changeMessage(id, { body: "", deleted: true }),
+    edit: (id, body, mentioned = noMentions) => changeMessage(id, { body, editedAt: sql`clock_timestamp()` }, mentioned),
+    markDeleted: (id) => changeMessage(id, { body: "", deleted: true }, noMentions),
     async react(id, userId, emoji, on) {
       try {
         return await db.transaction(async (tx) => {

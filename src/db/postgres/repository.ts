@@ -4,6 +4,8 @@ import type { Repository } from "../repository.ts";
 import type { PostgresDb } from "./client.ts";
 import { postgresGames } from "./games.repo.ts";
 import { postgresMessages } from "./messages.repo.ts";
+import { postgresPush } from "./push.repo.ts";
+import { postgresReading } from "./reading.repo.ts";
 import { postgresSessions } from "./sessions.repo.ts";
 import { postgresThreads } from "./threads.repo.ts";
 import { postgresUsers } from "./users.repo.ts";
@@ -15,6 +17,8 @@ export function postgresRepository(db: PostgresDb): Repository {
     sessions: postgresSessions(db),
     threads: postgresThreads(db),
     messages: postgresMessages(db),
+    reading: postgresReading(db),
+    push: postgresPush(db),
     async ping() {
       await db.execute(sql`select 1`);
     },

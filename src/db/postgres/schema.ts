@@ -70,6 +70,10 @@ export const memberships = pgTable(
     threadId: ref().references(() => threads.id, { onDelete: "cascade" }),
     userId: ref().references(() => users.id, { onDelete: "cascade" }),
     joinedAt: createdAt(),
+    /** The newest seq this member has read; it only moves forward. */
+    lastReadSeq: integer().notNull().default(0),
+    /** What notifies this member ("all", "mentions" or "none"); null: the default for the thread's kind. */
+    level: text(),
   },
   (table) => [primaryKey({ columns: [table.threadId, table.userId] }), index("memberships_user_idx").on(table.userId)],
 );
@@ -90,6 +94,8 @@ export const messages = pgTable(
     rev: integer().notNull().default(0),
     /** The message this one answers, in the same thread. */
     replyToId: bigint({ mode: "number" }).references((): AnyPgColumn => messages.id),
+    /** The members it names, `[{"id":…,"username":"…"}]`, as the message object carries them. */
+    mentions: text().notNull().default("[]"),
   },
   (table) => [
     uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
@@ -130,4 +136,35 @@ export const reactions = pgTable(
     createdAt: createdAt(),
   },
   (table) => [primaryKey({ columns: [table.messageId, table.emoji, table.userId] })],
+);
+
+/**
+ * One row per person a message mentions (by name, or as one of those online for @here): what their
+ * mention counts and GET /api/mentions read. A plain message writes none.
+ */
+export const mentions = pgTable(
+  "mentions",
+  {
+    messageId: ref().references(() => messages.id, { onDelete: "cascade" }),
+    userId: ref().references(() => users.id, { onDelete: "cascade" }),
+    threadId: ref().references(() => threads.id, { onDelete: "cascade" }),
+    seq: integer().notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.messageId, table.userId] }),
+    index("mentions_user_thread_seq_idx").on(table.userId, table.threadId, table.seq),
+  ],
+);
+
+/** A browser's Web Push subscription: where to push, and the keys to encrypt for it. */
+export const pushSubscriptions = pgTable(
+  "push_subscriptions",
+  {
+    endpoint: text().primaryKey(),
+    userId: ref().references(() => users.id, { onDelete: "cascade" }),
+    p256dh: text().notNull(),
+    auth: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("push_subscriptions_user_idx").on(table.userId)],
 );

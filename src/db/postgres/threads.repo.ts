@@ -80,7 +80,9 @@ export function postgresThreads(db: PostgresDb): Repository["threads"] {
       }));
     },
     async addMember(threadId, userId) {
-      await db.insert(memberships).values({ threadId, userId }).onConflictDoNothing();
+      // A newcomer has not missed what was said before: it does not count as unread.
+      const lastReadSeq = sql`(select ${threads.lastSeq} from ${threads} where ${threads.id} = ${threadId})`;
+      await db.insert(memberships).values({ threadId, userId, lastReadSeq }).onConflictDoNothing();
     },
     async isMember(threadId, userId) {
       const [row] = await db

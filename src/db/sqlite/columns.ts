@@ -31,6 +31,7 @@ export const messageColumns = {
   // substr counts characters, as PostgreSQL's does.
   replyExcerpt: sql<string | null>`substr(${original.body}, 1, 100)`,
   replyDeleted: original.deleted,
+  mentions: messages.mentions,
 };
 
 /** Messages with their authors and the messages they answer (rows for toMessage). */

@@ -1,11 +1,11 @@
 // Messages on SQLite. An append takes the thread's next seq and rev, an edit or a delete its next rev, in the group commit.
-import { and, asc, desc, eq, gt, lt, lte, sql } from "drizzle-orm";
-import { type Message, type NewMessage, type Repository, TooManyEmoji } from "../repository.ts";
-import { groupReactions, type MessageRow, type ReactionRow, toMessage, usersShown } from "../rows.ts";
+import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
+import { type Mentioned, type Message, type NewMessage, noMentions, type Repository, TooManyEmoji } from "../repository.ts";
+import { groupReactions, type MessageRow, mentionsJson, type ReactionRow, toMessage, usersShown } from "../rows.ts";
 import type { SqliteDb } from "./client.ts";
 import { selectMessages as selectMessagesFrom } from "./columns.ts";
 import type { GroupCommit } from "./group-commit.ts";
-import { messages, reactions, threads } from "./schema.ts";
+import { memberships, mentions, messages, reactions, threads } from "./schema.ts";
 
 /** A message may carry at most this many distinct emoji (API.md). */
 const emojiPerMessage = 20;
@@ -14,7 +14,10 @@ const emojiPerMessage = 20;
 export function sqliteMessages(
   db: SqliteDb,
   write: GroupCommit,
-): Repository["messages"] & { changedNow(threadId: number, rev: number, limit: number): Message[] } {
+): Repository["messages"] & {
+  changedNow(threadId: number, rev: number, limit: number): Message[];
+  byIds(ids: number[]): Message[];
+} {
   const selectMessages = () => selectMessagesFrom(db);
 
   // Prepared once: every message, request and upgrade runs these, and building a query afresh each
@@ -44,8 +47,15 @@ export function sqliteMessages(
       body: sql.placeholder("body"),
       clientId: sql.placeholder("clientId"),
       replyToId: sql.placeholder("replyToId"),
+      mentions: sql.placeholder("mentions"),
     })
     .returning({ id: messages.id })
+    .prepare();
+  // Sending a message moves the sender's read position to it: one row, the sender's.
+  const readOwn = db
+    .update(memberships)
+    .set({ lastReadSeq: sql`max(${memberships.lastReadSeq}, ${sql.placeholder("seq")})` })
+    .where(and(eq(memberships.threadId, sql.placeholder("threadId")), eq(memberships.userId, sql.placeholder("userId"))))
     .prepare();
   const nextRevOfMessageThread = db
     .update(threads)
@@ -113,24 +123,51 @@ export function sqliteMessages(
   };
   const emojiOf = db.$client.query<{ emoji: string }, [number]>("select distinct emoji from reactions where message_id = ?");
   /** One message, inside a group commit; a repeated (author, clientId) returns the stored one. */
-  function appendOne({ threadId, authorId, body, clientId, replyToId = null }: NewMessage) {
+  function appendOne({ threadId, authorId, body, clientId, replyToId = null, mentioned = noMentions }: NewMessage) {
     if (clientId !== null) {
       const existing = messageIdByClientId.get({ authorId, clientId });
       if (existing) return { message: findMessage(existing.id)!, created: false };
     }
     const { lastSeq, lastRev } = nextSeqAndRev.get({ threadId })!;
-    const { id } = insertMessage.get({ threadId, seq: lastSeq, rev: lastRev, authorId, body, clientId, replyToId })!;
+    const mentionList = mentionsJson(mentioned.named);
+    const { id } = insertMessage.get({
+      threadId,
+      seq: lastSeq,
+      rev: lastRev,
+      authorId,
+      body,
+      clientId,
+      replyToId,
+      mentions: mentionList,
+    })!;
+    writeMentions(id, threadId, lastSeq, authorId, mentioned);
+    readOwn.run({ threadId, userId: authorId, seq: lastSeq });
     // A new message has no reactions yet: no need to read them.
     return { message: toMessage(messageById.get({ id })!), created: true };
   }
+  /** A row per person mentioned, the author left out (one's own messages are never unread). */
+  function writeMentions(messageId: number, threadId: number, seq: number, authorId: number, mentioned: Mentioned) {
+    const rows = mentioned.userIds
+      .filter((userId) => userId !== authorId)
+      .map((userId) => ({ messageId, userId, threadId, seq }));
+    if (rows.length > 0) db.insert(mentions).values(rows).onConflictDoNothing().run();
+  }
   /** A change to a message not deleted, with its thread's next rev, inside a group commit (so nothing moves between the check and the change). */
-  function changeMessage(id: number, change: { body: string; editedAt?: string; deleted?: boolean }): Message | null {
-    if (findMessage(id)?.deleted !== false) return null;
+  function changeMessage(
+    id: number,
+    change: { body: string; editedAt?: string; deleted?: boolean },
+    mentioned: Mentioned,
+  ): Message | null {
+    const current = findMessage(id);
+    if (current?.deleted !== false) return null;
     const bumped = nextRevOfMessageThread.get({ id })!;
     db.update(messages)
-      .set({ ...change, rev: bumped.lastRev })
+      .set({ ...change, mentions: mentionsJson(mentioned.named), rev: bumped.lastRev })
       .where(eq(messages.id, id))
       .run();
+    // The text is new: so is whom it mentions (nobody, once deleted).
+    db.delete(mentions).where(eq(mentions.messageId, id)).run();
+    writeMentions(id, current.threadId, current.seq, current.author.id, mentioned);
     return findMessage(id)!;
   }
   /** A reaction added or taken back, inside a group commit; null when that changes nothing. */
@@ -155,6 +192,12 @@ export function sqliteMessages(
   }
   const changedNow = (threadId: number, rev: number, limit: number) =>
     withReactions(changedMessages.all({ threadId, rev, limit }));
+  /** These messages, in the order of `ids`. */
+  const byIds = (ids: number[]) => {
+    if (ids.length === 0) return [];
+    const found = new Map(withReactions(selectMessages().where(inArray(messages.id, ids)).all()).map((m) => [m.id, m]));
+    return ids.flatMap((id) => found.get(id) ?? []);
+  };
 
   return {
     append: (message) => write(() => appendOne(message)),
@@ -171,9 +214,11 @@ export function sqliteMessages(
     async newestUpTo(threadId, from) {
       return newestUpTo.get({ threadId, seq: from.seq, rev: from.rev })?.seq ?? null;
     },
-    edit: (id, body) => write(() => changeMessage(id, { body, editedAt: new Date().toISOString() })),
-    markDeleted: (id) => write(() => changeMessage(id, { body: "", deleted: true })),
+    edit: (id, body, mentioned = noMentions) =>
+      write(() => changeMessage(id, { body, editedAt: new Date().toISOString() }, mentioned)),
+    markDeleted: (id) => write(() => changeMessage(id, { body: "", deleted: true }, noMentions)),
     react: (id, userId, emoji, on) => write(() => reactOnce(id, userId, emoji, on)),
     changedNow,
+    byIds,
   };
 }

@@ -5,6 +5,8 @@ import type { SqliteDb } from "./client.ts";
 import { sqliteGames } from "./games.repo.ts";
 import { groupCommit } from "./group-commit.ts";
 import { sqliteMessages } from "./messages.repo.ts";
+import { sqlitePush } from "./push.repo.ts";
+import { sqliteReading } from "./reading.repo.ts";
 import { sqliteSessions } from "./sessions.repo.ts";
 import { sqliteThreads } from "./threads.repo.ts";
 import { sqliteUsers } from "./users.repo.ts";
@@ -21,6 +23,8 @@ export function sqliteRepository(db: SqliteDb): Repository {
     threads: sqliteThreads(db, { messages: messages.changedNow, games: games.changedNow }),
     messages,
     games,
+    reading: sqliteReading(db, messages.byIds),
+    push: sqlitePush(db),
     async ping() {
       db.get(sql`select 1`);
     },

@@ -55,6 +55,10 @@ export const memberships = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     joinedAt: createdAt(),
+    /** The newest seq this member has read; it only moves forward. */
+    lastReadSeq: integer().notNull().default(0),
+    /** What notifies this member; null: the default for the thread's kind. */
+    level: text({ enum: ["all", "mentions", "none"] }),
   },
   (table) => [primaryKey({ columns: [table.threadId, table.userId] }), index("memberships_user_idx").on(table.userId)],
 );
@@ -79,6 +83,8 @@ export const messages = sqliteTable(
     rev: integer().notNull().default(0),
     /** The message this one answers, in the same thread. */
     replyToId: integer().references((): AnySQLiteColumn => messages.id),
+    /** The members it names, `[{"id":…,"username":"…"}]`, as the message object carries them. */
+    mentions: text().notNull().default("[]"),
   },
   (table) => [
     uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
@@ -124,4 +130,43 @@ export const reactions = sqliteTable(
     createdAt: createdAt(),
   },
   (table) => [primaryKey({ columns: [table.messageId, table.emoji, table.userId] })],
+);
+
+/**
+ * One row per person a message mentions (by name, or as one of those online for @here): what their
+ * mention counts and GET /api/mentions read. A plain message writes none.
+ */
+export const mentions = sqliteTable(
+  "mentions",
+  {
+    messageId: integer()
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    threadId: integer()
+      .notNull()
+      .references(() => threads.id, { onDelete: "cascade" }),
+    seq: integer().notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.messageId, table.userId] }),
+    index("mentions_user_thread_seq_idx").on(table.userId, table.threadId, table.seq),
+  ],
+);
+
+/** A browser's Web Push subscription: where to push, and the keys to encrypt for it. */
+export const pushSubscriptions = sqliteTable(
+  "push_subscriptions",
+  {
+    endpoint: text().primaryKey(),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    p256dh: text().notNull(),
+    auth: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("push_subscriptions_user_idx").on(table.userId)],
 );

@@ -101,7 +101,9 @@ export function sqliteThreads(
       return threadsOfUser.all({ userId }).map((thread: Thread) => ({ ...thread, peer: peerOf.get(thread.id) ?? null }));
     },
     async addMember(threadId, userId) {
-      db.insert(memberships).values({ threadId, userId }).onConflictDoNothing().run();
+      // A newcomer has not missed what was said before: it does not count as unread.
+      const lastReadSeq = sql`(select ${threads.lastSeq} from ${threads} where ${threads.id} = ${threadId})`;
+      db.insert(memberships).values({ threadId, userId, lastReadSeq }).onConflictDoNothing().run();
     },
     async isMember(threadId, userId) {
       return (

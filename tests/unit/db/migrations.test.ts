@@ -94,5 +94,11 @@ test("the rev migration numbers what is already stored: each message its seq, th
     seq: 4,
     rev: 6,
   });
+  // What was there before read positions existed counts as read; ben's "next" is read by him, new for ann.
+  expect((await repo.reading.states(2)).map((s) => [s.threadId, s.lastReadSeq, s.unread])).toEqual([[1, 4, 0]]);
+  expect((await repo.reading.states(1)).map((s) => [s.threadId, s.lastReadSeq, s.unread])).toEqual([
+    [1, 3, 1],
+    [2, 1, 0],
+  ]);
   await repo.close();
 });

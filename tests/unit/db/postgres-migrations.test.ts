@@ -41,7 +41,17 @@ describe.if(await postgresAvailable())("migrating PostgreSQL", () => {
     const first = await open(url);
     const tables = await first.$client<{ name: string }[]>`
       select table_name as name from information_schema.tables where table_schema = 'public' order by 1`;
-    expect(tables.map((t) => t.name)).toEqual(["games", "memberships", "messages", "reactions", "sessions", "threads", "users"]);
+    expect(tables.map((t) => t.name)).toEqual([
+      "games",
+      "memberships",
+      "mentions",
+      "messages",
+      "push_subscriptions",
+      "reactions",
+      "sessions",
+      "threads",
+      "users",
+    ]);
     const history = await applied(first);
     expect(history).toHaveLength(embeddedMigrations("postgres").length);
     const again = await open(url);
@@ -82,6 +92,12 @@ describe.if(await postgresAvailable())("migrating PostgreSQL", () => {
       seq: 4,
       rev: 6,
     });
+    // What was there before read positions existed counts as read; ben's "next" is read by him, new for ann.
+    expect((await repo.reading.states(2)).map((s) => [s.threadId, s.lastReadSeq, s.unread])).toEqual([[1, 4, 0]]);
+    expect((await repo.reading.states(1)).map((s) => [s.threadId, s.lastReadSeq, s.unread])).toEqual([
+      [1, 3, 1],
+      [2, 1, 0],
+    ]);
   });
 
   test("eight instances starting at once on an empty database all come up, and each migration runs once", async () => {

@@ -253,6 +253,7 @@ for (const factory of await repositoryFactories()) {
           rev: 1,
           replyTo: null,
           reactions: [],
+          mentions: [],
         });
         expect(Date.parse(first.createdAt)).toBeGreaterThanOrEqual(before - 1000);
         expect(Date.parse(first.createdAt)).toBeLessThanOrEqual(Date.now() + 1000);
@@ -513,6 +514,139 @@ for (const factory of await repositoryFactories()) {
         expect(first.count).toBe(55);
         expect(first.users).toHaveLength(50);
         expect(first.users[0]).toEqual(people[0]!);
+      });
+    });
+
+    describe("read positions, levels, mentions and push subscriptions", () => {
+      const state = async (userId: number, threadId: number) => (await repo.reading.states(userId, threadId))[0]!;
+      const counts = async (userId: number, threadId: number) => {
+        const { lastReadSeq, unread, mentionIds } = await state(userId, threadId);
+        return { lastReadSeq, unread, mentions: mentionIds.length };
+      };
+
+      test("unread counts the others' messages after the read position, not deleted; sending reads up to one's own", async () => {
+        const [ann, bob] = [await user("ann"), await user("bob")];
+        const den = await room("den", ann);
+        await repo.threads.addMember(den.id, bob.id);
+        await send(den.id, ann, "one");
+        const two = await send(den.id, ann, "two");
+        await send(den.id, ann, "three");
+        expect(await counts(bob.id, den.id)).toEqual({ lastReadSeq: 0, unread: 3, mentions: 0 });
+        expect(await counts(ann.id, den.id)).toEqual({ lastReadSeq: 3, unread: 0, mentions: 0 });
+        await repo.messages.markDeleted(two.message.id);
+        expect((await counts(bob.id, den.id)).unread).toBe(2);
+        // Bob answers: his read position moves to his message, and ann has one new.
+        await send(den.id, bob, "four");
+        expect(await counts(bob.id, den.id)).toEqual({ lastReadSeq: 4, unread: 0, mentions: 0 });
+        expect(await counts(ann.id, den.id)).toEqual({ lastReadSeq: 3, unread: 1, mentions: 0 });
+        expect(await state(bob.id, den.id)).toMatchObject({ threadId: den.id, kind: "room", lastSeq: 4, level: null });
+      });
+
+      test("a read position moves forward only; a non-member's is null; a newcomer has read what came before", async () => {
+        const [ann, bob, cat] = [await user("ann"), await user("bob"), await user("cat")];
+        const den = await room("den", ann);
+        await repo.threads.addMember(den.id, bob.id);
+        for (const body of ["a", "b", "c", "d"]) await send(den.id, ann, body);
+        expect(await repo.reading.markRead(den.id, bob.id, 3)).toBe(3);
+        expect(await repo.reading.markRead(den.id, bob.id, 1)).toBe(3);
+        expect(await counts(bob.id, den.id)).toEqual({ lastReadSeq: 3, unread: 1, mentions: 0 });
+        expect(await repo.reading.markRead(den.id, cat.id, 2)).toBeNull();
+        await repo.threads.addMember(den.id, cat.id);
+        expect(await counts(cat.id, den.id)).toEqual({ lastReadSeq: 4, unread: 0, mentions: 0 });
+        // Every thread of a person at once, by id.
+        const other = await room("other", bob);
+        expect((await repo.reading.states(bob.id)).map((s) => s.threadId)).toEqual([den.id, other.id]);
+      });
+
+      test("mentions: a row per person reached, never the author; the message names those mentioned by name; an edit re-mentions", async () => {
+        const [ann, bob, cat] = [await user("ann"), await user("bob"), await user("cat")];
+        const den = await room("den", ann);
+        for (const u of [bob, cat]) await repo.threads.addMember(den.id, u.id);
+        const first = await repo.messages.append({
+          threadId: den.id,
+          authorId: ann.id,
+          body: "@bob and @here",
+          clientId: null,
+          mentioned: { named: [bob], userIds: [bob.id, cat.id, ann.id] },
+        });
+        expect(first.message.mentions).toEqual([bob]);
+        expect((await repo.messages.find(first.message.id))!.mentions).toEqual([bob]);
+        expect((await counts(bob.id, den.id)).mentions).toBe(1);
+        expect((await counts(cat.id, den.id)).mentions).toBe(1);
+        expect((await repo.reading.mentionsOf(cat.id, 10)).map((m) => m.id)).toEqual([first.message.id]);
+        expect(await repo.reading.mentionsOf(ann.id, 10)).toEqual([]);
+        const edited = await repo.messages.edit(first.message.id, "just @cat", { named: [cat], userIds: [cat.id] });
+        expect(edited!.mentions).toEqual([cat]);
+        expect((await counts(bob.id, den.id)).mentions).toBe(0);
+        expect((await state(cat.id, den.id)).mentionIds).toEqual([first.message.id]);
+        const second = await repo.messages.append({
+          threadId: den.id,
+          authorId: bob.id,
+          body: "@cat again",
+          clientId: null,
+          mentioned: { named: [cat], userIds: [cat.id] },
+        });
+        expect((await repo.reading.mentionsOf(cat.id, 10)).map((m) => m.id)).toEqual([second.message.id, first.message.id]);
+        expect((await repo.reading.mentionsOf(cat.id, 1)).map((m) => m.id)).toEqual([second.message.id]);
+        // Read, then deleted: neither counts.
+        await repo.reading.markRead(den.id, cat.id, first.message.seq);
+        expect((await counts(cat.id, den.id)).mentions).toBe(1);
+        const deleted = await repo.messages.markDeleted(second.message.id);
+        expect(deleted!.mentions).toEqual([]);
+        expect((await counts(cat.id, den.id)).mentions).toBe(0);
+        expect((await repo.reading.mentionsOf(cat.id, 10)).map((m) => m.id)).toEqual([first.message.id]);
+      });
+
+      test("a plain message writes no row per member", async () => {
+        const people = await Promise.all(["p1", "p2", "p3", "p4", "p5"].map(user));
+        const big = await room("big", people[0]!);
+        for (const p of people.slice(1)) await repo.threads.addMember(big.id, p.id);
+        await send(big.id, people[0]!, "hello everyone");
+        for (const p of people.slice(1)) expect((await counts(p.id, big.id)).unread).toBe(1);
+        expect(await repo.reading.mentionsOf(people[1]!.id, 10)).toEqual([]);
+      });
+
+      test("members named: only members, by lower-case username", async () => {
+        const [ann, bob, cat] = [await user("ann"), await user("bob"), await user("cat")];
+        const den = await room("den", ann);
+        await repo.threads.addMember(den.id, bob.id);
+        expect((await repo.reading.membersNamed(den.id, ["bob", "cat", "nobody"])).map((u) => u.username)).toEqual(["bob"]);
+        expect(await repo.reading.membersNamed(den.id, [])).toEqual([]);
+        expect(cat.username).toBe("cat");
+      });
+
+      test("levels: set and cleared; push subscriptions go to the members whose level takes the message", async () => {
+        const [ann, bob, cat, dan] = [await user("ann"), await user("bob"), await user("cat"), await user("dan")];
+        const den = await room("den", ann);
+        for (const u of [bob, cat, dan]) await repo.threads.addMember(den.id, u.id);
+        const direct = await repo.threads.openDirect(ann.id, bob.id);
+        const sub = (name: string) => ({ endpoint: `https://push.example/${name}`, p256dh: `key-${name}`, auth: `auth-${name}` });
+        for (const u of [ann, bob, cat, dan]) await repo.push.save(u.id, sub(u.username));
+        // Rooms default to mentions, direct threads to all.
+        expect(await repo.push.forMessage(den.id, ann.id, [])).toEqual([]);
+        expect((await repo.push.forMessage(den.id, ann.id, [cat.id])).map((s) => s.userId)).toEqual([cat.id]);
+        expect(await repo.push.forMessage(direct.id, ann.id, [])).toEqual([{ ...sub("bob"), userId: bob.id }]);
+        await repo.reading.setLevel(den.id, dan.id, "all");
+        await repo.reading.setLevel(den.id, cat.id, "none");
+        expect((await state(dan.id, den.id)).level).toBe("all");
+        expect((await repo.push.forMessage(den.id, ann.id, [cat.id])).map((s) => s.userId)).toEqual([dan.id]);
+        await repo.reading.setLevel(direct.id, bob.id, "mentions");
+        expect(await repo.push.forMessage(direct.id, ann.id, [])).toEqual([]);
+        await repo.reading.setLevel(den.id, dan.id, null);
+        expect((await state(dan.id, den.id)).level).toBeNull();
+        // The same endpoint again replaces it, even for another person; removing checks the owner when asked.
+        await repo.push.save(cat.id, { ...sub("dan"), p256dh: "new" });
+        await repo.reading.setLevel(den.id, cat.id, "all");
+        expect(await repo.push.forMessage(den.id, ann.id, [])).toEqual(
+          [
+            { ...sub("cat"), userId: cat.id },
+            { ...sub("dan"), p256dh: "new", userId: cat.id },
+          ].sort((a, b) => a.endpoint.localeCompare(b.endpoint)) as never,
+        );
+        expect(await repo.push.remove(sub("dan").endpoint, dan.id)).toBe(false);
+        expect(await repo.push.remove(sub("dan").endpoint, cat.id)).toBe(true);
+        expect(await repo.push.remove(sub("cat").endpoint)).toBe(true);
+        expect(await repo.push.remove(sub("cat").endpoint)).toBe(false);
       });
     });
 
