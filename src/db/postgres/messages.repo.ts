@@ -1,6 +1,7 @@
 // Messages on PostgreSQL. An append takes the thread's next seq and rev, an edit or a delete its next rev,
 // under the thread's row lock.
 import { and, asc, desc, eq, gt, lt, lte, type SQL, sql } from "drizzle-orm";
+import { fold } from "../../chat/search-query.ts";
 import type { Message, Repository } from "../repository.ts";
 import { toMessage } from "../rows.ts";
 import type { Executor, PostgresDb } from "./client.ts";
@@ -39,7 +40,7 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
    * as by every change) orders it with every other change; the message is read back in the same
    * transaction, so a later change cannot show through.
    */
-  const changeMessage = async (id: number, change: { body: string; editedAt?: SQL; deleted?: boolean }) => {
+  const changeMessage = async (id: number, change: { body: string; foldedBody: string; editedAt?: SQL; deleted?: boolean }) => {
     try {
       return await db.transaction(async (tx) => {
         const [thread] = await tx
@@ -80,7 +81,8 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
           if (!thread) throw new Error(`append: no thread ${threadId}`);
           const [row] = await tx
             .insert(messages)
-            .values({ threadId, seq: thread.lastSeq, rev: thread.lastRev, authorId, body, clientId })
+            // foldedBody: what search matches (search.repo.ts), written in the same statement.
+            .values({ threadId, seq: thread.lastSeq, rev: thread.lastRev, authorId, body, clientId, foldedBody: fold(body) })
             .returning({ id: messages.id });
           // Read back in the transaction: an edit committed right after would show through a read after it.
           return (await findMessageOn(tx, row!.id))!;
@@ -120,7 +122,7 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
         .where(and(eq(messages.threadId, threadId), gt(messages.seq, from.seq), lte(messages.rev, from.rev)));
       return row?.seq ?? null;
     },
-    edit: (id, body) => changeMessage(id, { body, editedAt: sql`clock_timestamp()` }),
-    markDeleted: (id) => changeMessage(id, { body: "", deleted: true }),
+    edit: (id, body) => changeMessage(id, { body, foldedBody: fold(body), editedAt: sql`clock_timestamp()` }),
+    markDeleted: (id) => changeMessage(id, { body: "", foldedBody: "", deleted: true }),
   };
 }

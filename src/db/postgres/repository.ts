@@ -4,17 +4,20 @@ import type { Repository } from "../repository.ts";
 import type { PostgresDb } from "./client.ts";
 import { postgresGames } from "./games.repo.ts";
 import { postgresMessages } from "./messages.repo.ts";
+import { postgresSearch } from "./search.repo.ts";
 import { postgresSessions } from "./sessions.repo.ts";
 import { postgresThreads } from "./threads.repo.ts";
 import { postgresUsers } from "./users.repo.ts";
 
 export function postgresRepository(db: PostgresDb): Repository {
+  const messages = postgresMessages(db);
   return {
     games: postgresGames(db),
     users: postgresUsers(db),
     sessions: postgresSessions(db),
     threads: postgresThreads(db),
-    messages: postgresMessages(db),
+    messages,
+    search: postgresSearch(db, messages.find),
     async ping() {
       await db.execute(sql`select 1`);
     },

@@ -90,8 +90,12 @@ export const messages = pgTable(
     rev: integer().notNull().default(0),
     /** The message this one answers, in the same thread. */
     replyToId: bigint({ mode: "number" }).references((): AnyPgColumn => messages.id),
+    /** The body folded for search (chat/search-query.ts `fold`), written with it; "" once deleted. */
+    foldedBody: text().notNull().default(""),
   },
   (table) => [
+    // Search: trigrams of the folded text, for LIKE '%…%' (the pg_trgm extension, created by migration 0005).
+    index("messages_search_idx").using("gin", table.foldedBody.op("gin_trgm_ops")),
     uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
     uniqueIndex("messages_thread_rev_idx").on(table.threadId, table.rev),
     // NULLs are distinct in a PostgreSQL unique index, as in SQLite: messages without a clientId never collide.

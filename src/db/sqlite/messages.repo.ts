@@ -6,12 +6,17 @@ import type { SqliteDb } from "./client.ts";
 import { messageColumns } from "./columns.ts";
 import type { GroupCommit } from "./group-commit.ts";
 import { messages, threads, users } from "./schema.ts";
+import { sqliteSearchIndex } from "./search.repo.ts";
 
 /** The messages repository, and its changed-since read as a plain call for reads that share one snapshot. */
 export function sqliteMessages(
   db: SqliteDb,
   write: GroupCommit,
-): Repository["messages"] & { changedNow(threadId: number, rev: number, limit: number): Message[] } {
+): Repository["messages"] & {
+  changedNow(threadId: number, rev: number, limit: number): Message[];
+  /** `find` as a plain call, for reads that share one transaction (search). */
+  findNow(id: number): Message | null;
+} {
   const selectMessages = () => db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.authorId));
 
   // Prepared once: every message, request and upgrade runs these, and building a query afresh each
@@ -85,6 +90,8 @@ export function sqliteMessages(
     .limit(sql.placeholder("limit"))
     .prepare();
   const noBound = Number.MAX_SAFE_INTEGER;
+  // Search: the index of the messages' text, written in the same transaction as each message (search.repo.ts).
+  const searchIndex = sqliteSearchIndex(db);
 
   const findMessage = (id: number) => {
     const row = messageById.get({ id });
@@ -98,6 +105,7 @@ export function sqliteMessages(
     }
     const { lastSeq, lastRev } = nextSeqAndRev.get({ threadId })!;
     const { id } = insertMessage.get({ threadId, seq: lastSeq, rev: lastRev, authorId, body, clientId })!;
+    searchIndex.added({ threadId, id, body });
     return { message: findMessage(id)!, created: true };
   }
   /** A change to a message not deleted, with its thread's next rev, inside a group commit (so nothing moves between the check and the change). */
@@ -108,7 +116,9 @@ export function sqliteMessages(
       .set({ ...change, rev: bumped.lastRev })
       .where(eq(messages.id, id))
       .run();
-    return findMessage(id)!;
+    const changed = findMessage(id)!;
+    searchIndex.changed(changed);
+    return changed;
   }
   const changedNow = (threadId: number, rev: number, limit: number) =>
     changedMessages.all({ threadId, rev, limit }).map(toMessage);
@@ -131,5 +141,6 @@ export function sqliteMessages(
     edit: (id, body) => write(() => changeMessage(id, { body, editedAt: new Date().toISOString() })),
     markDeleted: (id) => write(() => changeMessage(id, { body: "", deleted: true })),
     changedNow,
+    findNow: findMessage,
   };
 }

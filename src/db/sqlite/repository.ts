@@ -5,6 +5,7 @@ import type { SqliteDb } from "./client.ts";
 import { sqliteGames } from "./games.repo.ts";
 import { groupCommit } from "./group-commit.ts";
 import { sqliteMessages } from "./messages.repo.ts";
+import { sqliteSearch } from "./search.repo.ts";
 import { sqliteSessions } from "./sessions.repo.ts";
 import { sqliteThreads } from "./threads.repo.ts";
 import { sqliteUsers } from "./users.repo.ts";
@@ -21,6 +22,7 @@ export function sqliteRepository(db: SqliteDb): Repository {
     threads: sqliteThreads(db, { messages: messages.changedNow, games: games.changedNow }),
     messages,
     games,
+    search: sqliteSearch(db, messages.findNow),
     async ping() {
       db.get(sql`select 1`);
     },
