@@ -2,7 +2,7 @@
 // posts with redirects, or the fragment htmx swaps in) and the JSON API.
 import { Elysia, t } from "elysia";
 import { MessageEditor, MessageItem } from "../../views/components/MessageItem.tsx";
-import { hasOlder, OlderLoader } from "../../views/components/ThreadParts.tsx";
+import { hasOlder, NewerLoader, OlderLoader } from "../../views/components/ThreadParts.tsx";
 import { ids } from "../../views/ids.ts";
 import { EditMessagePage } from "../../views/pages/EditMessagePage.tsx";
 import { ThreadPage } from "../../views/pages/ThreadPage.tsx";
@@ -20,6 +20,8 @@ export interface MessagesRoutesDeps extends SessionDeps {
 }
 
 const messageBody = t.Object({ body: t.String() });
+/** How many newer messages "Load newer messages" brings at a time. */
+const newerPage = 50;
 const postBody = t.Object({ body: t.String(), clientId: t.Optional(t.Union([t.String(), t.Null()])) });
 
 export function messagesRoutes(deps: MessagesRoutesDeps) {
@@ -31,10 +33,10 @@ export function messagesRoutes(deps: MessagesRoutesDeps) {
   return new Elysia({ name: "messages-routes" })
     .use(sessionPlugin(deps))
     .use(htmxPlugin())
-    .get("/t/:id", ({ user, params, query }) => threadPage(user, params.id, { before: query.before }), {
+    .get("/t/:id", ({ user, params, query }) => threadPage(user, params.id, { before: query.before, around: query.around }), {
       signedIn: true,
       params: idParams,
-      query: t.Object({ before: t.Optional(seq(1)) }),
+      query: t.Object({ before: t.Optional(seq(1)), around: t.Optional(seq(1)) }),
     })
     .get(
       "/t/:id/older",
@@ -48,6 +50,20 @@ export function messagesRoutes(deps: MessagesRoutesDeps) {
         );
       },
       { signedIn: true, params: idParams, query: t.Object({ before: seq(1) }) },
+    )
+    .get(
+      "/t/:id/newer",
+      async ({ user, params, query }) => {
+        const newer = await messages.page(params.id, user.id, { after: query.after, limit: newerPage + 1 });
+        const shown = newer.slice(0, newerPage);
+        return (
+          <>
+            {shown.map((m) => pages.render(m))}
+            {newer.length > newerPage ? <NewerLoader threadId={params.id} after={shown.at(-1)!.seq} /> : null}
+          </>
+        );
+      },
+      { signedIn: true, params: idParams, query: t.Object({ after: seq(0) }) },
     )
     .post(
       "/t/:id/messages",

@@ -27,7 +27,8 @@ export function sqliteSearchIndex(db: SqliteDb) {
   const update = client.prepare(`update message_search set folded = ?3 where rowid = ${rowid("?1", "?2")}`);
   const remove = client.prepare(`delete from message_search where rowid = ${rowid("?1", "?2")}`);
   const placed = (m: Pick<Message, "threadId" | "id">) => {
-    if (m.threadId > threadMax || m.id > idTop) throw new Error(`message ${m.id} of thread ${m.threadId} is beyond the search index's ids`);
+    if (m.threadId > threadMax || m.id > idTop)
+      throw new Error(`message ${m.id} of thread ${m.threadId} is beyond the search index's ids`);
     return m;
   };
   return {

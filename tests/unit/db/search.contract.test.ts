@@ -137,10 +137,7 @@ for (const factory of await repositoryFactories()) {
       await send(general.id, ann, "status from ann");
       await send(general.id, ben, "status from ben");
       await send(random.id, ben, "status from ben elsewhere");
-      expect(bodies(await search(ann, "status", { authorId: ben.id }))).toEqual([
-        "status from ben elsewhere",
-        "status from ben",
-      ]);
+      expect(bodies(await search(ann, "status", { authorId: ben.id }))).toEqual(["status from ben elsewhere", "status from ben"]);
       expect(bodies(await search(ann, "status", { authorId: ben.id, threadIds: [general.id] }))).toEqual(["status from ben"]);
       expect(bodies(await search(ann, "status", { threadIds: [random.id] }))).toEqual(["status from ben elsewhere"]);
 
@@ -172,7 +169,10 @@ for (const factory of await repositoryFactories()) {
       expect(third.map((m) => m.id)).toEqual(newestFirst.slice(20));
       expect(await search(ann, "note", { limit: 10, beforeId: third.at(-1)!.id })).toEqual([]);
       // The same with a filter.
-      const bens = sent.filter((m) => m.author.id === ben.id).map((m) => m.id).reverse();
+      const bens = sent
+        .filter((m) => m.author.id === ben.id)
+        .map((m) => m.id)
+        .reverse();
       const page1 = await search(ann, "note", { limit: 4, authorId: ben.id });
       const page2 = await search(ann, "note", { limit: 4, authorId: ben.id, beforeId: page1.at(-1)!.id });
       expect([...page1, ...page2].map((m) => m.id)).toEqual(bens.slice(0, 8));
