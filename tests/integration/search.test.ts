@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { type Person, testPeople } from "../helpers/people.ts";
 import { apiClient, startServer, type TestServer } from "../helpers/server.ts";
-import type { ApiMessage, ApiThread } from "../helpers/ws-client.ts";
+import type { ApiMessage } from "../helpers/ws-client.ts";
 
 setDefaultTimeout(30_000);
 
