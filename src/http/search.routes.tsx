@@ -53,7 +53,7 @@ export function searchRoutes(deps: SearchRoutesDeps) {
         const target = htmx ? (request.headers.get("hx-target") ?? "") : "";
         if (target.endsWith(`#${ids.searchLive}`)) return <LiveResults view={view} />;
         if (target.endsWith(`#${ids.searchResults}`)) {
-          set.headers["hx-replace-url"] = view.q ? searchUrl(view) : "/search";
+          set.headers["hx-replace-url"] = searchUrl(view);
           return <SearchResults view={view} />;
         }
         if (target.endsWith(`#${ids.searchMore}`) && view.answer) return <ResultItems view={view} answer={view.answer} />;

@@ -12,10 +12,10 @@ export interface SearchView {
 
 /** The search page's address for this search, from `cursor` on when given. */
 export function searchUrl(view: Pick<SearchView, "q" | "threadId">, cursor?: string) {
-  const params = new URLSearchParams({ q: view.q });
+  const params = new URLSearchParams(view.q ? { q: view.q } : {});
   if (view.threadId !== undefined) params.set("thread", String(view.threadId));
   if (cursor) params.set("cursor", cursor);
-  return `/search?${params}`;
+  return params.size > 0 ? `/search?${params}` : "/search";
 }
 
 const excerptMax = 320;
@@ -100,11 +100,32 @@ export function ResultItems({ view, answer }: { view: SearchView; answer: Search
   );
 }
 
-/** What a search found, or why it found nothing: the search page's main content, also swapped in live. */
+/** How to search, for an empty field. */
+function SearchHelp() {
+  return (
+    <div class="search-help">
+      <p>Find messages in every thread you are in. Words match anywhere in a word, in any case and without accents.</p>
+      <ul>
+        <li>
+          <code>deploy staging</code> both words
+        </li>
+        <li>
+          <code>"deploy failed"</code> these words, in this order
+        </li>
+        <li>
+          <code>from:alice</code>, <code>in:general</code>, <code>after:2026-03-01</code>, <code>before:2026-04-01</code>
+        </li>
+      </ul>
+    </div>
+  );
+}
+
+/** What a search found, or why it found nothing (how to search, for an empty field): the search page's content, also swapped in live. */
 export function SearchResults({ view }: { view: SearchView }) {
   const { answer } = view;
   return (
     <section id={ids.searchResults} class="search-results" aria-label="Results">
+      {view.q.trim() === "" && !view.error ? <SearchHelp /> : null}
       {view.error ? (
         <p class="search-error" role="alert" safe>
           {view.error}

@@ -20,24 +20,7 @@ export function SearchPage({ ctx, sidebar, view }: { ctx: PageContext; sidebar: 
             Only this thread. <a href={searchUrl({ q: view.q })}>Search all your threads</a>
           </p>
         ) : null}
-        {view.q === "" && !view.error ? (
-          <div class="search-help">
-            <p>Find messages in every thread you are in. Words match anywhere in a word, in any case and without accents.</p>
-            <ul>
-              <li>
-                <code>deploy staging</code> both words
-              </li>
-              <li>
-                <code>"deploy failed"</code> these words, in this order
-              </li>
-              <li>
-                <code>from:alice</code>, <code>in:general</code>, <code>after:2026-03-01</code>, <code>before:2026-04-01</code>
-              </li>
-            </ul>
-          </div>
-        ) : (
-          <SearchResults view={view} />
-        )}
+        <SearchResults view={view} />
       </main>
     </AppShell>
   );
