@@ -105,7 +105,7 @@ export function sqliteMessages(
     }
     const { lastSeq, lastRev } = nextSeqAndRev.get({ threadId })!;
     const { id } = insertMessage.get({ threadId, seq: lastSeq, rev: lastRev, authorId, body, clientId })!;
-    searchIndex.added({ threadId, id, body });
+    searchIndex.added({ threadId, id, body, authorId });
     return { message: findMessage(id)!, created: true };
   }
   /** A change to a message not deleted, with its thread's next rev, inside a group commit (so nothing moves between the check and the change). */

@@ -17,14 +17,20 @@ const idTop = 2 ** idBits - 1;
 const threadMax = 2 ** (63 - idBits) - 1;
 const rowid = (thread: string, id: string) => `(${thread} << ${idBits}) + ${idTop} - ${id}`;
 
+/**
+ * The index's `author` column: the author's id in braces, three characters at least (trigrams), and no id's
+ * token inside another's ("{7}" is not in "{17}"), so that from: is matched in the index, not row by row.
+ */
+const authorToken = (authorId: number) => `{${authorId}}`;
+
 /** Threads searched by one statement each at most, side by side: a searcher in more is searched in rounds. */
 const threadsPerRound = 100;
 
 /** The index kept in step with the messages, inside the group commit's transaction (messages.repo.ts calls it). */
 export function sqliteSearchIndex(db: SqliteDb) {
   const client = db.$client;
-  const insert = client.prepare(`insert into message_search (rowid, folded) values (${rowid("?1", "?2")}, ?3)`);
-  const update = client.prepare(`update message_search set folded = ?3 where rowid = ${rowid("?1", "?2")}`);
+  const insert = client.prepare(`insert into message_search (rowid, folded, author) values (${rowid("?1", "?2")}, ?3, ?4)`);
+  const update = client.prepare(`update message_search set folded = ?3, author = ?4 where rowid = ${rowid("?1", "?2")}`);
   const remove = client.prepare(`delete from message_search where rowid = ${rowid("?1", "?2")}`);
   const placed = (m: Pick<Message, "threadId" | "id">) => {
     if (m.threadId > threadMax || m.id > idTop)
@@ -33,13 +39,13 @@ export function sqliteSearchIndex(db: SqliteDb) {
   };
   return {
     /** A new message. */
-    added(m: Pick<Message, "threadId" | "id" | "body">) {
-      insert.run(placed(m).threadId, m.id, fold(m.body));
+    added(m: Pick<Message, "threadId" | "id" | "body"> & { authorId: number }) {
+      insert.run(placed(m).threadId, m.id, fold(m.body), authorToken(m.authorId));
     },
     /** A message after a change: found by its current text only, and no longer once deleted. */
-    changed(m: Pick<Message, "threadId" | "id" | "body" | "deleted">) {
+    changed(m: Pick<Message, "threadId" | "id" | "body" | "deleted" | "author">) {
       if (m.deleted) remove.run(placed(m).threadId, m.id);
-      else update.run(placed(m).threadId, m.id, fold(m.body));
+      else update.run(placed(m).threadId, m.id, fold(m.body), authorToken(m.author.id));
     },
   };
 }
@@ -71,31 +77,24 @@ export function sqliteSearch(db: SqliteDb, findNow: (id: number) => Message | nu
   }
 
   // One statement per thread searched, each a lazy scan newest first; kept and reused (a thread's scan
-  // is a prepared statement's iteration, and each needs its own). With an author, each match is joined
-  // to its message to see who wrote it.
+  // is a prepared statement's iteration, and each needs its own).
   const range = `between ${rowid("$thread", "$belowId")} + 1 and ${rowid("$thread", "$fromId")}`;
-  const scans = {
-    plain: `select ${idTop} - (rowid & ${idTop}) as id from message_search
-      where message_search match $match and rowid ${range} order by rowid`,
-    byAuthor: `select m.id as id from message_search s join messages m on m.id = ${idTop} - (s.rowid & ${idTop})
-      where s.message_search match $match and s.rowid ${range} and m.author_id = $authorId order by s.rowid`,
-  };
-  const kept = { plain: [] as Statement<Row>[], byAuthor: [] as Statement<Row>[] };
-  const statements = (kind: keyof typeof scans, count: number) => {
-    const pool = kept[kind];
-    while (pool.length < count) pool.push(client.prepare<Row, Record<string, string | number>>(scans[kind]));
-    return pool.slice(0, count);
+  const scan = `select ${idTop} - (rowid & ${idTop}) as id from message_search
+    where message_search match $match and rowid ${range} order by rowid`;
+  const kept: Statement<Row>[] = [];
+  const statements = (count: number) => {
+    while (kept.length < count) kept.push(client.prepare<Row, Record<string, string | number>>(scan));
+    return kept.slice(0, count);
   };
 
   /** The newest `limit` matches among these threads: each thread's scan advanced only while it holds the newest left. */
   function newestOf(threads: { threadId: number; fromId: number; belowId: number }[], search: Parameters<typeof run>[0]) {
-    const kind = search.authorId === null ? "plain" : "byAuthor";
-    const match = fts5Match(search.query);
-    const scansNow = statements(kind, threads.length).map((statement, i) => {
+    // The words and phrases in the text's column only (a number typed is never an author's token).
+    const words = `folded : (${fts5Match(search.query)})`;
+    const match = search.authorId === null ? words : `${words} AND author : "${authorToken(search.authorId)}"`;
+    const scansNow = statements(threads.length).map((statement, i) => {
       const { threadId, fromId, belowId } = threads[i]!;
-      const params: Record<string, string | number> = { match, thread: threadId, fromId, belowId };
-      if (search.authorId !== null) params.authorId = search.authorId;
-      return statement.iterate(params) as IterableIterator<Row>;
+      return statement.iterate({ match, thread: threadId, fromId, belowId }) as IterableIterator<Row>;
     });
     try {
       const heads = scansNow.map((scan) => scan.next().value as Row | undefined);
