@@ -396,7 +396,7 @@
           if (!node.nextElementSibling) appended = true;
         }
       }
-      if (!appended) return;
+      if (!appended || loadingNewer) return;
       if (atBottom) scrollToBottom();
       else if (marker()) marker().hidden = false;
     }).observe(list, { childList: true });
@@ -445,6 +445,16 @@
     }
   };
 
+  // Newer messages go below (a window around a found message): the reader stays where they were, not
+  // carried to the end of what arrived.
+  let loadingNewer = false;
+  document.addEventListener("htmx:before:swap", (e) => {
+    if (e.target.closest?.(".newer-loader")) loadingNewer = true;
+  });
+  document.addEventListener("htmx:after:swap", () => {
+    if (loadingNewer) setTimeout(() => (loadingNewer = false));
+  });
+
   const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
   const localTime = (root) => {
     for (const t of root.querySelectorAll("time[datetime]")) t.textContent = timeFormat.format(new Date(t.dateTime));
@@ -460,5 +470,42 @@
     watchTyping(thread());
     if (!location.hash) scrollToBottom();
     marker()?.addEventListener("click", scrollToBottom);
+  });
+
+  // ---- search: "/" goes to the search field, its short list closes with Escape, a found message is shown in place ----
+  const searchField = () => document.getElementById("search-q");
+  const searchLive = () => document.getElementById("search-live");
+  const typing = (el) => el instanceof HTMLElement && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "/" && !e.ctrlKey && !e.metaKey && !e.altKey && !typing(e.target) && searchField()) {
+      e.preventDefault();
+      searchField().focus();
+      searchField().select();
+    } else if (e.key === "Escape" && e.target === searchField() && searchLive() && !searchLive().hidden) {
+      searchLive().hidden = true;
+    }
+  });
+  // The short list belongs to the field: gone when the field is emptied or focus leaves the search box.
+  document.addEventListener("input", (e) => {
+    if (e.target === searchField() && !e.target.value.trim() && searchLive()) searchLive().hidden = true;
+  });
+  document.addEventListener("focusout", (e) => {
+    const box = e.target.closest?.(".search-box");
+    if (box && !box.contains(e.relatedTarget) && searchLive()) searchLive().hidden = true;
+  });
+  document.addEventListener("focusin", (e) => {
+    const live = searchLive();
+    if (e.target === searchField() && live && live.childElementCount > 0 && e.target.value.trim()) live.hidden = false;
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const around = thread()?.dataset.around;
+    const found = around && messageList()?.querySelector(`:scope > .msg[data-seq="${CSS.escape(around)}"]`);
+    if (!found) return;
+    found.classList.add("found");
+    found.tabIndex = -1;
+    found.scrollIntoView({ block: "center" });
+    found.focus({ preventScroll: true });
   });
 })();

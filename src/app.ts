@@ -9,6 +9,7 @@ import { gameRoutes } from "./http/games.routes.tsx";
 import { healthRoutes } from "./http/health.routes.ts";
 import { compression } from "./http/plugins/compression.ts";
 import { messagesRoutes } from "./http/messages.routes.tsx";
+import { searchRoutes } from "./http/search.routes.tsx";
 import { originGuard } from "./http/plugins/origin.ts";
 import { hardBodyLimit, securityHeaders } from "./http/plugins/security-headers.ts";
 import { threadsRoutes } from "./http/threads.routes.tsx";
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps) {
     .use(accountsRoutes(deps))
     .use(threadsRoutes(deps))
     .use(messagesRoutes(deps))
+    .use(searchRoutes(deps))
     .use(gameRoutes(deps));
   // Fan-out publishes to every subscriber of a topic through the server, once it listens.
   deps.hub.attach({

@@ -5,6 +5,7 @@ import type { Broker } from "./chat/events.ts";
 import { gamesService } from "./chat/games.service.ts";
 import { messagesService } from "./chat/messages.service.ts";
 import { createRateLimits } from "./chat/rate-limits.ts";
+import { searchService } from "./chat/search.service.ts";
 import { threadChanges } from "./chat/thread-changes.ts";
 import { threadsService } from "./chat/threads.service.ts";
 import type { Config } from "./config.ts";
@@ -34,6 +35,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const threads = threadsService(repo);
   const messages = messagesService(repo, threads, broker, limits);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
+  const search = searchService(repo, threads);
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
   const changes = threadChanges(repo);
   const renderMessage = messageRenderer();
@@ -51,6 +53,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     messages,
     changes,
     games,
+    search,
     hub,
     pages,
     renderMessage,

@@ -7,6 +7,8 @@ export const ids = {
   messageEditor: (messageId: number) => `edit-${messageId}`,
   game: (gameId: number) => `game-${gameId}`,
   olderLoader: (threadId: number) => `older-${threadId}`,
+  /** The "load newer" control last in the log of a window around a found message. */
+  newerLoader: (threadId: number) => `newer-${threadId}`,
   presence: (threadId: number) => `presence-${threadId}`,
   typing: (threadId: number) => `typing-${threadId}`,
   composer: (threadId: number) => `composer-${threadId}`,
@@ -19,6 +21,12 @@ export const ids = {
   reactionPicker: "reaction-picker",
   connection: (threadId: number) => `connection-${threadId}`,
   resumePoint: (threadId: number) => `resume-${threadId}`,
+  /** The search field in the top bar of every signed-in page, its live results, and the search page's results. */
+  searchField: "search-q",
+  searchLive: "search-live",
+  searchResults: "search-results",
+  /** The "More results" control at the end of a page of results. */
+  searchMore: "search-more",
   peopleList: "people",
   roomList: "rooms",
   /** The sidebar's field for a new room's name. */

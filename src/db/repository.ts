@@ -1,4 +1,6 @@
 // The storage contract. Services depend on this interface only, so SQLite and PostgreSQL are interchangeable.
+import type { SearchQuery } from "../chat/search-query.ts";
+
 export interface User {
   id: number;
   username: string;
@@ -181,8 +183,36 @@ export interface GamesRepository {
   changedSince(threadId: number, rev: number, limit: number): Promise<Game[]>;
 }
 
+/**
+ * A search of messages (API.md "Search"). The words and phrases of `query` are all required, each
+ * matched in the folded text (chat/search-query.ts: any case, no accents, anywhere in a word), and its
+ * `before`/`after` bound the time; its `from` and `in` are names, resolved by the caller into
+ * `authorId` and `threadIds`.
+ */
+export interface MessageSearch {
+  /** Who searches: only threads they are a member of are searched, as of the same read. */
+  userId: number;
+  query: SearchQuery;
+  /** Only these threads (those of them the searcher is a member of); null for all of theirs. */
+  threadIds: number[] | null;
+  authorId: number | null;
+  /** Only messages with an id below this one: where the previous page ended. */
+  beforeId: number | null;
+  limit: number;
+}
+
+export interface SearchRepository {
+  /**
+   * Messages that match, newest (highest id) first, at most `limit`: never a deleted one, an edited
+   * one by its current text only. The work done depends on the threads searched only, never on what
+   * other threads hold, so that neither results nor timing tell a searcher anything about them.
+   */
+  messages(search: MessageSearch): Promise<Message[]>;
+}
+
 export interface Repository {
   games: GamesRepository;
+  search: SearchRepository;
   users: {
     /** null when the username is taken. The first user of a server becomes its administrator. */
     insert(username: string, passwordHash: string): Promise<User | null>;

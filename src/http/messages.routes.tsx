@@ -2,7 +2,7 @@
 // posts with redirects, or the fragment htmx swaps in) and the JSON API.
 import { Elysia, t } from "elysia";
 import { MessageEditor, MessageItem } from "../../views/components/MessageItem.tsx";
-import { hasOlder, OlderLoader } from "../../views/components/ThreadParts.tsx";
+import { hasOlder, NewerLoader, OlderLoader } from "../../views/components/ThreadParts.tsx";
 import { ids } from "../../views/ids.ts";
 import { EditMessagePage } from "../../views/pages/EditMessagePage.tsx";
 import { ReactPage } from "../../views/pages/ReactPage.tsx";
@@ -22,6 +22,8 @@ export interface MessagesRoutesDeps extends SessionDeps {
 }
 
 const messageBody = t.Object({ body: t.String() });
+/** How many newer messages "Load newer messages" brings at a time. */
+const newerPage = 50;
 const clientId = t.Optional(t.Union([t.String(), t.Null()]));
 const postBody = t.Object({
   body: t.String(),
@@ -47,7 +49,7 @@ export function messagesRoutes(deps: MessagesRoutesDeps) {
       signedIn: true,
       params: idParams,
       // replyTo: Reply without JavaScript, which opens the composer answering that message.
-      query: t.Object({ before: t.Optional(seq(1)), replyTo: t.Optional(id()) }),
+      query: t.Object({ before: t.Optional(seq(1)), around: t.Optional(seq(1)), replyTo: t.Optional(id()) }),
     })
     .get(
       "/t/:id/older",
@@ -61,6 +63,20 @@ export function messagesRoutes(deps: MessagesRoutesDeps) {
         );
       },
       { signedIn: true, params: idParams, query: t.Object({ before: seq(1) }) },
+    )
+    .get(
+      "/t/:id/newer",
+      async ({ user, params, query }) => {
+        const newer = await messages.page(params.id, user.id, { after: query.after, limit: newerPage + 1 });
+        const shown = newer.slice(0, newerPage);
+        return (
+          <>
+            {shown.map((m) => pages.render(m))}
+            {newer.length > newerPage ? <NewerLoader threadId={params.id} after={shown.at(-1)!.seq} /> : null}
+          </>
+        );
+      },
+      { signedIn: true, params: idParams, query: t.Object({ after: seq(0) }) },
     )
     .post(
       "/t/:id/messages",

@@ -23,6 +23,9 @@ export interface PageDataDeps {
   render: RenderMessage;
 }
 
+/** A window around a found message: this many messages on each side of it. */
+const aroundSide = 25;
+
 /** How many people the sidebar lists; /people has them all. */
 const sidebarPeople = 30;
 /** Online people considered for the sidebar: enough to fill it, however many are online. */
@@ -76,17 +79,24 @@ export function pageData({ accounts, threads, messages, games, hub, assets, rend
 
   /**
    * A thread page: the thread is read first (its membership check, and the place its socket resumes
-   * from), then everything else at once. `before`: an older window; `composer`: a form post that failed;
-   * `replyTo`: the message the composer answers (a no-JavaScript Reply), if it is one of this thread's.
+   * from), then everything else at once. `before`: an older window; `around`: the messages on both sides
+   * of that seq (a search result's, a reply's original); `composer`: a form post that failed; `replyTo`:
+   * the message the composer answers (a no-JavaScript Reply), if it is one of this thread's.
    */
   async function threadPage(
     viewer: User,
     threadId: number,
-    options: { before?: number; composer?: ThreadPageData["composer"]; replyTo?: number } = {},
+    options: { before?: number; around?: number; composer?: ThreadPageData["composer"]; replyTo?: number } = {},
   ): Promise<ThreadPageData> {
     const thread = await threads.requireMember(threadId, viewer.id);
-    const [list, allGames, members, online, side, answered] = await Promise.all([
-      options.before === undefined ? messages.newest(thread) : messages.history(threadId, { before: options.before }),
+    const window = async () => {
+      if (options.around !== undefined) return aroundWindow(threadId, options.around);
+      const list =
+        options.before === undefined ? messages.newest(thread) : messages.history(threadId, { before: options.before });
+      return { list: await list, newer: false };
+    };
+    const [{ list, newer }, allGames, members, online, side, answered] = await Promise.all([
+      window(),
       games.listForThread(threadId),
       threads.members(threadId),
       hub.online(threadId),
@@ -104,10 +114,20 @@ export function pageData({ accounts, threads, messages, games, hub, assets, rend
       online,
       sidebar: side,
       clientId: crypto.randomUUID(),
-      olderWindow: options.before !== undefined,
+      olderWindow: options.before !== undefined && options.around === undefined,
+      around: options.around === undefined ? undefined : { seq: options.around, newer },
       composer: replyTo ? { ...options.composer, replyTo } : options.composer,
       render,
     };
+  }
+
+  /** The message at `seq` with up to `aroundSide` on each side; `newer` when the thread goes on after them. */
+  async function aroundWindow(threadId: number, seq: number) {
+    const [upTo, after] = await Promise.all([
+      messages.history(threadId, { before: seq + 1, limit: aroundSide + 1 }),
+      messages.history(threadId, { after: seq, limit: aroundSide + 1 }),
+    ]);
+    return { list: [...upTo, ...after.slice(0, aroundSide)], newer: after.length > aroundSide };
   }
 
   return { context, sidebar, threadPage, render };

@@ -116,6 +116,15 @@ const headline: Record<string, string[]> = {
   "reconnect-storm": ["catchUpAllMs", "catchUpP99Ms", "reconnectAllMs", "loss", "duplicates", "reordered", "notCaughtUp"],
   pages: ["requestsPerSec", "latencyP50Ms", "latencyP99Ms", "errors", "pageKiB"],
   "cold-start": ["binaryMedianMs", "binaryMinMs", "sourceMedianMs", "binaryMiB"],
+  search: [
+    "oneWordP50Ms",
+    "oneWordP95Ms",
+    "partialWordP50Ms",
+    "partialWordP95Ms",
+    "filteredP50Ms",
+    "filteredP95Ms",
+    "threadsOfSearcher",
+  ],
 };
 
 function format(value: number | null | undefined): string {

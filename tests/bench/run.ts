@@ -9,6 +9,7 @@ import { runLoadgen } from "./loadgen-process.ts";
 import type { LoadgenJob, LoadgenUse, ScenarioRow } from "./protocol.ts";
 import { cpuStallMicros } from "./proc-stats.ts";
 import { combine, type ScenarioResult, table } from "./report.ts";
+import { searchBench } from "./search.ts";
 import { killStarted, repoRoot, type ServerKind, startServer } from "./server-process.ts";
 import { type Durability, loadSettings, type Plan, SettingsError } from "./settings.ts";
 
@@ -171,6 +172,22 @@ async function main() {
         { row: row(cold.parley), loadgen: null },
         { row: row(cold.reference), loadgen: null },
         cold.notes,
+      ),
+    );
+  }
+
+  if (settings.search) {
+    progress("search over 1,000,000 messages, SQLite then PostgreSQL");
+    const found = await searchBench(settings.search, workDir, progress);
+    const row = (metrics: typeof found.sqlite): ScenarioRow => ({ scenario: "search", metrics, notes: [] });
+    // No reference here: the PostgreSQL figures stand in its column, so the ratio reads SQLite ÷ PostgreSQL.
+    emit(
+      combine(
+        "search/1M",
+        null,
+        { row: row(found.sqlite), loadgen: null },
+        found.postgres ? { row: row(found.postgres), loadgen: null } : null,
+        [...found.notes, "parley column: SQLite; reference column: PostgreSQL"],
       ),
     );
   }

@@ -82,11 +82,20 @@ export async function startServer(
   dataDir: string,
   durability: Durability,
   command: string[] = commands[kind],
+  env: Record<string, string> = {},
 ): Promise<ServerUnderTest> {
   const child: Subprocess<"ignore", "pipe", "pipe"> = track(
     Bun.spawn(withFileLimit(command), {
       cwd: repoRoot,
-      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, RATE_LIMITS: "off", DURABILITY: durability },
+      env: {
+        ...process.env,
+        PORT: "0",
+        HOST: "127.0.0.1",
+        DATA_DIR: dataDir,
+        RATE_LIMITS: "off",
+        DURABILITY: durability,
+        ...env,
+      },
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",

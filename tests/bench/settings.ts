@@ -1,3 +1,5 @@
+import type { SearchBenchParams } from "./search.ts";
+
 // How big a run is: BENCH_SCALE=small (default, a few minutes on 2 cores) or full (the sizes),
 // which scenarios run (BENCH_ONLY), and with which durability (BENCH_DURABILITY). Flags win over env:
 //   bun run bench -- --scale=full --only=fan-out,idle --durability=both
@@ -24,9 +26,20 @@ export interface BenchSettings {
   userPool: number;
   plans: Plan[];
   coldStart: { runs: number } | null;
+  /** Search over a big history seeded directly (search.ts), on each dialect; no reference. */
+  search: SearchBenchParams | null;
 }
 
-export const groups = ["fan-out", "saturation", "many-rooms", "idle", "reconnect-storm", "pages", "cold-start"] as const;
+export const groups = [
+  "fan-out",
+  "saturation",
+  "many-rooms",
+  "idle",
+  "reconnect-storm",
+  "pages",
+  "cold-start",
+  "search",
+] as const;
 
 interface ScaleNumbers {
   userPool: number;
@@ -37,6 +50,7 @@ interface ScaleNumbers {
   idleSteps: number[];
   storm: { clients: number; ratePerSec: number; beforeMs: number; downMs: number; afterMs: number };
   coldStartRuns: number;
+  searchRuns: number;
 }
 
 const scales: Record<Scale, ScaleNumbers> = {
@@ -49,6 +63,7 @@ const scales: Record<Scale, ScaleNumbers> = {
     idleSteps: [1000, 2000],
     storm: { clients: 500, ratePerSec: 200, beforeMs: 2000, downMs: 1000, afterMs: 3000 },
     coldStartRuns: 5,
+    searchRuns: 100,
   },
   full: {
     userPool: 1100,
@@ -59,6 +74,7 @@ const scales: Record<Scale, ScaleNumbers> = {
     idleSteps: [1000, 5000, 10_000],
     storm: { clients: 2000, ratePerSec: 200, beforeMs: 3000, downMs: 1000, afterMs: 5000 },
     coldStartRuns: 15,
+    searchRuns: 300,
   },
 };
 
@@ -170,5 +186,9 @@ export function loadSettings(argv: string[], env: Record<string, string | undefi
     userPool: numbers.userPool,
     plans: plansFor(numbers).filter((plan) => wanted(plan.group)),
     coldStart: wanted("cold-start") ? { runs: numbers.coldStartRuns } : null,
+    // The sizes at either scale: the figure is about a big history, and seeding it takes a minute or two.
+    search: wanted("search")
+      ? { messages: 1_000_000, rooms: 150, directs: 50, people: 50, roomSize: 10, runs: numbers.searchRuns }
+      : null,
   };
 }

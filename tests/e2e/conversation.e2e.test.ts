@@ -4,7 +4,7 @@ import { expect } from "bun:test";
 import type { Page } from "playwright-core";
 import { browserSuite } from "../helpers/browser.ts";
 import { createRoom, joinRoom, live, log, send } from "../helpers/person.ts";
-import { uniqueName } from "../helpers/server.ts";
+import { apiClient, uniqueName } from "../helpers/server.ts";
 
 const suite = browserSuite();
 
@@ -63,8 +63,34 @@ suite.test("reply to a message, cancel a reply, follow the quote to the original
     .click();
   await ann.locator(".msg.highlight", { hasText: "Where shall we meet?" }).waitFor();
 
+  // When the original is no longer on the page, the quote opens the thread around it, highlighted.
+  const token = (await ann.context().cookies()).find((c) => c.name === "parley_session")!.value;
+  const api = apiClient(suite.server.url);
+  const roomId = Number(new URL(ann.url()).pathname.split("/")[2]);
+  const post = (body: Record<string, unknown>) =>
+    api<{ message: { id: number } }>("POST", `/api/threads/${roomId}/messages`, { token, body });
+  const [original] = (await api<{ messages: { id: number }[] }>("GET", `/api/threads/${roomId}/messages`, { token })).body
+    .messages;
+  for (let i = 0; i < 55; i++) await post({ body: `filler ${i}` });
+  await post({ body: "Much later, about the meeting", replyTo: original!.id });
+  await ann.reload();
+  await live(ann);
+  await message(ann, "Much later").waitFor();
+  await expect(log(ann).locator(`#m-${original!.id}`).count()).resolves.toBe(0);
+  await message(ann, "Much later")
+    .getByRole("link", { name: /Reply to/ })
+    .click();
+  await ann.waitForURL(new RegExp(`/t/${roomId}\\?around=1#m-${original!.id}$`));
+  await log(ann).locator(`#m-${original!.id}`).waitFor();
+  await expect(
+    log(ann)
+      .locator(`#m-${original!.id}`)
+      .evaluate((el) => el.matches(":target")),
+  ).resolves.toBe(true);
+  await live(ann);
+
   // The original deleted: the quote says so, live.
-  await message(ann, "Where shall we meet?").getByRole("button", { name: "Delete" }).click();
+  await log(ann).locator(`#m-${original!.id}`).getByRole("button", { name: "Delete" }).click();
   await message(ann, "At the station")
     .getByRole("link", { name: /deleted message/ })
     .waitFor();

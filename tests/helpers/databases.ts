@@ -127,6 +127,8 @@ function sqliteFactory(): RepositoryFactory {
       const db = new Database(path, { create: true });
       try {
         for (const table of tables) db.exec(`delete from ${table}`);
+        // The search index (an FTS5 table of SQLite's only) goes with the messages.
+        db.exec("delete from message_search");
       } finally {
         db.close();
       }

@@ -53,6 +53,30 @@ export function OlderLoader({ threadId, before }: { threadId: number; before: nu
   );
 }
 
+/**
+ * The "load newer" control last in a window around a found message: replaced by the next messages and a new
+ * one while there are more. New messages that the socket brings meanwhile arrive after it, and one of them
+ * loaded again takes the place of its copy, so the log stays in order with no gap and no duplicate.
+ */
+export function NewerLoader({ threadId, after }: { threadId: number; after: number }) {
+  return (
+    <li id={ids.newerLoader(threadId)} class="newer-loader">
+      <a
+        href={`/t/${threadId}?around=${after + 1}`}
+        hx-get={`/t/${threadId}/newer?after=${after}`}
+        hx-target={`#${ids.newerLoader(threadId)}`}
+        hx-swap="outerHTML"
+        hx-indicator={`#${ids.newerLoader(threadId)}`}
+      >
+        Load newer messages
+      </a>
+      <span class="spinner htmx-indicator" role="status">
+        Loading…
+      </span>
+    </li>
+  );
+}
+
 /** The oldest message on screen has a predecessor when its seq is above 1. */
 export const hasOlder = (messages: Message[]) => messages.length > 0 && messages[0]!.seq > 1;
 

@@ -1,4 +1,5 @@
 import type { Children } from "@kitajs/html";
+import type { SearchBoxState } from "../components/SearchBox.tsx";
 import { Sidebar, type SidebarData } from "../components/Sidebar.tsx";
 import type { PageContext } from "../page-context.ts";
 import { Layout } from "./Layout.tsx";
@@ -8,15 +9,18 @@ export function AppShell({
   ctx,
   title,
   sidebar,
+  search,
   children,
 }: {
   ctx: PageContext;
   title: string;
   sidebar: SidebarData;
+  /** What the top bar's search field holds (the search page fills it). */
+  search?: SearchBoxState;
   children: Children;
 }) {
   return (
-    <Layout ctx={ctx} title={title}>
+    <Layout ctx={ctx} title={title} search={search}>
       <div class="app">
         <Sidebar data={sidebar} limits={ctx.limits} />
         {children}

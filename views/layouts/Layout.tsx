@@ -1,4 +1,5 @@
 import type { Children } from "@kitajs/html";
+import { SearchBox, type SearchBoxState } from "../components/SearchBox.tsx";
 import type { LayoutContext } from "../page-context.ts";
 import { viewerStylesheetUrl } from "../viewer-styles.ts";
 
@@ -10,7 +11,18 @@ const htmxConfig = JSON.stringify({
   ws: { reconnectDelay: 250, reconnectMaxDelay: 2000, reconnectJitter: 0.2 },
 });
 
-export function Layout({ ctx, title, children }: { ctx: LayoutContext; title: string; children: Children }) {
+export function Layout({
+  ctx,
+  title,
+  search,
+  children,
+}: {
+  ctx: LayoutContext;
+  title: string;
+  /** What the search field holds; every signed-in page has the field. */
+  search?: SearchBoxState;
+  children: Children;
+}) {
   return (
     <html lang="en">
       <head>
@@ -32,6 +44,7 @@ export function Layout({ ctx, title, children }: { ctx: LayoutContext; title: st
           <a class="brand" href="/">
             Parley
           </a>
+          {ctx.viewer ? <SearchBox state={search} /> : null}
           {ctx.viewer ? (
             <form class="signout" method="post" action="/signout">
               <a class="whoami" href="/account" title="Account" safe>

@@ -5,7 +5,7 @@ import { continuesRun } from "../components/MessageItem.tsx";
 import { quoteLine } from "../components/MessageParts.tsx";
 import { ReactionPicker } from "../components/ReactionPicker.tsx";
 import type { SidebarData } from "../components/Sidebar.tsx";
-import { hasOlder, OlderLoader, PresenceList, ResumePoint, TypingNotice } from "../components/ThreadParts.tsx";
+import { hasOlder, NewerLoader, OlderLoader, PresenceList, ResumePoint, TypingNotice } from "../components/ThreadParts.tsx";
 import { ids } from "../ids.ts";
 import type { RenderMessage } from "../message-html.tsx";
 import { AppShell } from "../layouts/AppShell.tsx";
@@ -24,6 +24,8 @@ export interface ThreadPageData {
   clientId: string;
   /** Set when showing an older window (`?before=`), without JavaScript. */
   olderWindow: boolean;
+  /** Set when showing the messages around one (`?around=`, a search result): that seq, and whether newer ones follow. */
+  around?: { seq: number; newer: boolean };
   /**
    * Without JavaScript: a post that failed (the message beside the composer, the text kept), and the
    * message the composer answers.
@@ -38,14 +40,22 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
   const title = thread.kind === "room" ? `# ${thread.name}` : thread.name;
   return (
     <AppShell ctx={ctx} title={title} sidebar={data.sidebar}>
-      <main class="thread" hx-ws:connect={`/t/${thread.id}/ws`} data-thread={String(thread.id)}>
+      <main
+        class="thread"
+        hx-ws:connect={`/t/${thread.id}/ws`}
+        data-thread={String(thread.id)}
+        data-around={data.around ? String(data.around.seq) : undefined}
+      >
         <header class="thread-head">
           <h1 safe>{title}</h1>
           <PresenceList threadId={thread.id} online={data.online} />
           <span id={ids.connection(thread.id)} class="connection" data-state="connecting" role="status">
             Connecting…
           </span>
-          <ResumePoint threadId={thread.id} at={resumeAt(thread, messages)} />
+          <a class="thread-search" href={`/search?thread=${thread.id}`}>
+            Search this thread
+          </a>
+          <ResumePoint threadId={thread.id} at={resumeAt(thread, messages, data.around)} />
         </header>
         {/* The log scrolls; the list in it is what messages are appended to (a log is not a list itself). */}
         <div class="log" role="log" aria-label="Messages" tabindex="0">
@@ -59,8 +69,14 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
                 <GameCard game={item} />
               ),
             )}
+            {data.around?.newer ? <NewerLoader threadId={thread.id} after={messages.at(-1)!.seq} /> : null}
           </ol>
         </div>
+        {data.around?.newer ? (
+          <p class="newer">
+            <a href={`/t/${thread.id}`}>Jump to the newest messages</a>
+          </p>
+        ) : null}
         {data.olderWindow ? (
           <p class="newer">
             <a href={`/t/${thread.id}`}>Back to the newest messages</a>
@@ -105,9 +121,12 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
 /**
  * The socket takes up from the thread as it was read, before its messages were: what changed in
  * between comes again, and the page skips what it shows already. An older window resumes from its
- * newest message, so that the socket brings everything after it.
+ * newest message, so that the socket brings everything after it. A window around a message with newer
+ * ones after it resumes from the thread as read: the socket brings what comes from then on (after the
+ * "load newer" control), and that control loads what lies between.
  */
-function resumeAt(thread: ThreadView, messages: Message[]) {
+function resumeAt(thread: ThreadView, messages: Message[], around?: { newer: boolean }) {
+  if (around?.newer) return { seq: thread.lastSeq, rev: thread.lastRev };
   return { seq: Math.min(thread.lastSeq, messages.at(-1)?.seq ?? thread.lastSeq), rev: thread.lastRev };
 }
 

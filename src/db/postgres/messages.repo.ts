@@ -1,6 +1,7 @@
 // Messages on PostgreSQL. An append takes the thread's next seq and rev, an edit or a delete its next rev,
 // under the thread's row lock.
 import { and, asc, desc, eq, gt, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
+import { fold } from "../../chat/search-query.ts";
 import { type Mentioned, type Message, noMentions, type Repository, TooManyEmoji } from "../repository.ts";
 import { groupReactions, type MessageRow, mentionsJson, type ReactionRow, toMessage, usersShown } from "../rows.ts";
 import type { Executor, PostgresDb } from "./client.ts";
@@ -85,7 +86,11 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
    * as by every change) orders it with every other change; the message is read back in the same
    * transaction, so a later change cannot show through.
    */
-  const changeMessage = async (id: number, change: { body: string; editedAt?: SQL; deleted?: boolean }, mentioned: Mentioned) => {
+  const changeMessage = async (
+    id: number,
+    change: { body: string; foldedBody: string; editedAt?: SQL; deleted?: boolean },
+    mentioned: Mentioned,
+  ) => {
     try {
       return await db.transaction(async (tx) => {
         const [thread] = await tx
@@ -138,6 +143,8 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
               clientId,
               replyToId,
               mentions: mentionsJson(mentioned.named),
+              // What search matches (search.repo.ts), written in the same statement.
+              foldedBody: fold(body),
             })
             .returning({ id: messages.id });
           await writeMentions(tx, { id: row!.id, threadId, seq: thread.lastSeq, authorId }, mentioned);
@@ -186,8 +193,9 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
         .where(and(eq(messages.threadId, threadId), gt(messages.seq, from.seq), lte(messages.rev, from.rev)));
       return row?.seq ?? null;
     },
-    edit: (id, body, mentioned = noMentions) => changeMessage(id, { body, editedAt: sql`clock_timestamp()` }, mentioned),
-    markDeleted: (id) => changeMessage(id, { body: "", deleted: true }, noMentions),
+    edit: (id, body, mentioned = noMentions) =>
+      changeMessage(id, { body, foldedBody: fold(body), editedAt: sql`clock_timestamp()` }, mentioned),
+    markDeleted: (id) => changeMessage(id, { body: "", foldedBody: "", deleted: true }, noMentions),
     async react(id, userId, emoji, on) {
       try {
         return await db.transaction(async (tx) => {

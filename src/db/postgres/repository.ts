@@ -6,19 +6,22 @@ import { postgresGames } from "./games.repo.ts";
 import { postgresMessages } from "./messages.repo.ts";
 import { postgresPush } from "./push.repo.ts";
 import { postgresReading } from "./reading.repo.ts";
+import { postgresSearch } from "./search.repo.ts";
 import { postgresSessions } from "./sessions.repo.ts";
 import { postgresThreads } from "./threads.repo.ts";
 import { postgresUsers } from "./users.repo.ts";
 
 export function postgresRepository(db: PostgresDb): Repository {
+  const messages = postgresMessages(db);
   return {
     games: postgresGames(db),
     users: postgresUsers(db),
     sessions: postgresSessions(db),
     threads: postgresThreads(db),
-    messages: postgresMessages(db),
+    messages,
     reading: postgresReading(db),
     push: postgresPush(db),
+    search: postgresSearch(db, messages.find),
     async ping() {
       await db.execute(sql`select 1`);
     },

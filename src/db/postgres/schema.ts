@@ -96,8 +96,12 @@ export const messages = pgTable(
     replyToId: bigint({ mode: "number" }).references((): AnyPgColumn => messages.id),
     /** The members it names, `[{"id":…,"username":"…"}]`, as the message object carries them. */
     mentions: text().notNull().default("[]"),
+    /** The body folded for search (chat/search-query.ts `fold`), written with it; "" once deleted. */
+    foldedBody: text().notNull().default(""),
   },
   (table) => [
+    // Search: trigrams of the folded text, for LIKE '%…%' (the pg_trgm extension, created by migration 0005).
+    index("messages_search_idx").using("gin", table.foldedBody.op("gin_trgm_ops")),
     uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
     uniqueIndex("messages_thread_rev_idx").on(table.threadId, table.rev),
     // NULLs are distinct in a PostgreSQL unique index, as in SQLite: messages without a clientId never collide.

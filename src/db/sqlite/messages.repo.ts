@@ -6,6 +6,7 @@ import type { SqliteDb } from "./client.ts";
 import { selectMessages as selectMessagesFrom } from "./columns.ts";
 import type { GroupCommit } from "./group-commit.ts";
 import { memberships, mentions, messages, reactions, threads } from "./schema.ts";
+import { sqliteSearchIndex } from "./search.repo.ts";
 
 /** A message may carry at most this many distinct emoji (API.md). */
 const emojiPerMessage = 20;
@@ -17,6 +18,8 @@ export function sqliteMessages(
 ): Repository["messages"] & {
   changedNow(threadId: number, rev: number, limit: number): Message[];
   byIds(ids: number[]): Message[];
+  /** `find` as a plain call, for reads that share one transaction (search). */
+  findNow(id: number): Message | null;
 } {
   const selectMessages = () => selectMessagesFrom(db);
 
@@ -99,6 +102,8 @@ export function sqliteMessages(
     .limit(sql.placeholder("limit"))
     .prepare();
   const noBound = Number.MAX_SAFE_INTEGER;
+  // Search: the index of the messages' text, written in the same transaction as each message (search.repo.ts).
+  const searchIndex = sqliteSearchIndex(db);
 
   // The reactions of a page of messages, read at once: the first `usersShown` people of each emoji, in
   // the order each emoji was first used, with each emoji's count. One statement, the ids as JSON.
@@ -142,6 +147,7 @@ export function sqliteMessages(
     })!;
     writeMentions(id, threadId, lastSeq, authorId, mentioned);
     readOwn.run({ threadId, userId: authorId, seq: lastSeq });
+    searchIndex.added({ threadId, id, body, authorId });
     // A new message has no reactions yet: no need to read them.
     return { message: toMessage(messageById.get({ id })!), created: true };
   }
@@ -168,7 +174,9 @@ export function sqliteMessages(
     // The text is new: so is whom it mentions (nobody, once deleted).
     db.delete(mentions).where(eq(mentions.messageId, id)).run();
     writeMentions(id, current.threadId, current.seq, current.author.id, mentioned);
-    return findMessage(id)!;
+    const changed = findMessage(id)!;
+    searchIndex.changed(changed);
+    return changed;
   }
   /** A reaction added or taken back, inside a group commit; null when that changes nothing. */
   function reactOnce(id: number, userId: number, emoji: string, on: boolean): Message | null {
@@ -220,5 +228,6 @@ export function sqliteMessages(
     react: (id, userId, emoji, on) => write(() => reactOnce(id, userId, emoji, on)),
     changedNow,
     byIds,
+    findNow: findMessage,
   };
 }

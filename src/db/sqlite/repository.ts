@@ -7,6 +7,7 @@ import { groupCommit } from "./group-commit.ts";
 import { sqliteMessages } from "./messages.repo.ts";
 import { sqlitePush } from "./push.repo.ts";
 import { sqliteReading } from "./reading.repo.ts";
+import { sqliteSearch } from "./search.repo.ts";
 import { sqliteSessions } from "./sessions.repo.ts";
 import { sqliteThreads } from "./threads.repo.ts";
 import { sqliteUsers } from "./users.repo.ts";
@@ -25,6 +26,7 @@ export function sqliteRepository(db: SqliteDb): Repository {
     games,
     reading: sqliteReading(db, messages.byIds),
     push: sqlitePush(db),
+    search: sqliteSearch(db, messages.findNow),
     async ping() {
       db.get(sql`select 1`);
     },
