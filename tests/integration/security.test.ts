@@ -835,7 +835,7 @@ describe("content", () => {
     expect(await liveMarkup(unknown.html)).toEqual([]);
   });
 
-  test("every hostile Markdown body renders inert in the thread page and in the live push", async () => {
+  test("every hostile Markdown body renders inert in the thread page, the live push and search results", async () => {
     const ann = await register(api, "ann");
     // The newest page shows 50 messages: a room per 20 cases.
     for (let from = 0; from < hostileBodies.length; from += 20) {
@@ -852,6 +852,13 @@ describe("content", () => {
       const thread = await page(`${server.url}/t/${room.id}`, cookieOf(ann));
       expect(thread.status).toBe(200);
       expect({ cases: cases.map(([name]) => name), live: await liveMarkup(thread.html) }).toMatchObject({ live: [] });
+    }
+    // And in search results, where they show as excerpts with the words found marked.
+    for (const q of ["alert", "script", "javascript", "onerror", "evil.example", "gnp", "level", "item"]) {
+      const results = await page(`${server.url}/search?q=${encodeURIComponent(q)}`, cookieOf(ann));
+      expect(results.status).toBe(200);
+      expect({ q, found: results.html.includes("<mark>") }).toEqual({ q, found: true });
+      expect({ q, live: await liveMarkup(results.html) }).toMatchObject({ live: [] });
     }
   });
 
