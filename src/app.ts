@@ -9,6 +9,7 @@ import { gameRoutes } from "./http/games.routes.tsx";
 import { healthRoutes } from "./http/health.routes.ts";
 import { compression } from "./http/plugins/compression.ts";
 import { messagesRoutes } from "./http/messages.routes.tsx";
+import { readingRoutes } from "./http/reading.routes.tsx";
 import { searchRoutes } from "./http/search.routes.tsx";
 import { originGuard } from "./http/plugins/origin.ts";
 import { hardBodyLimit, securityHeaders } from "./http/plugins/security-headers.ts";
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps) {
     // One plugin per feature, each with its pages and its JSON API.
     .use(accountsRoutes(deps))
     .use(threadsRoutes(deps))
+    .use(readingRoutes(deps))
     .use(messagesRoutes(deps))
     .use(searchRoutes(deps))
     .use(gameRoutes(deps));

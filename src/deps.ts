@@ -4,6 +4,7 @@ import { accountsService } from "./chat/accounts.service.ts";
 import type { Broker } from "./chat/events.ts";
 import { gamesService } from "./chat/games.service.ts";
 import { messagesService } from "./chat/messages.service.ts";
+import { readingService } from "./chat/reading.service.ts";
 import { createRateLimits } from "./chat/rate-limits.ts";
 import { searchService } from "./chat/search.service.ts";
 import { threadChanges } from "./chat/thread-changes.ts";
@@ -32,15 +33,16 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const limits = createRateLimits({ enabled: config.rateLimits, redis: redis?.pub ?? null, prefix: config.redisPrefix });
   const accounts = accountsService(repo, { sessionTtl: config.sessionTtl, limits, broker });
   const tokens = await sessionTokens(config, accounts);
-  const threads = threadsService(repo);
-  const messages = messagesService(repo, threads, broker, limits);
+  const threads = threadsService(repo, broker);
+  const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
+  const messages = messagesService(repo, threads, broker, limits, { online: () => presence.onlineUserIds() });
+  const reading = readingService(repo, threads, broker);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
   const search = searchService(repo, threads);
-  const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
   const changes = threadChanges(repo);
   const renderMessage = messageRenderer();
   const hub = createHub({ instanceId, broker, presence, changes, render: renderMessage });
-  const pages = pageData({ accounts, threads, messages, games, hub, assets: assets.urls, render: renderMessage });
+  const pages = pageData({ accounts, threads, messages, reading, games, hub, assets: assets.urls, render: renderMessage });
   return {
     config,
     repo,
@@ -51,6 +53,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     tokens,
     threads,
     messages,
+    reading,
     changes,
     games,
     search,

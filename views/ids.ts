@@ -28,6 +28,10 @@ export const ids = {
   /** The "More results" control at the end of a page of results. */
   searchMore: "search-more",
   peopleList: "people",
+  /** A person in the sidebar's list. */
+  person: (userId: number) => `person-${userId}`,
+  /** What is new in a thread, inside its sidebar link. */
+  counts: (threadId: number) => `counts-${threadId}`,
   roomList: "rooms",
   /** The sidebar's field for a new room's name. */
   roomName: "room-name",

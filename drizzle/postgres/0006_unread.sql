@@ -1,5 +1,6 @@
--- Read positions, notification levels, mentions and Web Push subscriptions. Hand-written: the UPDATE
--- below, so that what was in a thread before this version counts as read (not thousands unread at once).
+-- Read positions, notification levels, mentions and Web Push subscriptions; reactions ordered by rev.
+-- Hand-written: the UPDATE below, so that what was in a thread before this version counts as read
+-- (not thousands unread at once).
 CREATE TABLE "mentions" (
 	"message_id" bigint NOT NULL,
 	"user_id" bigint NOT NULL,
@@ -19,6 +20,7 @@ CREATE TABLE "push_subscriptions" (
 ALTER TABLE "memberships" ADD COLUMN "last_read_seq" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "memberships" ADD COLUMN "level" text;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "mentions" text DEFAULT '[]' NOT NULL;--> statement-breakpoint
+ALTER TABLE "reactions" ADD COLUMN "rev" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "mentions" ADD CONSTRAINT "mentions_message_id_messages_id_fk" FOREIGN KEY ("message_id") REFERENCES "public"."messages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mentions" ADD CONSTRAINT "mentions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mentions" ADD CONSTRAINT "mentions_thread_id_threads_id_fk" FOREIGN KEY ("thread_id") REFERENCES "public"."threads"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

@@ -1,5 +1,6 @@
--- Read positions, notification levels, mentions and Web Push subscriptions. Hand-written: the UPDATE
--- below, so that what was in a thread before this version counts as read (not thousands unread at once).
+-- Read positions, notification levels, mentions and Web Push subscriptions; reactions ordered by rev.
+-- Hand-written: the UPDATE below, so that what was in a thread before this version counts as read
+-- (not thousands unread at once).
 CREATE TABLE `mentions` (
 	`message_id` integer NOT NULL,
 	`user_id` integer NOT NULL,
@@ -25,4 +26,5 @@ CREATE INDEX `push_subscriptions_user_idx` ON `push_subscriptions` (`user_id`);-
 ALTER TABLE `memberships` ADD `last_read_seq` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `memberships` ADD `level` text;--> statement-breakpoint
 ALTER TABLE `messages` ADD `mentions` text DEFAULT '[]' NOT NULL;--> statement-breakpoint
+ALTER TABLE `reactions` ADD `rev` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 UPDATE `memberships` SET `last_read_seq` = (SELECT `last_seq` FROM `threads` WHERE `threads`.`id` = `memberships`.`thread_id`);

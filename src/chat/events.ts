@@ -1,10 +1,11 @@
 // What happens in a thread, as carried by the Broker to every instance.
-import type { Game, Message, User } from "../db/repository.ts";
+import type { Game, Message, NotificationLevel, User } from "../db/repository.ts";
 
 /** Every event with a message or a game is a change, numbered by the thread's rev (message.rev, game.rev). */
 export type ChatEvent =
-  | { type: "message"; threadId: number; message: Message }
-  | { type: "edited"; threadId: number; message: Message }
+  /** `mentioned`: everyone the message mentions, by name or as one of those online for @here. */
+  | { type: "message"; threadId: number; message: Message; mentioned?: number[] }
+  | { type: "edited"; threadId: number; message: Message; mentioned?: number[] }
   /** `message` is the stored row after deletion (body ""), so a page can show the placeholder. */
   | { type: "deleted"; threadId: number; message: Message }
   /** `source` names the connection that typed, so it is not told about itself. */
@@ -23,7 +24,14 @@ export interface SessionEnded {
   except?: string;
 }
 
-export type BrokerEvent = ChatEvent | SessionEnded;
+/** What is new for one person changed other than by a message: they read, changed a level, or joined. */
+export type ReadingEvent =
+  | { type: "read"; userId: number; threadId: number; lastReadSeq: number }
+  | { type: "level"; userId: number; threadId: number; level: NotificationLevel | null }
+  /** A new member of a thread (who joined a room, or both people of a new direct thread). */
+  | { type: "joined"; userId: number; threadId: number };
+
+export type BrokerEvent = ChatEvent | SessionEnded | ReadingEvent;
 
 /** Carries events between the services and every instance's fan-out. */
 export interface Broker {

@@ -59,20 +59,28 @@ md.renderer.rules.fence = (tokens, idx) => {
   return `<figure class="code"><figcaption>${lang}</figcaption><pre><code class="language-${lang}">${code}</code></pre></figure>\n`;
 };
 
-type FormattingEnv = { mentions?: ReadonlySet<string> };
+type FormattingEnv = { mentions?: ReadonlySet<string>; candidates?: Set<string> };
 
 // Mentions are an inline rule, so code spans and links (parsed by their own rules) never contain one.
 // A name may end a sentence ("thanks @ann."), so a run ending in "." or "-" is also tried without them.
 const nameRun = /[a-z0-9_.-]+/iy;
 const wordBefore = /[\p{L}\p{N}_.\-@]/u;
 function mention(state: StateInline, silent: boolean): boolean {
-  const names = (state.env as FormattingEnv).mentions;
+  const { mentions: names, candidates } = state.env as FormattingEnv;
   const at = state.pos;
-  if (!names || state.linkLevel > 0 || state.src.charCodeAt(at) !== 0x40 /* @ */) return false;
+  if ((!names && !candidates) || state.linkLevel > 0 || state.src.charCodeAt(at) !== 0x40 /* @ */) return false;
   if (at > 0 && wordBefore.test(state.src.charAt(at - 1))) return false;
   nameRun.lastIndex = at + 1;
   const run = nameRun.exec(state.src)?.[0].slice(0, state.posMax - at - 1);
   if (!run) return false;
+  if (candidates) {
+    // Collecting: every name this could be, for the caller to look up; the text stays text. Not while
+    // markdown-it only looks ahead (silent), as it does over a link's text before it knows it is one.
+    if (silent) return false;
+    for (const n of [run, run.replace(/[.-]+$/, "")]) if (n.length >= 3 && n.length <= 32) candidates.add(n.toLowerCase());
+    return false;
+  }
+  if (!names) return false;
   const name = [run, run.replace(/[.-]+$/, "")].find((n) => n.length >= 3 && n.length <= 32 && names.has(n.toLowerCase()));
   if (!name) return false;
   if (!silent) state.push("mention", "span", 0).content = `@${name}`;
@@ -95,6 +103,17 @@ md.renderer.rules.mention = (tokens, idx) => {
 export function renderBody(body: string, options?: { mentions?: ReadonlySet<string> }): string {
   const env: FormattingEnv = options?.mentions ? { mentions: options.mentions } : {};
   return md.render(body, env).trimEnd();
+}
+
+/**
+ * The names a body could mention (lower-case, "here" for @here): the runs after an `@` where the
+ * renderer would look for a mention, so never inside code or a link. The caller keeps those that are
+ * members and passes them to renderBody as `mentions`.
+ */
+export function mentionCandidates(body: string): Set<string> {
+  const candidates = new Set<string>();
+  if (body.includes("@")) md.parse(body, { candidates } satisfies FormattingEnv);
+  return candidates;
 }
 
 /**

@@ -2,7 +2,8 @@
 import { type Message, type Repository, type Thread, TooManyEmoji } from "../db/repository.ts";
 import { BadRequest, Conflict, Forbidden, NotFound } from "../errors.ts";
 import { normalizeEmoji } from "./emoji.ts";
-import type { Broker } from "./events.ts";
+import type { Broker, ChatEvent } from "./events.ts";
+import { mentionsIn, type WhoIsOnline } from "./mentions.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { ThreadsService } from "./threads.service.ts";
 import { limits, normalizeBody, normalizeClientId } from "./validation.ts";
@@ -22,7 +23,20 @@ export interface PageQuery {
   limit?: number;
 }
 
-export function messagesService(repo: Repository, threads: ThreadsService, broker: Broker, rateLimits: RateLimits) {
+export interface MessagesOptions {
+  /** Who @here reaches: everyone online (the presence directory). */
+  online?: WhoIsOnline;
+  /** Told of each new message after it is committed and published, here only (notifications go out from here). */
+  stored?: (event: Extract<ChatEvent, { type: "message" }>, thread: Thread) => void;
+}
+
+export function messagesService(
+  repo: Repository,
+  threads: ThreadsService,
+  broker: Broker,
+  rateLimits: RateLimits,
+  { online = async () => new Set(), stored = () => {} }: MessagesOptions = {},
+) {
   /** The message, if the user may see it (a member of its thread). */
   async function visible(messageId: number, userId: number): Promise<Message> {
     const message = await repo.messages.find(messageId);
@@ -65,21 +79,31 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
     async post(input: PostInput): Promise<{ message: Message; created: boolean }> {
       const body = normalizeBody(input.body);
       const clientId = normalizeClientId(input.clientId);
-      await threads.requireMember(input.threadId, input.authorId);
+      const thread = await threads.requireMember(input.threadId, input.authorId);
       const replyToId = input.replyTo ?? null;
       if (replyToId !== null && (await repo.messages.find(replyToId))?.threadId !== input.threadId) {
         throw new BadRequest("replyTo must be a message of this thread.", { field: "replyTo" });
       }
       await rateLimits.messagesPerUser.consume(input.authorId);
+      const mentioned = await mentionsIn(repo, thread, body, online);
       const result = await repo.messages.append({
         threadId: input.threadId,
         authorId: input.authorId,
         body,
         clientId,
         replyToId,
+        mentioned,
       });
-      if (result.created) broker.publish({ type: "message", threadId: input.threadId, message: result.message });
-      else if (result.message.threadId !== input.threadId) {
+      if (result.created) {
+        const event = {
+          type: "message",
+          threadId: input.threadId,
+          message: result.message,
+          mentioned: mentioned.userIds,
+        } as const;
+        broker.publish(event);
+        stored(event, thread);
+      } else if (result.message.threadId !== input.threadId) {
         throw new Conflict("That clientId was used for a message in another thread.", {
           code: "client_id_taken",
           field: "clientId",
@@ -104,9 +128,11 @@ export function messagesService(repo: Repository, threads: ThreadsService, broke
       const body = normalizeBody(rawBody);
       const existing = await own(messageId, userId);
       if (!existing.deleted && existing.body === body) return existing;
-      const message = existing.deleted ? null : await repo.messages.edit(messageId, body);
+      const thread = await threads.requireMember(existing.threadId, userId);
+      const mentioned = await mentionsIn(repo, thread, body, online);
+      const message = existing.deleted ? null : await repo.messages.edit(messageId, body, mentioned);
       if (!message) throw new Conflict("That message was deleted.", { code: "message_deleted" });
-      broker.publish({ type: "edited", threadId: message.threadId, message });
+      broker.publish({ type: "edited", threadId: message.threadId, message, mentioned: mentioned.userIds });
       return message;
     },
 

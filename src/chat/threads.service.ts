@@ -1,5 +1,6 @@
 // Rooms, direct threads and membership. Non-members are told "not found" so that ids do not leak.
 import type { Repository, Thread, User } from "../db/repository.ts";
+import type { Broker } from "./events.ts";
 import { BadRequest, Conflict, NotFound } from "../errors.ts";
 import { couldBeUsername, normalizeRoomName } from "./validation.ts";
 
@@ -23,7 +24,8 @@ export interface OwnThread extends ThreadView {
 
 const notFound = () => new NotFound("No such thread.");
 
-export function threadsService(repo: Repository) {
+/** `broker`: where a new membership is told, so that the person's open pages list the thread at once. */
+export function threadsService(repo: Repository, broker?: Broker) {
   /** `members`, when the caller has read them anyway, spares a direct thread's read of them. */
   async function view(thread: Thread, viewerId: number, members?: User[]): Promise<ThreadView> {
     const { id, kind, lastSeq, lastRev } = thread;
@@ -48,6 +50,7 @@ export function threadsService(repo: Repository) {
       const thread = await repo.threads.find(threadId);
       if (thread?.kind !== "room") throw notFound();
       await repo.threads.addMember(threadId, userId);
+      broker?.publish({ type: "joined", userId, threadId });
       return view(thread, userId);
     },
 
@@ -57,7 +60,10 @@ export function threadsService(repo: Repository) {
       if (!other) throw new NotFound("No such person.");
       // A direct thread is between exactly two people (API.md).
       if (other.id === userId) throw new BadRequest("A direct thread needs someone else.", { code: "direct_with_self" });
-      return view(await repo.threads.openDirect(userId, other.id), userId);
+      const thread = await repo.threads.openDirect(userId, other.id);
+      // Until the first message, opening it may be new to the other person: their pages learn of it.
+      if (thread.lastSeq === 0) broker?.publish({ type: "joined", userId: other.id, threadId: thread.id });
+      return view(thread, userId);
     },
 
     /**

@@ -7,6 +7,7 @@ import type { PageContext } from "../../views/page-context.ts";
 import type { AccountsService } from "../chat/accounts.service.ts";
 import type { GamesService } from "../chat/games.service.ts";
 import type { MessagesService } from "../chat/messages.service.ts";
+import type { ReadingService } from "../chat/reading.service.ts";
 import type { OwnThread, ThreadsService } from "../chat/threads.service.ts";
 import { limits } from "../chat/validation.ts";
 import type { User } from "../db/repository.ts";
@@ -17,6 +18,7 @@ export interface PageDataDeps {
   accounts: AccountsService;
   threads: ThreadsService;
   messages: MessagesService;
+  reading: ReadingService;
   games: GamesService;
   hub: Hub;
   assets: AssetUrls;
@@ -38,17 +40,19 @@ const formLimits = {
   roomNameMax: limits.roomNameMax,
 };
 
-export function pageData({ accounts, threads, messages, games, hub, assets, render }: PageDataDeps) {
+export function pageData({ accounts, threads, messages, reading, games, hub, assets, render }: PageDataDeps) {
   const context = (viewer: User | null): PageContext => ({ viewer, assets, limits: formLimits });
 
   /**
    * The people one talks to first, then who is online, then everyone else, each by name: the first
    * few only, read as such (a page must not read every account there is).
    */
-  async function peopleFor(viewer: User, directs: OwnThread[], online: Set<number>) {
+  async function peopleFor(viewer: User, directs: (OwnThread & { unread: number })[], online: Set<number>) {
+    // Those with something new first.
     const talkedTo = directs
-      .flatMap((d) => (d.peer && d.peer.id !== viewer.id ? [d.peer] : []))
-      .sort((a, b) => (a.username < b.username ? -1 : 1))
+      .filter((d) => d.peer && d.peer.id !== viewer.id)
+      .sort((a, b) => Number(b.unread > 0) - Number(a.unread > 0) || (a.peer!.username < b.peer!.username ? -1 : 1))
+      .map((d) => d.peer!)
       .slice(0, sidebarPeople);
     const chosen = new Set([viewer.id, ...talkedTo.map((p) => p.id)]);
     const onlineIds = [...online].filter((id) => !chosen.has(id)).slice(0, onlineConsidered);
@@ -67,14 +71,13 @@ export function pageData({ accounts, threads, messages, games, hub, assets, rend
   }
 
   async function sidebar(viewer: User, extra: Partial<SidebarData> = {}): Promise<SidebarData> {
-    const [mine, online, everyone] = await Promise.all([
-      threads.listForUser(viewer.id),
-      hub.onlineUserIds(),
-      accounts.countUsers(),
-    ]);
+    const [mine, online, everyone] = await Promise.all([reading.threads(viewer.id), hub.onlineUserIds(), accounts.countUsers()]);
     const directs = mine.filter((d) => d.kind === "direct");
     const [rooms, people] = await Promise.all([threads.listRooms(viewer.id, mine), peopleFor(viewer, directs, online)]);
-    return { rooms, people, peopleCount: everyone - 1, directs, ...extra };
+    const counts = new Map(
+      mine.map(({ id, unread, mentions, lastReadSeq, level }) => [id, { unread, mentions, lastReadSeq, level }]),
+    );
+    return { rooms, people, peopleCount: everyone - 1, directs, counts, ...extra };
   }
 
   /**

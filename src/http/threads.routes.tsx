@@ -3,7 +3,7 @@
 import { Elysia, t } from "elysia";
 import { HomePage } from "../../views/pages/HomePage.tsx";
 import { PeoplePage } from "../../views/pages/PeoplePage.tsx";
-import type { OwnThread, ThreadsService } from "../chat/threads.service.ts";
+import type { ThreadsService } from "../chat/threads.service.ts";
 import type { SessionDeps } from "../edge/session-tokens.ts";
 import type { Hub } from "../realtime/hub.ts";
 import { idParams } from "./models.ts";
@@ -18,8 +18,6 @@ export interface ThreadsRoutesDeps extends SessionDeps {
 }
 
 const roomBody = t.Object({ name: t.String() });
-/** API.md's thread: the other person of a direct thread is its name. */
-const publicThread = ({ peer: _peer, ...thread }: OwnThread) => thread;
 
 export function threadsRoutes(deps: ThreadsRoutesDeps) {
   const { accounts, threads, hub, pages } = deps;
@@ -73,9 +71,6 @@ export function threadsRoutes(deps: ThreadsRoutesDeps) {
           },
           { signedIn: true },
         )
-        .get("/threads", async ({ user }) => ({ threads: (await threads.listForUser(user.id)).map(publicThread) }), {
-          signedIn: true,
-        })
         .post("/rooms", async ({ user, body, status }) => status(201, { thread: await threads.createRoom(body.name, user.id) }), {
           signedIn: true,
           body: roomBody,

@@ -25,6 +25,7 @@ export interface ApiMessage {
   rev: number;
   replyTo?: { id: number; seq: number; author: ApiUser; excerpt: string } | null;
   reactions?: { emoji: string; count: number; users: ApiUser[] }[];
+  mentions?: ApiUser[];
 }
 
 /** A frame from the server in JSON mode (API.md): `type` plus the fields of that type. */

@@ -42,6 +42,7 @@ export function MessageItem({ m, oob, grouped }: { m: Message; oob?: boolean; gr
       data-rev={String(m.rev)}
       data-author={String(m.author.id)}
       data-client-id={m.clientId ?? undefined}
+      data-mentions={m.mentions.length > 0 ? m.mentions.map((u) => u.id).join(" ") : undefined}
       hx-swap-oob={oob ? "true" : undefined}
     >
       <div class="meta">
@@ -58,7 +59,7 @@ export function MessageItem({ m, oob, grouped }: { m: Message; oob?: boolean; gr
         <p class="body">This message was deleted.</p>
       ) : (
         <>
-          <FormattedBody body={m.body} />
+          <FormattedBody body={m.body} mentions={m.mentions} />
           {m.reactions.length > 0 ? <Reactions base={base} reactions={m.reactions} /> : null}
           <div class="actions">
             <form method="get" action={`/t/${m.threadId}`} class="reply">

@@ -1,11 +1,16 @@
 // The pieces of a message beyond its header: the formatted body, the quote of what it answers, and its reactions.
 import { plainText, renderBody } from "../../src/chat/formatting.ts";
-import type { Reaction, ReplyRef } from "../../src/db/repository.ts";
+import type { Reaction, ReplyRef, User } from "../../src/db/repository.ts";
 import { ids } from "../ids.ts";
 
-/** The body as formatting.ts renders it: markup in which everything typed is escaped, so it goes in as it is. */
-export function FormattedBody({ body }: { body: string }) {
-  const safeMarkup = renderBody(body);
+/**
+ * The body as formatting.ts renders it: markup in which everything typed is escaped, so it goes in as
+ * it is. The members it mentions (and @here) are marked; the viewer's own name is marked by app.js.
+ */
+export function FormattedBody({ body, mentions }: { body: string; mentions: User[] }) {
+  const names = new Set(mentions.map((u) => u.username));
+  if (body.includes("@here")) names.add("here");
+  const safeMarkup = renderBody(body, names.size > 0 ? { mentions: names } : undefined);
   return <div class="body">{safeMarkup}</div>;
 }
 

@@ -1,3 +1,4 @@
+import type { Counts } from "../../src/chat/reading.service.ts";
 import type { RoomListing, ThreadView } from "../../src/chat/threads.service.ts";
 import type { User } from "../../src/db/repository.ts";
 import { ids } from "../ids.ts";
@@ -10,20 +11,91 @@ export interface SidebarData {
   /** Everyone but the viewer. */
   peopleCount: number;
   directs: ThreadView[];
+  /** What is new in each of the viewer's threads. */
+  counts: Map<number, Counts>;
   currentThreadId?: number;
   roomError?: string;
   roomName?: string;
 }
 
-/** People as links that open (or create) the direct thread with each, with who is online. */
+/** Unread messages of threads that are not muted: the number the page's title starts with. */
+export const unreadTotal = (counts: Map<number, Counts>) =>
+  [...counts.values()].reduce((sum, c) => sum + (c.level === "none" ? 0 : c.unread), 0);
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+
+/**
+ * What is new in a thread, inside its link: said in the link's name ("general, 3 unread, 1 mention")
+ * and shown as badges (none for a muted thread: it is only bold). Pushed again whenever it changes.
+ */
+export function ThreadCounts({ threadId, counts, oob }: { threadId: number; counts: Counts | undefined; oob?: boolean }) {
+  const unread = counts?.unread ?? 0;
+  const mentions = counts?.mentions ?? 0;
+  const muted = counts?.level === "none";
+  const said = unread > 0 ? `, ${unread} unread${mentions > 0 ? `, ${plural(mentions, "mention")}` : ""}` : "";
+  return (
+    <span
+      id={ids.counts(threadId)}
+      class="counts"
+      data-unread={String(unread)}
+      data-mentions={String(mentions)}
+      data-muted={muted ? "" : undefined}
+      hx-swap-oob={oob ? "true" : undefined}
+    >
+      {said ? (
+        <span class="visually-hidden" safe>
+          {said}
+        </span>
+      ) : null}
+      {unread > 0 && !muted ? (
+        <span class="badge" aria-hidden="true">
+          {unread}
+        </span>
+      ) : null}
+      {mentions > 0 ? (
+        <span class="badge mention" aria-hidden="true">
+          @{mentions}
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+/** A person, as a link that opens (or creates) the direct thread with them, with whether they are online and what is new. */
+export function PersonItem({
+  person,
+  thread,
+  counts,
+  current,
+}: {
+  person: User & { online: boolean };
+  thread: ThreadView | undefined;
+  counts: Counts | undefined;
+  current: boolean;
+}) {
+  return (
+    <li id={ids.person(person.id)}>
+      <a href={`/dm/${encodeURIComponent(person.username)}`} aria-current={current ? "page" : undefined}>
+        <span class={person.online ? "dot online" : "dot"} title={person.online ? "online" : "offline"} />
+        <span safe>{person.username}</span>
+        {person.online ? <span class="visually-hidden"> (online)</span> : null}
+        {thread ? <ThreadCounts threadId={thread.id} counts={counts} /> : null}
+      </a>
+    </li>
+  );
+}
+
+/** People as links that open (or create) the direct thread with each, with who is online and what is new. */
 export function PeopleList({
   people,
   directs,
+  counts,
   currentThreadId,
   id,
 }: {
   people: (User & { online: boolean })[];
   directs: ThreadView[];
+  counts?: Map<number, Counts>;
   currentThreadId?: number;
   id?: string;
 }) {
@@ -32,16 +104,12 @@ export function PeopleList({
       {people.map((person) => {
         const thread = directs.find((d) => d.name === person.username);
         return (
-          <li>
-            <a
-              href={`/dm/${encodeURIComponent(person.username)}`}
-              aria-current={thread && thread.id === currentThreadId ? "page" : undefined}
-            >
-              <span class={person.online ? "dot online" : "dot"} title={person.online ? "online" : "offline"} />
-              <span safe>{person.username}</span>
-              {person.online ? <span class="visually-hidden"> (online)</span> : null}
-            </a>
-          </li>
+          <PersonItem
+            person={person}
+            thread={thread}
+            counts={thread ? counts?.get(thread.id) : undefined}
+            current={thread !== undefined && thread.id === currentThreadId}
+          />
         );
       })}
     </ul>
@@ -59,7 +127,9 @@ export function Sidebar({ data, limits }: { data: SidebarData; limits: FormLimit
             <li>
               {room.joined ? (
                 <a href={`/t/${room.id}`} aria-current={current(room.id)}>
-                  # <span safe>{room.name}</span>
+                  <span aria-hidden="true"># </span>
+                  <span safe>{room.name}</span>
+                  <ThreadCounts threadId={room.id} counts={data.counts.get(room.id)} />
                 </a>
               ) : (
                 <form method="post" action={`/rooms/${room.id}/join`} class="join">
@@ -97,7 +167,13 @@ export function Sidebar({ data, limits }: { data: SidebarData; limits: FormLimit
       </section>
       <section>
         <h2>People</h2>
-        <PeopleList people={data.people} directs={data.directs} currentThreadId={data.currentThreadId} id={ids.peopleList} />
+        <PeopleList
+          people={data.people}
+          directs={data.directs}
+          counts={data.counts}
+          currentThreadId={data.currentThreadId}
+          id={ids.peopleList}
+        />
         {data.peopleCount > data.people.length ? (
           <p class="all-people">
             <a href="/people">All people ({data.peopleCount})</a>

@@ -1,6 +1,6 @@
 import type { Children } from "@kitajs/html";
 import type { SearchBoxState } from "../components/SearchBox.tsx";
-import { Sidebar, type SidebarData } from "../components/Sidebar.tsx";
+import { Sidebar, type SidebarData, unreadTotal } from "../components/Sidebar.tsx";
 import type { PageContext } from "../page-context.ts";
 import { Layout } from "./Layout.tsx";
 
@@ -20,7 +20,7 @@ export function AppShell({
   children: Children;
 }) {
   return (
-    <Layout ctx={ctx} title={title} search={search}>
+    <Layout ctx={ctx} title={title} search={search} unread={unreadTotal(sidebar.counts)}>
       <div class="app">
         <Sidebar data={sidebar} limits={ctx.limits} />
         {children}

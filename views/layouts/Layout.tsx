@@ -15,12 +15,15 @@ export function Layout({
   ctx,
   title,
   search,
+  unread,
   children,
 }: {
   ctx: LayoutContext;
   title: string;
   /** What the search field holds; every signed-in page has the field. */
   search?: SearchBoxState;
+  /** Unread messages in all: the title starts with it, "(4) …" (app.js keeps it current). */
+  unread?: number;
   children: Children;
 }) {
   return (
@@ -30,7 +33,7 @@ export function Layout({
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <meta name="htmx-config" content={htmxConfig} />
-        <title safe>{title === "Parley" ? title : `${title} · Parley`}</title>
+        <title safe>{`${unread ? `(${unread}) ` : ""}${title === "Parley" ? title : `${title} · Parley`}`}</title>
         <link rel="icon" href={ctx.assets["favicon.svg"]} type="image/svg+xml" />
         <link rel="stylesheet" href={ctx.assets["app.css"]} />
         {ctx.viewer ? <link rel="stylesheet" href={viewerStylesheetUrl(ctx.viewer.id)} /> : null}

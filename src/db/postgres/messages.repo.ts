@@ -21,10 +21,10 @@ async function withReactions(on: Executor, rows: MessageRow[]): Promise<Message[
   const ids = rows.map((row) => row.id);
   const found = (await on.execute(sql`
     select message_id as "messageId", emoji, user_id as "userId", username, count from (
-      select r.message_id, r.emoji, r.user_id, u.username, r.created_at,
+      select r.message_id, r.emoji, r.user_id, u.username,
         count(*) over (partition by r.message_id, r.emoji)::int as count,
-        min(r.created_at) over (partition by r.message_id, r.emoji) as first_used,
-        row_number() over (partition by r.message_id, r.emoji order by r.created_at, r.user_id) as n
+        min(r.rev) over (partition by r.message_id, r.emoji) as first_used,
+        row_number() over (partition by r.message_id, r.emoji order by r.rev) as n
       from reactions r join users u on u.id = r.user_id
       where r.message_id in (${sql.join(
         ids.map((id) => sql`${id}`),
@@ -216,7 +216,11 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
               await tx.selectDistinct({ emoji: reactions.emoji }).from(reactions).where(eq(reactions.messageId, id))
             ).map((row) => row.emoji);
             if (!used.includes(emoji) && used.length >= emojiPerMessage) throw new TooManyEmoji();
-            const added = await tx.insert(reactions).values({ messageId: id, userId, emoji }).onConflictDoNothing().returning();
+            const added = await tx
+              .insert(reactions)
+              .values({ messageId: id, userId, emoji, rev: thread.lastRev })
+              .onConflictDoNothing()
+              .returning();
             if (added.length === 0) throw new AlreadyDeleted();
           } else {
             const removed = await tx

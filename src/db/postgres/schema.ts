@@ -137,6 +137,8 @@ export const reactions = pgTable(
     messageId: ref().references(() => messages.id, { onDelete: "cascade" }),
     userId: ref().references(() => users.id, { onDelete: "cascade" }),
     emoji: text().notNull(),
+    /** The thread's rev when it was added: orders reactions by when each came, as a clock cannot within a millisecond. */
+    rev: integer().notNull().default(0),
     createdAt: createdAt(),
   },
   (table) => [primaryKey({ columns: [table.messageId, table.emoji, table.userId] })],

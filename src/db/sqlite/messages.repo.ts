@@ -109,10 +109,10 @@ export function sqliteMessages(
   // the order each emoji was first used, with each emoji's count. One statement, the ids as JSON.
   const reactionRows = db.$client.query<ReactionRow, [string]>(`
     select message_id as messageId, emoji, user_id as userId, username, count from (
-      select r.message_id, r.emoji, r.user_id, u.username, r.created_at,
+      select r.message_id, r.emoji, r.user_id, u.username,
         count(*) over (partition by r.message_id, r.emoji) as count,
-        min(r.created_at) over (partition by r.message_id, r.emoji) as first_used,
-        row_number() over (partition by r.message_id, r.emoji order by r.created_at, r.user_id) as n
+        min(r.rev) over (partition by r.message_id, r.emoji) as first_used,
+        row_number() over (partition by r.message_id, r.emoji order by r.rev) as n
       from reactions r join users u on u.id = r.user_id
       where r.message_id in (select value from json_each(?1))
     ) where n <= ${usersShown}
@@ -181,21 +181,18 @@ export function sqliteMessages(
   /** A reaction added or taken back, inside a group commit; null when that changes nothing. */
   function reactOnce(id: number, userId: number, emoji: string, on: boolean): Message | null {
     if (findMessage(id)?.deleted !== false) return null;
+    const mine = and(eq(reactions.messageId, id), eq(reactions.userId, userId), eq(reactions.emoji, emoji));
+    // Checked first: a change that changes nothing takes no rev. The group commit runs one at a time.
+    const there = db.select({ rev: reactions.rev }).from(reactions).where(mine).get() !== undefined;
+    if (there === on) return null;
     if (on) {
       const used = emojiOf.all(id).map((row) => row.emoji);
       if (!used.includes(emoji) && used.length >= emojiPerMessage) throw new TooManyEmoji();
-      const added = db.insert(reactions).values({ messageId: id, userId, emoji }).onConflictDoNothing().returning().all();
-      if (added.length === 0) return null;
-    } else {
-      const removed = db
-        .delete(reactions)
-        .where(and(eq(reactions.messageId, id), eq(reactions.userId, userId), eq(reactions.emoji, emoji)))
-        .returning()
-        .all();
-      if (removed.length === 0) return null;
     }
-    const bumped = nextRevOfMessageThread.get({ id })!;
-    db.update(messages).set({ rev: bumped.lastRev }).where(eq(messages.id, id)).run();
+    const { lastRev } = nextRevOfMessageThread.get({ id })!;
+    if (on) db.insert(reactions).values({ messageId: id, userId, emoji, rev: lastRev }).run();
+    else db.delete(reactions).where(mine).run();
+    db.update(messages).set({ rev: lastRev }).where(eq(messages.id, id)).run();
     return findMessage(id);
   }
   const changedNow = (threadId: number, rev: number, limit: number) =>

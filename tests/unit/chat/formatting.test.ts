@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { plainText, renderBody } from "../../../src/chat/formatting.ts";
+import { mentionCandidates, plainText, renderBody } from "../../../src/chat/formatting.ts";
 import { hostileBodies as hostile } from "../../fixtures/hostile-bodies.ts";
 
 const A = (href: string, text: string) => `<a href="${href}" rel="noopener noreferrer nofollow" target="_blank">${text}</a>`;
@@ -235,6 +235,21 @@ describe("renderBody: what a chat does not need is text", () => {
     ["quotes and dashes are not made typographic", '"quoted" -- (c)', "<p>&quot;quoted&quot; -- (c)</p>"],
   ])("%s", (_, body, html) => {
     expect(renderBody(body)).toBe(html);
+  });
+});
+
+describe("mentionCandidates", () => {
+  test.each([
+    ["a name", "hi @Ann", ["ann"]],
+    ["several, and @here", "@bob.smith and @cat, @here!", ["bob.smith", "cat", "here"]],
+    ["a name ending a sentence", "thanks @ann.", ["ann.", "ann"]],
+    ["not in code", "`@ann` and\n```\n@bob\n```", []],
+    ["not in a link's text", "[@ann](https://x.org)", []],
+    ["not in an e-mail address", "write ann@example.com", []],
+    ["too short or too long", `@ab @${"a".repeat(33)}`, []],
+    ["none without an @", "hello", []],
+  ])("%s", (_, body, names) => {
+    expect([...mentionCandidates(body)].sort()).toEqual([...names].sort());
   });
 });
 

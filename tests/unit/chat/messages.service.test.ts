@@ -24,7 +24,7 @@ describe("post", () => {
     expect(created).toBe(true);
     expect(message).toMatchObject({ threadId: s.thread.id, seq: 1, rev: 1, body: "hello", author: s.ann, deleted: false });
     expect(await s.repo.messages.find(message.id)).toEqual(message);
-    expect(s.published.map((p) => p.event)).toEqual([{ type: "message", threadId: s.thread.id, message }]);
+    expect(s.published.map((p) => p.event)).toEqual([{ type: "message", threadId: s.thread.id, message, mentioned: [] }]);
   });
 
   test("an empty, blank, over-4000-character or NUL body, or a clientId over 64, is refused and nothing is stored or published", async () => {
@@ -124,7 +124,7 @@ describe("edit and remove", () => {
     const edited = await s.messages.edit(message.id, s.ann.id, " hello ");
     expect(edited).toMatchObject({ id: message.id, seq: 1, rev: 2, body: "hello", createdAt: message.createdAt });
     expect(edited.editedAt).not.toBeNull();
-    expect(s.published.at(-1)?.event).toEqual({ type: "edited", threadId: s.thread.id, message: edited });
+    expect(s.published.at(-1)?.event).toEqual({ type: "edited", threadId: s.thread.id, message: edited, mentioned: [] });
   });
 
   test("an edit is validated like a post, and refused for someone else's message (Forbidden) or a deleted one (Conflict), changing nothing", async () => {
@@ -157,7 +157,7 @@ describe("edit and remove", () => {
     expect(again).toEqual(removed);
     expect(await lastRevOf(s)).toBe(2);
     expect(s.published.map((p) => p.event)).toEqual([
-      { type: "message", threadId: s.thread.id, message },
+      { type: "message", threadId: s.thread.id, message, mentioned: [] },
       { type: "deleted", threadId: s.thread.id, message: removed },
     ]);
   });
