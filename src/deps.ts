@@ -41,7 +41,17 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const search = searchService(repo, threads);
   const changes = threadChanges(repo);
   const renderMessage = messageRenderer();
-  const hub = createHub({ instanceId, broker, presence, changes, render: renderMessage });
+  const hub = createHub({
+    instanceId,
+    broker,
+    presence,
+    changes,
+    render: renderMessage,
+    reading,
+    async peerOf(threadId, userId) {
+      return (await repo.threads.members(threadId)).find((member) => member.id !== userId) ?? null;
+    },
+  });
   const pages = pageData({ accounts, threads, messages, reading, games, hub, assets: assets.urls, render: renderMessage });
   return {
     config,

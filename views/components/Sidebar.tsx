@@ -64,12 +64,13 @@ export function ThreadCounts({ threadId, counts, oob }: { threadId: number; coun
 /** A person, as a link that opens (or creates) the direct thread with them, with whether they are online and what is new. */
 export function PersonItem({
   person,
-  thread,
+  threadId,
   counts,
   current,
 }: {
   person: User & { online: boolean };
-  thread: ThreadView | undefined;
+  /** The direct thread with them, once there is one. */
+  threadId: number | undefined;
   counts: Counts | undefined;
   current: boolean;
 }) {
@@ -79,7 +80,7 @@ export function PersonItem({
         <span class={person.online ? "dot online" : "dot"} title={person.online ? "online" : "offline"} />
         <span safe>{person.username}</span>
         {person.online ? <span class="visually-hidden"> (online)</span> : null}
-        {thread ? <ThreadCounts threadId={thread.id} counts={counts} /> : null}
+        {threadId !== undefined ? <ThreadCounts threadId={threadId} counts={counts} /> : null}
       </a>
     </li>
   );
@@ -106,7 +107,7 @@ export function PeopleList({
         return (
           <PersonItem
             person={person}
-            thread={thread}
+            threadId={thread?.id}
             counts={thread ? counts?.get(thread.id) : undefined}
             current={thread !== undefined && thread.id === currentThreadId}
           />

@@ -1,6 +1,8 @@
 // Out-of-band fragments pushed over the thread's WebSocket: rendered once per event, sent to everyone.
+import type { Counts } from "../../src/chat/reading.service.ts";
 import type { Game, Message, User } from "../../src/db/repository.ts";
 import { GameCard } from "../components/GameCard.tsx";
+import { PersonItem, ThreadCounts } from "../components/Sidebar.tsx";
 import { PresenceList, TypingNotice } from "../components/ThreadParts.tsx";
 import { ids } from "../ids.ts";
 import type { RenderMessage } from "../message-html.tsx";
@@ -46,5 +48,29 @@ export function ComposerError({ threadId, message }: { threadId: number; message
     <p id={ids.composerError(threadId)} class="field-error" role="alert" hx-swap-oob="true" safe>
       {message}
     </p>
+  );
+}
+
+/** What is new in some of a person's threads: each thread's counts in its sidebar link. */
+export const CountsChanged = ({ changes }: { changes: { threadId: number; counts: Counts }[] }) => (
+  <>
+    {changes.map(({ threadId, counts }) => (
+      <ThreadCounts threadId={threadId} counts={counts} oob />
+    ))}
+  </>
+);
+
+/**
+ * Someone opened a direct thread with the person (or they did, in another tab): the other person goes
+ * to the top of the sidebar's list, with the thread's counts, wherever they were listed before.
+ */
+export function DirectOpened({ person, threadId, counts }: { person: User & { online: boolean }; threadId: number; counts: Counts }) {
+  return (
+    <>
+      <li id={ids.person(person.id)} hx-swap-oob="delete" />
+      <ul hx-swap-oob={`afterbegin:#${ids.peopleList}`}>
+        <PersonItem person={person} threadId={threadId} counts={counts} current={false} />
+      </ul>
+    </>
   );
 }
