@@ -65,9 +65,8 @@ export function countsPushes(deps: CountsPushesDeps) {
       if (newThread === "direct") {
         announceDirect(userId, threadId, counts).catch((error) => log.warn("sidebar push failed", { userId, error }));
       }
-      let threads = due.get(userId);
-      if (!threads) due.set(userId, (threads = new Map()));
-      threads.set(threadId, counts);
+      const threads = due.get(userId) ?? new Map<number, Counts>();
+      due.set(userId, threads.set(threadId, counts));
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);

@@ -107,9 +107,8 @@ export function unreadTracker(deps: UnreadTrackerDeps) {
 
   /** Starts counting a state just read; answers false when the feed has passed changes the state lacks. */
   function adopt(userId: number, person: Person, state: ReadState): boolean {
-    let set = watchers.get(state.threadId);
-    if (!set) watchers.set(state.threadId, (set = new Set()));
-    set.add(userId);
+    const set = watchers.get(state.threadId) ?? new Set<number>();
+    watchers.set(state.threadId, set.add(userId));
     const feedAt = deps.watch(state.threadId, { seq: state.lastSeq, rev: state.lastRev });
     const tally = tallyOf(state);
     person.threads.set(state.threadId, tally);

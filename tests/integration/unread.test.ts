@@ -189,13 +189,25 @@ describe("live counts", () => {
     const [tab1, tab2] = [await open(bob, quiet.id), await open(bob, quiet.id)];
     await post(ann, busy.id, "one");
     for (const tab of [tab1, tab2]) {
-      expect(await tab.next(unreadIn(busy.id))).toEqual({ type: "unread", threadId: busy.id, unread: 1, mentions: 0, lastReadSeq: 0 });
+      expect(await tab.next(unreadIn(busy.id))).toEqual({
+        type: "unread",
+        threadId: busy.id,
+        unread: 1,
+        mentions: 0,
+        lastReadSeq: 0,
+      });
     }
     await post(ann, busy.id, `two for @${bob.user.username}`);
     for (const tab of [tab1, tab2]) expect(await tab.next(unreadIn(busy.id))).toMatchObject({ unread: 2, mentions: 1 });
     expect((await read(bob, busy.id, 2)).status).toBe(200);
     for (const tab of [tab1, tab2]) {
-      expect(await tab.next(unreadIn(busy.id))).toEqual({ type: "unread", threadId: busy.id, unread: 0, mentions: 0, lastReadSeq: 2 });
+      expect(await tab.next(unreadIn(busy.id))).toEqual({
+        type: "unread",
+        threadId: busy.id,
+        unread: 0,
+        mentions: 0,
+        lastReadSeq: 2,
+      });
     }
   });
 
@@ -213,7 +225,13 @@ describe("live counts", () => {
     await post(ann, room.id, "two");
     await tab.next(unreadIn(room.id, (f) => f.unread === 1));
     await post(bob, room.id, "mine");
-    expect(await tab.next(unreadIn(room.id))).toEqual({ type: "unread", threadId: room.id, unread: 0, mentions: 0, lastReadSeq: 3 });
+    expect(await tab.next(unreadIn(room.id))).toEqual({
+      type: "unread",
+      threadId: room.id,
+      unread: 0,
+      mentions: 0,
+      lastReadSeq: 3,
+    });
     // What the frames said is what the API says.
     expect(await countsOf(bob, room.id)).toEqual({ unread: 0, mentions: 0, lastReadSeq: 3 });
   });

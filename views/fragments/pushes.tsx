@@ -64,7 +64,15 @@ export const CountsChanged = ({ changes }: { changes: { threadId: number; counts
  * Someone opened a direct thread with the person (or they did, in another tab): the other person goes
  * to the top of the sidebar's list, with the thread's counts, wherever they were listed before.
  */
-export function DirectOpened({ person, threadId, counts }: { person: User & { online: boolean }; threadId: number; counts: Counts }) {
+export function DirectOpened({
+  person,
+  threadId,
+  counts,
+}: {
+  person: User & { online: boolean };
+  threadId: number;
+  counts: Counts;
+}) {
   return (
     <>
       <li id={ids.person(person.id)} hx-swap-oob="delete" />
