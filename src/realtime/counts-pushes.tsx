@@ -2,9 +2,9 @@
 // wire format, so a person with five tabs costs one publish, not five. What changes in one turn of the
 // event loop goes out together (a burst of messages is one frame per thread, not one per message),
 // rendered only for the formats that person has sockets in.
-import { CountsChanged, DirectOpened } from "../../views/fragments/pushes.tsx";
+import { CountsChanged, DirectOpened, NotificationQueued } from "../../views/fragments/pushes.tsx";
 import type { Counts } from "../chat/reading.service.ts";
-import type { ThreadKind, User } from "../db/repository.ts";
+import type { Message, ThreadKind, User } from "../db/repository.ts";
 import { log } from "../log.ts";
 import { topics } from "./topics.ts";
 
@@ -60,6 +60,12 @@ export function countsPushes(deps: CountsPushesDeps) {
   }
 
   return {
+    /** A message to tell the person about: their pages show a notification while in the background. */
+    notify(userId: number, message: Message) {
+      const html = topics.person(userId, "html");
+      if (deps.server().subscriberCount(html) > 0) deps.server().publish(html, String(<NotificationQueued message={message} />));
+    },
+
     /** The person's counts in the thread changed; `newThread`: the thread is new to them, of that kind. */
     changed(userId: number, threadId: number, counts: Counts, newThread: ThreadKind | null) {
       if (newThread === "direct") {

@@ -118,6 +118,7 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
     watch: (threadId, start) => feedFor(threadId, start).position,
     unwatch: retire,
     changed: pushes.changed,
+    notify: pushes.notify,
   });
 
   broker.subscribe((event) => {

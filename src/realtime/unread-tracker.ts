@@ -45,6 +45,8 @@ export interface UnreadTrackerDeps {
   unwatch(threadId: number): void;
   /** The person's counts in a thread changed (`newThread`: the thread is new to them, of that kind). */
   changed(userId: number, threadId: number, counts: Counts, newThread: ThreadKind | null): void;
+  /** A new message the person's level in its thread asks to be told about. */
+  notify(userId: number, message: Message): void;
 }
 
 const mentionedBy = (change: Change): number[] =>
@@ -80,6 +82,12 @@ function apply(tally: Tally, userId: number, change: Change): boolean {
       tally.mentionIds.delete(message.id);
       return true;
   }
+}
+
+/** A message just counted as unread that the person's level tells them about: any at "all", a mention at "mentions". */
+function worthTelling(tally: Tally, message: Message): boolean {
+  const level = effectiveLevel(tally);
+  return level === "all" || (level === "mentions" && tally.mentionIds.has(message.id));
 }
 
 const tallyOf = (state: ReadState): Tally => ({
@@ -209,7 +217,9 @@ export function unreadTracker(deps: UnreadTrackerDeps) {
         const tally = person?.threads.get(change.threadId);
         if (!tally || rev <= tally.fromRev) continue;
         tally.passing?.push({ change, rev });
-        if (apply(tally, userId, change)) deps.changed(userId, change.threadId, countsOfTally(tally), null);
+        if (!apply(tally, userId, change)) continue;
+        deps.changed(userId, change.threadId, countsOfTally(tally), null);
+        if (change.type === "message" && worthTelling(tally, change.message)) deps.notify(userId, change.message);
       }
     },
 

@@ -78,7 +78,9 @@ export function PersonItem({
     <li id={ids.person(person.id)}>
       <a href={`/dm/${encodeURIComponent(person.username)}`} aria-current={current ? "page" : undefined}>
         <span class={person.online ? "dot online" : "dot"} title={person.online ? "online" : "offline"} />
-        <span safe>{person.username}</span>
+        <span class="name" safe>
+          {person.username}
+        </span>
         {person.online ? <span class="visually-hidden"> (online)</span> : null}
         {threadId !== undefined ? <ThreadCounts threadId={threadId} counts={counts} /> : null}
       </a>
@@ -129,7 +131,9 @@ export function Sidebar({ data, limits }: { data: SidebarData; limits: FormLimit
               {room.joined ? (
                 <a href={`/t/${room.id}`} aria-current={current(room.id)}>
                   <span aria-hidden="true"># </span>
-                  <span safe>{room.name}</span>
+                  <span class="name" safe>
+                    {room.name}
+                  </span>
                   <ThreadCounts threadId={room.id} counts={data.counts.get(room.id)} />
                 </a>
               ) : (
@@ -180,6 +184,15 @@ export function Sidebar({ data, limits }: { data: SidebarData; limits: FormLimit
             <a href="/people">All people ({data.peopleCount})</a>
           </p>
         ) : null}
+      </section>
+      <section class="notifications">
+        {/* whats-new.js shows it where the browser can notify; permission is asked on a press, never on load. */}
+        <button type="button" id="enable-notifications" class="link" hidden>
+          Enable notifications
+        </button>
+        <p id="notify-state" class="muted" role="status" />
+        {/* Messages worth a notification arrive here (pushed to this person's pages), and whats-new.js shows them. */}
+        <div id="notify-queue" hidden />
       </section>
     </nav>
   );

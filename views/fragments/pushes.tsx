@@ -1,4 +1,5 @@
 // Out-of-band fragments pushed over the thread's WebSocket: rendered once per event, sent to everyone.
+import { plainText } from "../../src/chat/formatting.ts";
 import type { Counts } from "../../src/chat/reading.service.ts";
 import type { Game, Message, User } from "../../src/db/repository.ts";
 import { GameCard } from "../components/GameCard.tsx";
@@ -80,5 +81,24 @@ export function DirectOpened({
         <PersonItem person={person} threadId={threadId} counts={counts} current={false} />
       </ul>
     </>
+  );
+}
+
+/** A message worth a notification, for whats-new.js to show (and take away) while the page is in the background. */
+export function NotificationQueued({ message }: { message: Message }) {
+  const text = plainText(message.body);
+  const excerpt = text.length > 140 ? `${text.slice(0, 139)}…` : text;
+  return (
+    <div hx-swap-oob="beforeend:#notify-queue">
+      <p
+        data-thread-id={String(message.threadId)}
+        data-message-id={String(message.id)}
+        data-author={message.author.username}
+        data-url={`/t/${message.threadId}?around=${message.seq}`}
+        safe
+      >
+        {excerpt}
+      </p>
+    </div>
   );
 }
