@@ -15,6 +15,9 @@ import type { Repository } from "./db/repository.ts";
 import { loadAssets } from "./http/assets.ts";
 import { pageData } from "./http/page-data.ts";
 import { sessionTokens } from "./edge/session-tokens.ts";
+import { pushSender } from "./notify/push-sender.ts";
+import { pushSubscriptions } from "./notify/push-subscriptions.ts";
+import { vapidKeys } from "./notify/vapid-keys.ts";
 import { createHub } from "./realtime/hub.ts";
 import { memoryBroker } from "./realtime/memory-broker.ts";
 import { memoryPresence } from "./realtime/presence.ts";
@@ -35,7 +38,17 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const tokens = await sessionTokens(config, accounts);
   const threads = threadsService(repo, broker);
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
-  const messages = messagesService(repo, threads, broker, limits, { online: () => presence.onlineUserIds() });
+  const keys = vapidKeys(config);
+  const push = pushSender({
+    repo,
+    keys,
+    contact: config.push.contact,
+    readers: async (threadId) => new Set((await presence.online(threadId)).map((user) => user.id)),
+  });
+  const messages = messagesService(repo, threads, broker, limits, {
+    online: () => presence.onlineUserIds(),
+    stored: push.stored,
+  });
   const reading = readingService(repo, threads, broker);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
   const search = searchService(repo, threads);
@@ -64,6 +77,9 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     threads,
     messages,
     reading,
+    push,
+    pushSubscriptions: pushSubscriptions(repo, { allowInsecure: config.push.allowInsecure }),
+    vapidPublicKey: keys.publicKey,
     changes,
     games,
     search,
