@@ -20,6 +20,8 @@
 
   /** Counts pushed for a thread: a person with something new goes to the top of the list. */
   const countsArrived = (counts) => {
+    const link = counts.closest("a[data-label]");
+    if (link) link.setAttribute("aria-label", `${link.dataset.label}${counts.dataset.said ?? ""}`);
     const person = counts.closest("li");
     const list = peopleList();
     if (person && list && person.parentElement === list && Number(counts.dataset.unread) > 0 && list.firstElementChild !== person) {
@@ -127,6 +129,105 @@
       };
     }
   };
+
+  // ---- @ in the composer offers the thread's members: arrows choose, Enter or Tab takes, Escape closes ----
+  // The text field keeps focus and points at the chosen option (aria-activedescendant); a status line
+  // says how many match, so a screen reader hears the list open.
+  const picker = { field: null, list: null, status: null, start: 0, options: [], active: 0 };
+
+  const mentionQuery = (field) => {
+    const before = field.value.slice(0, field.selectionStart);
+    const match = /(^|[^\w@])@([\w.-]{0,32})$/.exec(before);
+    return match ? { start: before.length - match[2].length - 1, text: match[2].toLowerCase() } : null;
+  };
+
+  const closeMentions = () => {
+    if (!picker.list) return;
+    picker.list.hidden = true;
+    picker.list.replaceChildren();
+    picker.field?.removeAttribute("aria-activedescendant");
+    picker.options = [];
+  };
+
+  const showActive = () => {
+    picker.options.forEach((option, i) => option.setAttribute("aria-selected", String(i === picker.active)));
+    const active = picker.options[picker.active];
+    if (active) {
+      picker.field.setAttribute("aria-activedescendant", active.id);
+      active.scrollIntoView({ block: "nearest" });
+    }
+  };
+
+  const takeMention = (i) => {
+    const option = picker.options[i];
+    if (!option) return;
+    const field = picker.field;
+    const name = option.dataset.username;
+    const after = field.value.slice(field.selectionStart);
+    field.value = `${field.value.slice(0, picker.start)}@${name} ${after}`;
+    const caret = picker.start + name.length + 2;
+    field.setSelectionRange(caret, caret);
+    closeMentions();
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+
+  const offerMentions = (field) => {
+    const list = document.getElementById(field.getAttribute("aria-controls") ?? "");
+    const query = mentionQuery(field);
+    if (!list || !query) return closeMentions();
+    const members = JSON.parse(field.dataset.members ?? "[]");
+    const here = field.dataset.room === "" ? ["here"] : [];
+    const matches = [...members, ...here].filter((name) => name.startsWith(query.text)).slice(0, 8);
+    Object.assign(picker, { field, list, start: query.start, active: 0 });
+    picker.status = document.getElementById(`${list.id}-status`);
+    if (matches.length === 0) {
+      closeMentions();
+      if (picker.status) picker.status.textContent = "";
+      return;
+    }
+    picker.options = matches.map((name, i) => {
+      const option = document.createElement("div");
+      option.id = `${list.id}-${i}`;
+      option.setAttribute("role", "option");
+      option.dataset.username = name;
+      option.textContent = name === "here" ? "@here (everyone online)" : `@${name}`;
+      option.addEventListener("pointerdown", (e) => {
+        e.preventDefault(); // keep focus in the field
+        takeMention(i);
+      });
+      return option;
+    });
+    list.replaceChildren(...picker.options);
+    list.hidden = false;
+    if (picker.status) picker.status.textContent = `${matches.length} ${matches.length === 1 ? "person matches" : "people match"}; up and down to choose, Enter to take.`;
+    showActive();
+  };
+
+  document.addEventListener("input", (e) => {
+    if (e.target instanceof HTMLTextAreaElement && e.target.dataset.members !== undefined) offerMentions(e.target);
+  });
+  document.addEventListener("focusout", (e) => e.target === picker.field && closeMentions());
+  // Before the composer's own keys (Enter sends, Escape cancels a reply): while the list is open, they are the list's.
+  document.addEventListener(
+    "keydown",
+    (e) => {
+      if (e.target !== picker.field || picker.options.length === 0 || e.isComposing) return;
+      const count = picker.options.length;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        picker.active = (picker.active + (e.key === "ArrowDown" ? 1 : count - 1)) % count;
+        showActive();
+      } else if (e.key === "Enter" || e.key === "Tab") {
+        takeMention(picker.active);
+      } else if (e.key === "Escape") {
+        closeMentions();
+      } else {
+        return;
+      }
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    },
+    true,
+  );
 
   // ---- Enable notifications: asked for on a press, never on page load ----
   const stateText = (text) => {

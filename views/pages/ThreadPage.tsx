@@ -116,10 +116,17 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
             maxlength={ctx.limits.bodyMax}
             placeholder={`Message ${title}`}
             aria-describedby={ids.composerError(thread.id)}
+            aria-autocomplete="list"
+            aria-controls={ids.mentionOptions(thread.id)}
+            data-members={JSON.stringify(data.members.filter((m) => m.id !== ctx.viewer?.id).map((m) => m.username))}
+            data-room={thread.kind === "room" ? "" : undefined}
             safe
           >
             {data.composer?.body ?? ""}
           </textarea>
+          {/* What @ offers (whats-new.js fills it as one types), and how many match, said aloud. */}
+          <div id={ids.mentionOptions(thread.id)} class="mention-options" role="listbox" aria-label="People to mention" hidden />
+          <p id={`${ids.mentionOptions(thread.id)}-status`} class="visually-hidden" role="status" />
           <input type="hidden" name="clientId" value={data.clientId} />
           <button type="submit" class="primary">
             Send
