@@ -126,3 +126,46 @@ suite.test("Enable notifications asks on a press, never on load, and says what i
   await ann.waitForFunction(async () => (await navigator.serviceWorker.getRegistration("/")) !== undefined);
   await expect(state.innerText()).resolves.toMatch(/^Notifications are on/);
 });
+
+suite.test("in a background tab, a message that matches the level shows a notification that opens the thread at it", async () => {
+  const [annName, benName, room] = [uniqueName("ann"), uniqueName("ben"), uniqueName("room")];
+  const ann = await suite.signUp(annName);
+  const ben = await suite.signUp(benName);
+  await createRoom(ann, room);
+  await joinRoom(ben, room);
+  await ben.context().grantPermissions(["notifications"], { origin: suite.server.url });
+  // The tab goes to the background; what it shows is recorded as the browser is asked to show it.
+  await ben.evaluate(() => {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+    const shown: { title: string; body: string; tag: string; click: () => void }[] = [];
+    (window as unknown as { shown: typeof shown }).shown = shown;
+    const Real = window.Notification;
+    class Recorded extends Real {
+      constructor(title: string, options: NotificationOptions = {}) {
+        super(title, options);
+        shown.push({ title, body: options.body ?? "", tag: options.tag ?? "", click: () => this.onclick?.(new Event("click")) });
+      }
+    }
+    Object.defineProperty(window, "Notification", { configurable: true, value: Recorded });
+  });
+  const shown = () =>
+    ben.evaluate(() =>
+      (window as unknown as { shown: { title: string; body: string; tag: string }[] }).shown.map(({ title, body, tag }) => ({
+        title,
+        body,
+        tag,
+      })),
+    );
+  // In a room the default is mentions only: a plain message shows nothing, a mention does.
+  await ann.reload();
+  await live(ann);
+  await send(ann, "nothing for ben");
+  await send(ann, `@${benName} **look** at this`);
+  await ben.waitForFunction(() => (window as unknown as { shown: unknown[] }).shown.length > 0);
+  const [note] = await shown();
+  expect(note).toMatchObject({ title: `${annName} in #${room}`, body: `@${benName} look at this` });
+  expect(await shown()).toHaveLength(1);
+  await ben.evaluate(() => (window as unknown as { shown: { click: () => void }[] }).shown[0]!.click());
+  await ben.waitForURL(/\/t\/\d+\?around=2$/);
+  await log(ben).locator(".msg.found", { hasText: "look at this" }).waitFor();
+});
