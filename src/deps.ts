@@ -78,7 +78,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     messages,
     reading,
     push,
-    pushSubscriptions: pushSubscriptions(repo, { allowInsecure: config.push.allowInsecure }),
+    pushSubscriptions: pushSubscriptions(repo, { allowInsecure: config.push.allowInsecure, saved: push.subscribed }),
     vapidPublicKey: keys.publicKey,
     changes,
     games,
