@@ -61,6 +61,12 @@ describe("the key and the subscriptions", () => {
       { ...good, endpoint: "ftp://example.com/x" },
       { ...good, endpoint: "http://example.com/push/1" },
       { ...good, endpoint: "not a url" },
+      // The server posts to it on every message: nothing of its own network.
+      { ...good, endpoint: "https://127.0.0.1/push/1" },
+      { ...good, endpoint: "https://[::1]/push/1" },
+      { ...good, endpoint: "https://localhost/push/1" },
+      { ...good, endpoint: "https://169.254.169.254/latest/meta-data" },
+      { ...good, endpoint: "https://metadata.google.internal/x" },
       { ...good, keys: { p256dh: "short", auth: good.keys.auth } },
       { ...good, keys: { p256dh: good.keys.p256dh, auth: "!!" } },
       { endpoint: good.endpoint },
