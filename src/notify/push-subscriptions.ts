@@ -37,14 +37,15 @@ export function pushSubscriptions(
   }
 
   return {
-    async save(userId: number, { endpoint, keys }: SubscriptionInput): Promise<void> {
+    /** Bound to the session that subscribed: when it ends, the device gets nothing more. */
+    async save(userId: number, sessionId: string, { endpoint, keys }: SubscriptionInput): Promise<void> {
       const checked = checkedEndpoint(endpoint);
       // An uncompressed P-256 point, and a 16-byte secret (RFC 8291).
       if (base64urlBytes(keys.p256dh) !== 65)
         throw new BadRequest("keys.p256dh must be a P-256 public key, base64url.", { field: "keys.p256dh" });
       if (base64urlBytes(keys.auth) !== 16)
         throw new BadRequest("keys.auth must be 16 bytes, base64url.", { field: "keys.auth" });
-      await repo.push.save(userId, { endpoint: checked, p256dh: keys.p256dh, auth: keys.auth });
+      await repo.push.save(userId, sessionId, { endpoint: checked, p256dh: keys.p256dh, auth: keys.auth });
       saved();
     },
 

@@ -161,6 +161,19 @@ describe("pushes", () => {
     expect([refusedTo(gone.endpoint), refusedTo(notFound.endpoint)]).toEqual([1, 1]);
   });
 
+  test("a device whose session signed out gets nothing more; the person's other devices still do", async () => {
+    const [ann, bob] = [await register("ann"), await register("bob")];
+    const direct = await directThread(ann, bob);
+    const signedOut = await subscribed(bob);
+    const phone = await api<{ token: string }>("POST", "/api/auth/login", {
+      body: { username: bob.user.username, password: "password1" },
+    });
+    const still = await subscribed({ ...bob, token: phone.body.token });
+    expect((await api("POST", "/api/auth/logout", { token: bob.token })).status).toBe(204);
+    await post(ann, direct.id, "after sign-out");
+    await expectNoPushTo(signedOut.endpoint, still, 0);
+  });
+
   test("DELETE removes a device; a slow push service never slows a send", async () => {
     const [ann, bob] = [await register("ann"), await register("bob")];
     const direct = await directThread(ann, bob);
