@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { createPostgresDatabase, postgresAvailable, type TestDatabase } from "../helpers/databases.ts";
 import { clusterSettings, type Instance, startInstance } from "../helpers/instances.ts";
+import { startPushService } from "../helpers/push-service.ts";
 import { privateRedis, redisAvailable, redisPrefix, sharedRedisUrl } from "../helpers/redis.ts";
 import { apiClient, uniqueName } from "../helpers/server.ts";
 import { type ApiMessage, connect, type Frame, type JsonSocket, ofType } from "../helpers/ws-client.ts";
@@ -146,6 +147,36 @@ for (const dialect of dialects) {
       expect(read.status).toBe(200);
       for (const tab of [tabOnTwo, tabOnThree]) {
         expect(await tab.next(countsHere)).toEqual({ type: "unread", threadId, unread: 0, mentions: 0, lastReadSeq: 1 });
+      }
+    });
+
+    test("no push to someone reading the thread on another instance; one when they are not", async () => {
+      const push = await startPushService();
+      try {
+        const [one, two] = await cluster(2, { PUSH_ALLOW_INSECURE: "on" });
+        const { people, threadId } = await roomFor(one!);
+        const [ann, bob] = people as [Person, Person];
+        const api = apiClient(one!.url);
+        const device = push.subscribe();
+        expect((await api("POST", "/api/push/subscriptions", { token: bob.token, body: device })).status).toBe(201);
+        const reading = await open(two!, bob, threadId);
+        await Bun.sleep(300); // presence crosses instances through Redis
+        await api("POST", `/api/threads/${threadId}/messages`, {
+          token: ann.token,
+          body: { body: `@${bob.user.username} here?` },
+        });
+        await reading.next(ofType("message"));
+        await Bun.sleep(500);
+        expect(push.received(device.endpoint)).toHaveLength(0);
+        await reading.close();
+        await Bun.sleep(300);
+        await api("POST", `/api/threads/${threadId}/messages`, {
+          token: ann.token,
+          body: { body: `@${bob.user.username} now?` },
+        });
+        expect((await push.next(device.endpoint)).json).toMatchObject({ threadId, body: `@${bob.user.username} now?` });
+      } finally {
+        await push.stop();
       }
     });
 
