@@ -13,6 +13,7 @@ import type { Config } from "./config.ts";
 import { openRepository } from "./db/open.ts";
 import type { Repository } from "./db/repository.ts";
 import { loadAssets } from "./http/assets.ts";
+import { createMetrics } from "./ops/metrics.ts";
 import { pageData } from "./http/page-data.ts";
 import { sessionTokens } from "./edge/session-tokens.ts";
 import { createHub } from "./realtime/hub.ts";
@@ -30,18 +31,25 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const instanceId = crypto.randomUUID();
   const broker = overrides.broker ?? (redis ? redisBroker(redis, `${config.redisPrefix}events`) : memoryBroker());
   const assets = loadAssets();
-  const limits = createRateLimits({ enabled: config.rateLimits, redis: redis?.pub ?? null, prefix: config.redisPrefix });
+  const metrics = createMetrics();
+  const limits = createRateLimits({
+    enabled: config.rateLimits,
+    redis: redis?.pub ?? null,
+    prefix: config.redisPrefix,
+    refused: (limit) => metrics.refused(limit),
+  });
   const accounts = accountsService(repo, { sessionTtl: config.sessionTtl, limits, broker });
   const tokens = await sessionTokens(config, accounts);
   const threads = threadsService(repo, broker);
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
-  const messages = messagesService(repo, threads, broker, limits, { online: () => presence.onlineUserIds() });
+  const messages = messagesService(repo, threads, broker, limits, { online: () => presence.onlineUserIds(), observe: metrics });
   const reading = readingService(repo, threads, broker);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
   const search = searchService(repo, threads);
   const changes = threadChanges(repo);
   const renderMessage = messageRenderer();
-  const hub = createHub({ instanceId, broker, presence, changes, render: renderMessage });
+  const hub = createHub({ instanceId, broker, presence, changes, render: renderMessage, observe: metrics });
+  metrics.watch({ openSockets: () => hub.openSockets(), redisReady: redis ? () => redis.ready() : null });
   const pages = pageData({ accounts, threads, messages, reading, games, hub, assets: assets.urls, render: renderMessage });
   return {
     config,
@@ -58,6 +66,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     games,
     search,
     hub,
+    metrics,
     pages,
     renderMessage,
     async close() {

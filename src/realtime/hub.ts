@@ -8,6 +8,7 @@ import type { Broker, ChatEvent } from "../chat/events.ts";
 import { changeOf, type ThreadChanges } from "../chat/thread-changes.ts";
 import type { ThreadCursor } from "../db/repository.ts";
 import { log } from "../log.ts";
+import { type FanOutObserver, unobserved } from "../ops/metrics.ts";
 import { catchUp } from "./catch-up.ts";
 import type { Position } from "./change-order.ts";
 import type { Connection, Emission, Socket } from "./connection.ts";
@@ -17,7 +18,7 @@ import { presenceAnnouncer } from "./presence-announcer.ts";
 import { closeEndedSessions } from "./session-ends.ts";
 import { watchSlowReaders } from "./slow-readers.ts";
 import { startSweep } from "./sweep.ts";
-import { ThreadFeed } from "./thread-feed.ts";
+import { type FeedStore, ThreadFeed } from "./thread-feed.ts";
 import { topics, wireFormats } from "./topics.ts";
 import { typingPolicy } from "./typing.ts";
 
@@ -51,6 +52,13 @@ class ThreadSets {
     return this.#sets.get(threadId);
   }
 
+  /** How many connections, in every thread (read when metrics are scraped). */
+  count(): number {
+    let n = 0;
+    for (const set of this.#sets.values()) n += set.size;
+    return n;
+  }
+
   *all() {
     for (const set of this.#sets.values()) yield* set;
   }
@@ -64,9 +72,11 @@ export interface HubDeps {
   changes: ThreadChanges;
   /** How a message is rendered for pages: once per change (views/message-html.tsx). */
   render: RenderMessage;
+  /** Told of deliveries, catch-up reads and slow readers (GET /metrics). */
+  observe?: FanOutObserver;
 }
 
-export function createHub({ instanceId, broker, presence, changes, render }: HubDeps) {
+export function createHub({ instanceId, broker, presence, changes, render, observe = unobserved }: HubDeps) {
   const open = new ThreadSets();
   /** The sockets of each thread still catching up: what a feed emits meanwhile is queued for them alone. */
   const catchingUp = new ThreadSets();
@@ -80,13 +90,17 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
    */
   function deliver(event: ChatEvent, before: Position, resumeAt?: ThreadCursor, sender?: Connection) {
     const frames = new Frames(event, render, resumeAt);
+    let receivers = 0;
     for (const format of wireFormats) {
       const topic = topics.thread(event.threadId, format);
-      if (server.subscriberCount(topic) === 0) continue;
+      const subscribers = server.subscriberCount(topic);
+      if (subscribers === 0) continue;
+      receivers += subscribers;
       // Typing goes to the others only: a socket's own publish skips that socket.
       if (sender) sender.socket.publish(topic, frames.in(format));
       else server.publish(topic, frames.in(format));
     }
+    if (event.type === "message") observe.delivered(receivers, (Date.now() - Date.parse(event.message.createdAt)) / 1000);
     const waiting = catchingUp.of(event.threadId);
     if (!waiting) return;
     const emission: Emission = { frames, before };
@@ -122,10 +136,22 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
   const stopWatchingReaders = watchSlowReaders(
     () => open.all(),
     (conn) => {
+      observe.slowReaderCut();
       conn.closed = true;
       forget(conn);
     },
   );
+  // What sockets catching up read from the database, counted.
+  const catchUpStore: FeedStore = {
+    since: (threadId, rev, limit) => {
+      observe.catchUpRead();
+      return changes.since(threadId, rev, limit);
+    },
+    after: (threadId, seq, limit) => {
+      observe.catchUpRead();
+      return changes.after(threadId, seq, limit);
+    },
+  };
 
   function feedFor(threadId: number, start: ThreadCursor): ThreadFeed {
     let feed = feeds.get(threadId);
@@ -167,7 +193,7 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
       // Stored but never published (its instance died between commit and publish): read it now.
       if (conn.threadAt.rev > feed.position.rev) void feed.fill();
       presence.join(conn.threadId, conn.user);
-      catchUp(conn, feed, changes, goLive, render).catch((error) => {
+      catchUp(conn, feed, catchUpStore, goLive, render).catch((error) => {
         log.error("catch-up failed", { threadId: conn.threadId, error });
         conn.socket.close(1011, "catch-up failed");
       });
@@ -196,6 +222,9 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
       stopWatchingReaders();
       for (const conn of [...open.all()]) conn.socket.close(code, reason);
     },
+
+    /** Open sockets on this instance. */
+    openSockets: () => open.count(),
 
     online: (threadId: number) => presence.online(threadId),
     onlineUserIds: () => presence.onlineUserIds(),

@@ -18,7 +18,8 @@ export interface TestServer {
 
 export async function startServer(
   env: Record<string, string> = {},
-  options: { port?: number; dataDir?: string } = {},
+  /** `hostname`: where to listen (default 127.0.0.1); `url` still names 127.0.0.1. */
+  options: { port?: number; dataDir?: string; hostname?: string } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "parley-test-"));
   // A DATABASE_URL given by the test (instances sharing one database) wins over the opt-in.
@@ -36,7 +37,7 @@ export async function startServer(
     if (!restart) await dropTestDatabase(dataDir);
     throw error;
   });
-  const app = createApp(deps).listen({ port: options.port ?? 0, hostname: "127.0.0.1" });
+  const app = createApp(deps).listen({ port: options.port ?? 0, hostname: options.hostname ?? "127.0.0.1" });
   const port = app.server!.port!;
   return {
     url: `http://127.0.0.1:${port}`,
