@@ -5,6 +5,7 @@ import type { Broker } from "./chat/events.ts";
 import { gamesService } from "./chat/games.service.ts";
 import { messagesService } from "./chat/messages.service.ts";
 import { readingService } from "./chat/reading.service.ts";
+import { retention } from "./chat/retention.service.ts";
 import { createRateLimits } from "./chat/rate-limits.ts";
 import { searchService } from "./chat/search.service.ts";
 import { threadChanges } from "./chat/thread-changes.ts";
@@ -25,7 +26,10 @@ import { redisPresence } from "./realtime/redis-presence.ts";
 
 export type AppDeps = Awaited<ReturnType<typeof openDeps>>;
 
-export async function openDeps(config: Config, overrides: { repo?: Repository; broker?: Broker } = {}) {
+export async function openDeps(
+  config: Config,
+  overrides: { repo?: Repository; broker?: Broker; retentionEveryMs?: number } = {},
+) {
   const repo = overrides.repo ?? (await openRepository(config));
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
   const instanceId = crypto.randomUUID();
@@ -48,6 +52,9 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const search = searchService(repo, threads);
   const changes = threadChanges(repo);
   const renderMessage = messageRenderer();
+  const expiry = config.retentionDays
+    ? retention(repo, broker, { days: config.retentionDays, everyMs: overrides.retentionEveryMs })
+    : null;
   const hub = createHub({ instanceId, broker, presence, changes, render: renderMessage, observe: metrics });
   metrics.watch({ openSockets: () => hub.openSockets(), redisReady: redis ? () => redis.ready() : null });
   const pages = pageData({ accounts, threads, messages, reading, games, hub, assets: assets.urls, render: renderMessage });
@@ -70,6 +77,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     pages,
     renderMessage,
     async close() {
+      await expiry?.stop();
       await presence.close();
       await broker.close();
       await redis?.close();

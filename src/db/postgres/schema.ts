@@ -106,6 +106,8 @@ export const messages = pgTable(
     uniqueIndex("messages_thread_rev_idx").on(table.threadId, table.rev),
     // NULLs are distinct in a PostgreSQL unique index, as in SQLite: messages without a clientId never collide.
     uniqueIndex("messages_author_client_idx").on(table.authorId, table.clientId),
+    // Retention (RETENTION_DAYS) finds the oldest messages still there; deleted ones drop out of it.
+    index("messages_live_created_idx").on(table.createdAt).where(sql`not deleted`),
   ],
 );
 

@@ -90,6 +90,8 @@ export const messages = sqliteTable(
     uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
     uniqueIndex("messages_thread_rev_idx").on(table.threadId, table.rev),
     uniqueIndex("messages_author_client_idx").on(table.authorId, table.clientId),
+    // Retention (RETENTION_DAYS) finds the oldest messages still there; deleted ones drop out of it.
+    index("messages_live_created_idx").on(table.createdAt).where(sql`deleted = 0`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `messages_live_created_idx` ON `messages` (`created_at`) WHERE deleted = 0;
