@@ -5,8 +5,9 @@ import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { backupCommand, restoreCommand } from "./backup.command.ts";
 import { type Command, CommandFailed, UsageError } from "./command.ts";
+import { exportCommand, importCommand } from "./export.command.ts";
 
-const commands: Command[] = [backupCommand, restoreCommand];
+const commands: Command[] = [backupCommand, restoreCommand, exportCommand, importCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.usage.length));
