@@ -6,8 +6,9 @@ import { ConfigError, loadConfig } from "../config.ts";
 import { backupCommand, restoreCommand } from "./backup.command.ts";
 import { type Command, CommandFailed, UsageError } from "./command.ts";
 import { exportCommand, importCommand } from "./export.command.ts";
+import { importSlackCommand } from "./import-slack.command.ts";
 
-const commands: Command[] = [backupCommand, restoreCommand, exportCommand, importCommand];
+const commands: Command[] = [backupCommand, restoreCommand, exportCommand, importCommand, importSlackCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.usage.length));

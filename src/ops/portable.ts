@@ -54,6 +54,8 @@ export const portableTables: PortableTable[] = [
   { name: "games", key: ["id"] },
   { name: "reactions", key: ["messageId", "emoji", "userId"] },
   { name: "mentions", key: ["messageId", "userId"] },
+  // What import-slack made of each Slack user and channel: a later run after a move still finds them.
+  { name: "imported_ids", key: ["source", "externalId"] },
 ];
 
 const byName = (schema: Record<string, unknown>) => {

@@ -176,3 +176,18 @@ export const pushSubscriptions = pgTable(
   },
   (table) => [index("push_subscriptions_user_idx").on(table.userId)],
 );
+
+/**
+ * What an import made of something from elsewhere (a Slack user, channel or conversation), so that a
+ * second run of the same import finds it instead of making it again. `localId` is a users or threads id.
+ */
+export const importedIds = pgTable(
+  "imported_ids",
+  {
+    /** What it is, and from where: "slack:user", "slack:channel", "slack:dm". */
+    source: text().notNull(),
+    externalId: text().notNull(),
+    localId: bigint({ mode: "number" }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.source, table.externalId] })],
+);

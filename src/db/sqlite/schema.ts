@@ -174,3 +174,18 @@ export const pushSubscriptions = sqliteTable(
   },
   (table) => [index("push_subscriptions_user_idx").on(table.userId)],
 );
+
+/**
+ * What an import made of something from elsewhere (a Slack user, channel or conversation), so that a
+ * second run of the same import finds it instead of making it again. `localId` is a users or threads id.
+ */
+export const importedIds = sqliteTable(
+  "imported_ids",
+  {
+    /** What it is, and from where: "slack:user", "slack:channel", "slack:dm". */
+    source: text().notNull(),
+    externalId: text().notNull(),
+    localId: integer().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.source, table.externalId] })],
+);

@@ -1,0 +1,6 @@
+CREATE TABLE `imported_ids` (
+	`source` text NOT NULL,
+	`external_id` text NOT NULL,
+	`local_id` integer NOT NULL,
+	PRIMARY KEY(`source`, `external_id`)
+);
