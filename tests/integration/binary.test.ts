@@ -192,7 +192,10 @@ describe("dist/parley", () => {
       stdout: expect.stringContaining("exported 1 users"),
     });
     const copy = tempDir("parley-data-");
-    expect(await run(["import", exported], { DATA_DIR: copy })).toMatchObject({ status: 0, stdout: expect.stringContaining("imported 1 users") });
+    expect(await run(["import", exported], { DATA_DIR: copy })).toMatchObject({
+      status: 0,
+      stdout: expect.stringContaining("imported 1 users"),
+    });
 
     const zip = join(files, "slack.zip");
     await Bun.write(zip, slackZip(sampleWorkspace("someone")));
