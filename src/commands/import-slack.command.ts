@@ -14,7 +14,7 @@ export function slackReportLines(file: string, r: SlackReport): string[] {
     `  ${n(r.reactions, "reaction")}, ${n(r.mentions, "mention")}, ${n(r.fileLinks, "file")} as links`,
   ];
   if (r.messages.shortened > 0) lines.push(`  ${n(r.messages.shortened, "message")} cut to 4,000 characters`);
-  for (const renamed of r.people.renamed) lines.push(`  renamed (the name was taken): ${renamed}`);
+  for (const renamed of [...r.people.renamed, ...r.rooms.renamed]) lines.push(`  renamed (the name was taken): ${renamed}`);
   if (r.skipped.size === 0) lines.push("skipped: nothing");
   else {
     lines.push("skipped:");

@@ -42,7 +42,7 @@ export { SlackRefused } from "./slack.ts";
 
 export interface SlackReport {
   people: { created: number; existing: number; renamed: string[] };
-  rooms: { created: number; existing: number };
+  rooms: { created: number; existing: number; renamed: string[] };
   directThreads: { created: number; existing: number };
   messages: { created: number; existing: number; replies: number; shortened: number };
   reactions: number;
@@ -54,6 +54,7 @@ export interface SlackReport {
 
 const lists = ["users.json", "channels.json", "groups.json", "dms.json", "mpims.json"] as const;
 const maxEmojiPerMessage = 20;
+const messagesPerTransaction = 500;
 
 /** A zip ends with its central directory's end record: a file cut short anywhere has lost it. */
 function endsLikeZip(path: string): boolean {
@@ -230,7 +231,7 @@ export async function importSlack(
   const { users, conversations, strayMessages } = await survey(file);
   const report: SlackReport = {
     people: { created: 0, existing: 0, renamed: [] },
-    rooms: { created: 0, existing: 0 },
+    rooms: { created: 0, existing: 0, renamed: [] },
     directThreads: { created: 0, existing: 0 },
     messages: { created: 0, existing: 0, replies: 0, shortened: 0 },
     reactions: 0,
@@ -335,6 +336,7 @@ export async function importSlack(
           const suffix = n === 1 ? "-slack" : `-slack-${n}`;
           name = `${wanted.slice(0, 64 - suffix.length)}${suffix}`;
         }
+        if (name !== wanted) report.rooms.renamed.push(`#${slack.name} → ${name}`);
         const row = await one(
           tx,
           sql`insert into threads (kind, name, name_key) values ('room', ${name}, ${name.toLowerCase()}) returning id`,
@@ -357,9 +359,17 @@ export async function importSlack(
       channel: (id: string) => channelNames.get(id) ?? null,
     };
 
-    const writeConversation = (conversation: Conversation, threadId: number, messages: SlackMessage[]) =>
+    /** In time order, a few hundred to a transaction, so that a server running meanwhile never waits long. */
+    const writeConversation = async (conversation: Conversation, threadId: number, messages: SlackMessage[]) => {
+      messages.sort((a, b) => (tsMicros(a.ts) < tsMicros(b.ts) ? -1 : tsMicros(a.ts) > tsMicros(b.ts) ? 1 : 0));
+      const idOfTs = new Map<string, number>();
+      for (let at = 0; at < messages.length; at += messagesPerTransaction) {
+        await writeBatch(conversation, threadId, messages.slice(at, at + messagesPerTransaction), idOfTs);
+      }
+    };
+
+    const writeBatch = (conversation: Conversation, threadId: number, batch: SlackMessage[], idOfTs: Map<string, number>) =>
       target.transaction(async (tx) => {
-        messages.sort((a, b) => (tsMicros(a.ts) < tsMicros(b.ts) ? -1 : tsMicros(a.ts) > tsMicros(b.ts) ? 1 : 0));
         const lock = target.postgres ? sql` for update` : sql``;
         const thread = await one(
           tx,
@@ -372,8 +382,7 @@ export async function importSlack(
             Number(r.userId),
           ),
         );
-        const idOfTs = new Map<string, number>();
-        for (const message of messages) {
+        for (const message of batch) {
           if (message.subtype === "bot_message") {
             skip("messages by bots and integrations");
             continue;
@@ -466,7 +475,7 @@ export async function importSlack(
         await tx.run(sql`update threads set last_seq = ${seq}, last_rev = ${rev} where id = ${threadId}`);
         // History is history: what was imported counts as read for everyone in the thread.
         await tx.run(sql`update memberships set last_read_seq = ${seq} where thread_id = ${threadId} and last_read_seq < ${seq}`);
-        progress.add("messages", messages.length);
+        progress.add("messages", batch.length);
       });
 
     // The second read: a conversation's messages are gathered until its last day file, then written.

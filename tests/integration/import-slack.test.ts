@@ -184,6 +184,58 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("import-slack",
     });
   }
 
+  test("a long channel goes in several transactions, gapless, its replies found across them; a room name taken gets -slack", async () => {
+    const env = { DATA_DIR: folder() };
+    const server = await startServer(env, { dataDir: env.DATA_DIR });
+    cleanups.push(() => server.stop({ keepData: true }));
+    const api = apiClient(server.url);
+    const admin = await testPeople(() => api).register("admin");
+    expect((await api("POST", "/api/rooms", { token: admin.token, body: { name: "Busy" } })).status).toBe(201);
+    const first = ts("2024-03-01T00:00:00Z");
+    const days: Record<string, unknown[]> = {};
+    for (let i = 0; i < 1201; i++) {
+      const at = new Date(Date.parse("2024-03-01T00:00:00Z") + i * 60_000).toISOString();
+      const day = `busy/${at.slice(0, 10)}.json`;
+      days[day] ??= [];
+      days[day].push({
+        type: "message",
+        ts: ts(at),
+        user: "U1",
+        text: `number ${i}`,
+        ...(i === 1100 ? { thread_ts: first } : {}),
+      });
+    }
+    const archive = zipFile({
+      "users.json": [{ id: "U1", name: "writer" }],
+      "channels.json": [{ id: "C1", name: "busy", members: ["U1"] }],
+      ...days,
+    });
+    const run = await parley(["import-slack", archive], env);
+    expect(shown(run)).toMatchObject({ status: 0, stderr: "" });
+    expect(run.stdout).toContain("messages: 1,201 new messages (1 reply), 0 already here");
+    expect(run.stdout).toContain("renamed (the name was taken): #busy → busy-slack");
+    expect((await parley(["import-slack", archive], env)).stdout).toContain(
+      "messages: 0 new messages (0 replies), 1,201 already here",
+    );
+    const db = new Database(join(env.DATA_DIR, "parley.db"), { readonly: true });
+    try {
+      const rows = db
+        .query<{ seq: number; body: string; replyToId: number | null; id: number }, []>(
+          "select m.id, m.seq, m.body, m.reply_to_id as replyToId from messages m join threads t on t.id = m.thread_id where t.name = 'busy-slack' order by m.seq",
+        )
+        .all();
+      expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
+      expect(rows.map((r) => r.body)).toEqual(rows.map((_, i) => `number ${i}`));
+      expect(rows[1100]!.replyToId).toBe(rows[0]!.id);
+      expect(db.query("select last_seq as s, last_rev as r from threads where name = 'busy-slack'").get()).toEqual({
+        s: 1201,
+        r: 1201,
+      });
+    } finally {
+      db.close();
+    }
+  });
+
   test("bad archives are refused in one line, and nothing is imported", async () => {
     const env = { DATA_DIR: folder() };
     const server = await startServer(env, { dataDir: env.DATA_DIR });
