@@ -128,7 +128,7 @@ async function survey(file: string): Promise<Survey> {
   if (!existsSync(file)) throw new SlackRefused(`no such file: ${file}`);
   if (!endsLikeZip(file)) throw new SlackRefused("not a complete zip archive (truncated?)");
   const found = new Map<string, unknown>();
-  const days = new Map<string, { days: number; messages: number }>();
+  const days = new Map<string, { days: number; messages: number; last: string; inOrder: boolean }>();
   await readSlackArchive(file, (name) => {
     const kind = entryKind(name);
     if (!kind) return null;
@@ -138,8 +138,10 @@ async function survey(file: string): Promise<Survey> {
     }
     return textOf((text) => {
       const messages = checkedDay(name, parseJson(name, text));
-      const folder = days.get(kind.folder) ?? { days: 0, messages: 0 };
+      const folder = days.get(kind.folder) ?? { days: 0, messages: 0, last: "", inOrder: true };
       folder.days++;
+      if (kind.day < folder.last) folder.inOrder = false;
+      folder.last = kind.day;
       folder.messages += messages.length;
       days.set(kind.folder, folder);
     });
@@ -152,7 +154,8 @@ async function survey(file: string): Promise<Survey> {
     if (!found.has(list)) return;
     for (const slack of checkedList<SlackConversation>(list, found.get(list), { named })) {
       const folder = folderOf(slack);
-      conversations.push({ kind, slack, folder, days: days.get(folder)?.days ?? 0 });
+      const found = days.get(folder);
+      conversations.push({ kind, slack, folder, days: found?.days ?? 0, inOrder: found?.inOrder ?? true });
       days.delete(folder);
     }
   };
@@ -359,10 +362,23 @@ export async function importSlack(
       channel: (id: string) => channelNames.get(id) ?? null,
     };
 
+    /** A reply's original not remembered (not marked as a thread's start): found by its author and clientId. */
+    const parentOf = async (tx: Tx, conversation: Conversation, reply: SlackMessage): Promise<number | null> => {
+      const author = reply.parent_user_id ? people.get(reply.parent_user_id) : undefined;
+      if (!author) return null;
+      const clientId = `slack:${conversation.slack.id}:${reply.thread_ts}`;
+      const found = await one(tx, sql`select id from messages where author_id = ${author.id} and client_id = ${clientId}`);
+      return found ? Number(found.id) : null;
+    };
+
     /** In time order, a few hundred to a transaction, so that a server running meanwhile never waits long. */
-    const writeConversation = async (conversation: Conversation, threadId: number, messages: SlackMessage[]) => {
+    const writeConversation = async (
+      conversation: Conversation,
+      threadId: number,
+      messages: SlackMessage[],
+      idOfTs: Map<string, number>,
+    ) => {
       messages.sort((a, b) => (tsMicros(a.ts) < tsMicros(b.ts) ? -1 : tsMicros(a.ts) > tsMicros(b.ts) ? 1 : 0));
-      const idOfTs = new Map<string, number>();
       for (let at = 0; at < messages.length; at += messagesPerTransaction) {
         await writeBatch(conversation, threadId, messages.slice(at, at + messagesPerTransaction), idOfTs);
       }
@@ -398,8 +414,10 @@ export async function importSlack(
           }
           const clientId = `slack:${conversation.slack.id}:${message.ts}`;
           const existing = await one(tx, sql`select id from messages where author_id = ${author.id} and client_id = ${clientId}`);
+          // Only thread starters are remembered (replies find them here): a long channel's every ts is not kept.
+          const starts = message.thread_ts === message.ts || (message.reply_count ?? 0) > 0;
           if (existing) {
-            idOfTs.set(message.ts, Number(existing.id));
+            if (starts) idOfTs.set(message.ts, Number(existing.id));
             report.messages.existing++;
             continue;
           }
@@ -416,7 +434,7 @@ export async function importSlack(
             members.add(author.id);
           }
           const isReply = message.thread_ts !== undefined && message.thread_ts !== message.ts;
-          const replyTo = isReply ? (idOfTs.get(message.thread_ts!) ?? null) : null;
+          const replyTo = isReply ? (idOfTs.get(message.thread_ts!) ?? (await parentOf(tx, conversation, message))) : null;
           if (isReply && replyTo === null) skip("replies whose original is not in the export (kept, as plain messages)");
           const named = [...new Set(text.mentioned)].flatMap((username) => {
             const user = byUsername.get(username);
@@ -467,7 +485,7 @@ export async function importSlack(
             report.mentions++;
           }
           rev = messageRev;
-          idOfTs.set(message.ts, id);
+          if (starts) idOfTs.set(message.ts, id);
           report.messages.created++;
           if (replyTo !== null) report.messages.replies++;
           report.fileLinks += message.files?.length ?? 0;
@@ -478,9 +496,11 @@ export async function importSlack(
         progress.add("messages", batch.length);
       });
 
-    // The second read: a conversation's messages are gathered until its last day file, then written.
+    // The second read: a conversation whose days come in order is written day by day; one whose days do
+    // not is gathered until its last day file, then written whole.
     const byFolder = new Map(conversations.map((c) => [c.folder, c]));
     const gathered = new Map<Conversation, { days: number; messages: SlackMessage[] }>();
+    const parents = new Map<Conversation, Map<string, number>>();
     await readSlackArchive(file, (name) => {
       const kind = entryKind(name);
       if (!kind || "list" in kind) return null;
@@ -493,13 +513,15 @@ export async function importSlack(
           skip(`messages of conversations left out (above)`, messages.length);
           return;
         }
+        if (!parents.has(conversation)) parents.set(conversation, new Map());
+        if (conversation.inOrder) return writeConversation(conversation, threadId, messages, parents.get(conversation)!);
         const so = gathered.get(conversation) ?? { days: 0, messages: [] };
         so.days++;
         so.messages.push(...messages);
         gathered.set(conversation, so);
         if (so.days < conversation.days) return;
         gathered.delete(conversation);
-        await writeConversation(conversation, threadId, so.messages);
+        await writeConversation(conversation, threadId, so.messages, parents.get(conversation)!);
       });
     });
   } finally {

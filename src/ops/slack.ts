@@ -29,6 +29,9 @@ export interface SlackMessage {
   user?: string;
   text?: string;
   thread_ts?: string;
+  /** On a reply: who wrote the message it answers. */
+  parent_user_id?: string;
+  reply_count?: number;
   edited?: { ts?: string };
   reactions?: { name: string; users?: string[] }[];
   files?: { name?: string; title?: string; permalink?: string; url_private?: string }[];
@@ -42,6 +45,8 @@ export interface Conversation {
   slack: SlackConversation;
   folder: string;
   days: number;
+  /** Its day files come in date order in the zip (as Slack writes them): each can be written as it is read. */
+  inOrder: boolean;
 }
 
 const dayFile = /^(\d{4}-\d{2}-\d{2})\.json$/;

@@ -202,7 +202,8 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("import-slack",
         ts: ts(at),
         user: "U1",
         text: `number ${i}`,
-        ...(i === 1100 ? { thread_ts: first } : {}),
+        // The original is not marked as a thread's start: the reply finds it by its author (parent_user_id).
+        ...(i === 1100 ? { thread_ts: first, parent_user_id: "U1" } : {}),
       });
     }
     const archive = zipFile({
