@@ -60,12 +60,15 @@ describe("GET /metrics", () => {
     // No Redis here: no Redis gauge either.
     expect(before.families.has("parley_redis_connected")).toBe(false);
 
+    // A socket is on the thread's topic (and counted as a receiver) once it is live: its first presence frame says so.
     const bobs = await connect(`${server.url}/t/${room.id}/ws`, bob.token);
+    await bobs.next(ofType("presence"), 5000);
     for (let i = 0; i < 3; i++) await post(ann, room.id, `hello ${i}`);
     await bobs.collect(ofType("message"), 3, 5000);
     // ann comes later, from the start: what she lacks is read from the database.
     const anns = await connect(`${server.url}/t/${room.id}/ws`, ann.token, { after: 0 });
     await anns.collect(ofType("message"), 3, 5000);
+    await anns.next(ofType("presence"), 5000);
     await post(bob, room.id, "both live");
     await anns.next(
       ofType("message", (f) => (f.message as { body: string }).body === "both live"),
