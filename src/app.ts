@@ -10,6 +10,7 @@ import { healthRoutes } from "./http/health.routes.ts";
 import { compression } from "./http/plugins/compression.ts";
 import { messagesRoutes } from "./http/messages.routes.tsx";
 import { metricsRoutes } from "./http/metrics.routes.ts";
+import { pushRoutes } from "./http/push.routes.ts";
 import { readingRoutes } from "./http/reading.routes.tsx";
 import { searchRoutes } from "./http/search.routes.tsx";
 import { originGuard } from "./http/plugins/origin.ts";
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps) {
     .use(accountsRoutes(deps))
     .use(threadsRoutes(deps))
     .use(readingRoutes(deps))
+    .use(pushRoutes(deps))
     .use(messagesRoutes(deps))
     .use(searchRoutes(deps))
     .use(gameRoutes(deps));

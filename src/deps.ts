@@ -17,6 +17,9 @@ import { loadAssets } from "./http/assets.ts";
 import { createMetrics } from "./ops/metrics.ts";
 import { pageData } from "./http/page-data.ts";
 import { sessionTokens } from "./edge/session-tokens.ts";
+import { pushSender } from "./notify/push-sender.ts";
+import { pushSubscriptions } from "./notify/push-subscriptions.ts";
+import { vapidKeys } from "./notify/vapid-keys.ts";
 import { createHub } from "./realtime/hub.ts";
 import { memoryBroker } from "./realtime/memory-broker.ts";
 import { memoryPresence } from "./realtime/presence.ts";
@@ -46,7 +49,19 @@ export async function openDeps(
   const tokens = await sessionTokens(config, accounts);
   const threads = threadsService(repo, broker);
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
-  const messages = messagesService(repo, threads, broker, limits, { online: () => presence.onlineUserIds(), observe: metrics });
+  const keys = vapidKeys(config);
+  const push = pushSender({
+    repo,
+    keys,
+    contact: config.push.contact,
+    readers: async (threadId) => new Set((await presence.online(threadId)).map((user) => user.id)),
+    observe: metrics,
+  });
+  const messages = messagesService(repo, threads, broker, limits, {
+    online: () => presence.onlineUserIds(),
+    stored: push.stored,
+    observe: metrics,
+  });
   const reading = readingService(repo, threads, broker);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
   const search = searchService(repo, threads);
@@ -55,7 +70,18 @@ export async function openDeps(
   const expiry = config.retentionDays
     ? retention(repo, broker, { days: config.retentionDays, everyMs: overrides.retentionEveryMs })
     : null;
-  const hub = createHub({ instanceId, broker, presence, changes, render: renderMessage, observe: metrics });
+  const hub = createHub({
+    instanceId,
+    broker,
+    presence,
+    changes,
+    render: renderMessage,
+    reading,
+    async peerOf(threadId, userId) {
+      return (await repo.threads.members(threadId)).find((member) => member.id !== userId) ?? null;
+    },
+    observe: metrics,
+  });
   metrics.watch({ openSockets: () => hub.openSockets(), redisReady: redis ? () => redis.ready() : null });
   const pages = pageData({ accounts, threads, messages, reading, games, hub, assets: assets.urls, render: renderMessage });
   return {
@@ -69,6 +95,9 @@ export async function openDeps(
     threads,
     messages,
     reading,
+    push,
+    pushSubscriptions: pushSubscriptions(repo, { allowInsecure: config.push.allowInsecure }),
+    vapidPublicKey: keys.publicKey,
     changes,
     games,
     search,

@@ -1,17 +1,21 @@
 // This instance's open thread sockets. Broker events go through each thread's feed (in rev order,
 // exactly once), are rendered once per wire format and published once per topic. A socket that
 // connects from a place of its own (?after=, ?rev=) is brought up to the feed from the database before
-// it joins the topic (catch-up.ts). The policies around that have a file each: the sweep for changes
-// nobody announced, slow readers, the presence throttle, typing, and sessions that end.
+// it joins the topic (catch-up.ts). A thread's feed runs while a socket has it open here or someone
+// with a socket here is one of its members: their counts follow its changes (unread-tracker.ts). The
+// policies around that have a file each: the sweep for changes nobody announced, slow readers, the
+// presence throttle, typing, and sessions that end.
 import type { RenderMessage } from "../../views/message-html.tsx";
 import type { Broker, ChatEvent } from "../chat/events.ts";
+import type { ReadingService } from "../chat/reading.service.ts";
 import { changeOf, type ThreadChanges } from "../chat/thread-changes.ts";
-import type { ThreadCursor } from "../db/repository.ts";
+import type { ThreadCursor, User } from "../db/repository.ts";
 import { log } from "../log.ts";
 import { type FanOutObserver, unobserved } from "../ops/metrics.ts";
 import { catchUp } from "./catch-up.ts";
 import type { Position } from "./change-order.ts";
 import type { Connection, Emission, Socket } from "./connection.ts";
+import { countsPushes, countsSnapshot } from "./counts-pushes.tsx";
 import { Frames } from "./frames.tsx";
 import type { PresenceDirectory } from "./presence.ts";
 import { presenceAnnouncer } from "./presence-announcer.ts";
@@ -21,6 +25,7 @@ import { startSweep } from "./sweep.ts";
 import { type FeedStore, ThreadFeed } from "./thread-feed.ts";
 import { topics, wireFormats } from "./topics.ts";
 import { typingPolicy } from "./typing.ts";
+import { unreadTracker } from "./unread-tracker.ts";
 
 export { Connection, type OpenSocket, type Socket } from "./connection.ts";
 
@@ -72,11 +77,15 @@ export interface HubDeps {
   changes: ThreadChanges;
   /** How a message is rendered for pages: once per change (views/message-html.tsx). */
   render: RenderMessage;
+  /** Where each person's counts are read from when their first socket opens. */
+  reading: Pick<ReadingService, "states">;
+  /** The other person of a direct thread. */
+  peerOf(threadId: number, userId: number): Promise<User | null>;
   /** Told of deliveries, catch-up reads and slow readers (GET /metrics). */
   observe?: FanOutObserver;
 }
 
-export function createHub({ instanceId, broker, presence, changes, render, observe = unobserved }: HubDeps) {
+export function createHub({ instanceId, broker, presence, changes, render, reading, peerOf, observe = unobserved }: HubDeps) {
   const open = new ThreadSets();
   /** The sockets of each thread still catching up: what a feed emits meanwhile is queued for them alone. */
   const catchingUp = new ThreadSets();
@@ -111,8 +120,24 @@ export function createHub({ instanceId, broker, presence, changes, render, obser
     }
   }
 
+  const pushes = countsPushes({
+    server: () => server,
+    async peerOf(threadId, userId) {
+      const peer = await peerOf(threadId, userId);
+      return peer && { ...peer, online: (await presence.onlineUserIds()).has(peer.id) };
+    },
+  });
+  const tracker = unreadTracker({
+    states: reading.states,
+    watch: (threadId, start) => feedFor(threadId, start).position,
+    unwatch: retire,
+    changed: pushes.changed,
+    notify: pushes.notify,
+  });
+
   broker.subscribe((event) => {
     if (event.type === "session-ended") return closeEndedSessions(event, open.all());
+    if (event.type === "read" || event.type === "level" || event.type === "joined") return tracker.reading(event);
     const feed = feeds.get(event.threadId);
     if (!feed) return; // nobody here has the thread open
     const change = changeOf(event);
@@ -124,6 +149,7 @@ export function createHub({ instanceId, broker, presence, changes, render, obser
   // After a Redis outage, what other instances sent meanwhile is only in the database.
   broker.onResync(() => {
     for (const feed of feeds.values()) void feed.fill();
+    tracker.resync();
   });
 
   const announcePresence = presenceAnnouncer(presence, (threadId, online) => {
@@ -156,7 +182,10 @@ export function createHub({ instanceId, broker, presence, changes, render, obser
   function feedFor(threadId: number, start: ThreadCursor): ThreadFeed {
     let feed = feeds.get(threadId);
     if (!feed) {
-      feed = new ThreadFeed(threadId, start, changes, (event, before, after) => deliver(event, before, after));
+      feed = new ThreadFeed(threadId, start, changes, (event, before, after) => {
+        deliver(event, before, after);
+        if (event.type !== "game" && event.type !== "typing" && event.type !== "presence") tracker.change(event, after.rev);
+      });
       feeds.set(threadId, feed);
     }
     return feed;
@@ -173,9 +202,16 @@ export function createHub({ instanceId, broker, presence, changes, render, obser
     announcePresence(conn.threadId);
   }
 
+  /** A feed nobody here follows any longer stops. */
+  function retire(threadId: number) {
+    if (!open.of(threadId) && !tracker.watches(threadId)) feeds.delete(threadId);
+  }
+
   function forget(conn: Connection) {
     catchingUp.remove(conn);
-    if (open.remove(conn) === 0) feeds.delete(conn.threadId);
+    open.remove(conn);
+    tracker.unfollow(conn.user.id);
+    retire(conn.threadId);
     presence.leave(conn.threadId, conn.user.id);
   }
 
@@ -193,6 +229,11 @@ export function createHub({ instanceId, broker, presence, changes, render, obser
       // Stored but never published (its instance died between commit and publish): read it now.
       if (conn.threadAt.rev > feed.position.rev) void feed.fill();
       presence.join(conn.threadId, conn.user);
+      socket.subscribe(topics.person(conn.user.id, conn.format));
+      void tracker.follow(conn.user.id).then(() => {
+        // A page was rendered with the counts as they were; what changed before its socket opened comes now.
+        if (conn.format === "html" && !conn.closed) conn.socket.send(countsSnapshot(tracker.countsOf(conn.user.id)));
+      });
       catchUp(conn, feed, catchUpStore, goLive, render).catch((error) => {
         log.error("catch-up failed", { threadId: conn.threadId, error });
         conn.socket.close(1011, "catch-up failed");
