@@ -5,6 +5,7 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { networkInterfaces } from "node:os";
 import { testPeople } from "../helpers/people.ts";
 import { parseScrape } from "../helpers/prometheus.ts";
+import { startPushService } from "../helpers/push-service.ts";
 import { redisAvailable, redisPrefix, sharedRedisUrl } from "../helpers/redis.ts";
 import { apiClient, startServer, type TestServer } from "../helpers/server.ts";
 import { connect, ofType } from "../helpers/ws-client.ts";
@@ -101,6 +102,29 @@ describe("GET /metrics", () => {
     expect(after.value("parley_rate_limit_refusals_total", { limit: "messagesPerUser" })).toBe(refused);
     expect(after.value("parley_messages_stored_total")).toBe(4 + 65 - refused);
     expect(after.value("parley_open_sockets")).toBe(0);
+  });
+
+  test("push deliveries are counted by outcome", async () => {
+    const push = await startPushService();
+    cleanups.push(() => push.stop());
+    const server = await startServer({ PUSH_ALLOW_INSECURE: "on" });
+    servers.push(server);
+    const api = apiClient(server.url);
+    const { register, directThread, post } = testPeople(() => api);
+    const [ann, bob] = [await register("ann"), await register("bob")];
+    const dm = await directThread(ann, bob);
+    const subscription = push.subscribe();
+    expect((await api("POST", "/api/push/subscriptions", { token: bob.token, body: subscription })).status).toBe(201);
+    await post(ann, dm.id, "are you there?");
+    await push.next(subscription.endpoint);
+    const pushed = async (outcome: string) => (await scrape(server.url)).value("parley_push_deliveries_total", { outcome });
+    for (let i = 0; i < 50 && (await pushed("sent")) !== 1; i++) await Bun.sleep(20);
+    expect(await pushed("sent")).toBe(1);
+    push.gone(subscription.endpoint);
+    await post(ann, dm.id, "hello?");
+    for (let i = 0; i < 100 && (await pushed("gone")) !== 1; i++) await Bun.sleep(20);
+    expect(await pushed("gone")).toBe(1);
+    expect(await pushed("sent")).toBe(1);
   });
 
   test("Redis' state is a gauge when REDIS_URL is set", async () => {
