@@ -106,10 +106,10 @@
   });
 
   // ---- notifications in this tab: a message that matches the level, while the tab is in the background ----
-  const threadName = (threadId) => {
+  /** "#general" for a room; nothing for a direct thread, where the author says it all. */
+  const roomName = (threadId) => {
     const link = document.getElementById(`counts-${threadId}`)?.closest("a");
-    const name = link?.querySelector(".name")?.textContent;
-    return link?.getAttribute("href")?.startsWith("/t/") ? `#${name ?? ""}` : (name ?? "");
+    return link?.getAttribute("href")?.startsWith("/t/") ? `#${link.querySelector(".name")?.textContent ?? ""}` : "";
   };
 
   const showQueued = (queue) => {
@@ -118,7 +118,7 @@
       const { threadId, messageId, author, url } = item.dataset;
       const onThisPage = !document.hidden && thread()?.dataset.thread === threadId;
       if (onThisPage || !("Notification" in window) || Notification.permission !== "granted") continue;
-      const where = threadName(threadId);
+      const where = roomName(threadId);
       const note = new Notification(where ? `${author} in ${where}` : author, {
         body: item.textContent ?? "",
         tag: `m-${messageId}`,

@@ -16,6 +16,7 @@ import { searchRoutes } from "./http/search.routes.tsx";
 import { originGuard } from "./http/plugins/origin.ts";
 import { hardBodyLimit, securityHeaders } from "./http/plugins/security-headers.ts";
 import { threadsRoutes } from "./http/threads.routes.tsx";
+import { personSocketPath, personSocketRoute } from "./realtime/person-socket.ts";
 import { threadSocketPath, threadSocketRoute } from "./realtime/thread-socket.tsx";
 
 /**
@@ -33,7 +34,7 @@ const websocket = {
 
 export function createApp(deps: AppDeps) {
   // The socket route runs on Bun's router beside Elysia's routes (thread-socket.tsx says why).
-  const routes = { [threadSocketPath]: threadSocketRoute(deps) };
+  const routes = { [threadSocketPath]: threadSocketRoute(deps), [personSocketPath]: personSocketRoute(deps) };
   const app = new Elysia({ websocket, serve: { maxRequestBodySize: hardBodyLimit, routes } })
     .use(securityHeaders())
     .use(errorHandler(deps.assets))

@@ -97,7 +97,7 @@ export function createMetrics() {
     watch(sources: { openSockets: () => number; redisReady: (() => boolean) | null }) {
       new Gauge({
         name: "parley_open_sockets",
-        help: "Thread WebSockets open on this instance.",
+        help: "WebSockets open on this instance (on threads, and following a person: GET /ws).",
         registers,
         collect() {
           this.set(sources.openSockets());

@@ -23,11 +23,20 @@ import { closeEndedSessions } from "./session-ends.ts";
 import { watchSlowReaders } from "./slow-readers.ts";
 import { startSweep } from "./sweep.ts";
 import { type FeedStore, ThreadFeed } from "./thread-feed.ts";
-import { topics, wireFormats } from "./topics.ts";
+import { topics, type WireFormat, wireFormats } from "./topics.ts";
 import { typingPolicy } from "./typing.ts";
 import { unreadTracker } from "./unread-tracker.ts";
 
 export { Connection, type OpenSocket, type Socket } from "./connection.ts";
+
+/** What the hub keeps of a socket that follows a person (person-socket.ts). */
+export interface PersonLike {
+  readonly user: User;
+  readonly sessionId: string;
+  readonly format: WireFormat;
+  socket: Socket;
+  closed: boolean;
+}
 
 /** The part of Bun's Server the hub publishes through. */
 export interface TopicServer {
@@ -135,8 +144,11 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
     notify: pushes.notify,
   });
 
+  /** Sockets that follow a person, not a thread (person-socket.ts). */
+  const persons = new Set<PersonLike>();
+
   broker.subscribe((event) => {
-    if (event.type === "session-ended") return closeEndedSessions(event, open.all());
+    if (event.type === "session-ended") return closeEndedSessions(event, [...open.all(), ...persons]);
     if (event.type === "read" || event.type === "level" || event.type === "joined") return tracker.reading(event);
     const feed = feeds.get(event.threadId);
     if (!feed) return; // nobody here has the thread open
@@ -252,6 +264,23 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
       broker.publish({ type: "typing", threadId: conn.threadId, user: conn.user, source: typing.source(conn) });
     },
 
+    /** A socket that follows a person: their counts and notifications, no thread. */
+    openPerson(conn: PersonLike, socket: Socket): void {
+      conn.socket = socket;
+      persons.add(conn);
+      socket.subscribe(topics.person(conn.user.id, conn.format));
+      void tracker.follow(conn.user.id).then(() => {
+        if (conn.format === "html" && !conn.closed) conn.socket.send(countsSnapshot(tracker.countsOf(conn.user.id)));
+      });
+    },
+
+    closePerson(conn: PersonLike): void {
+      if (conn.closed) return;
+      conn.closed = true;
+      persons.delete(conn);
+      tracker.unfollow(conn.user.id);
+    },
+
     /** A frame for one connection only (acks, errors, a resent message). */
     send(conn: Connection, data: string) {
       if (!conn.closed) conn.socket.send(data);
@@ -261,11 +290,11 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
     closeAll(code: number, reason: string) {
       stopSweep();
       stopWatchingReaders();
-      for (const conn of [...open.all()]) conn.socket.close(code, reason);
+      for (const conn of [...open.all(), ...persons]) conn.socket.close(code, reason);
     },
 
-    /** Open sockets on this instance. */
-    openSockets: () => open.count(),
+    /** Open sockets on this instance: on threads, and following a person (GET /ws). */
+    openSockets: () => open.count() + persons.size,
 
     online: (threadId: number) => presence.online(threadId),
     onlineUserIds: () => presence.onlineUserIds(),

@@ -28,18 +28,18 @@ suite.test(
     await createRoom(ann, quiet);
     await joinRoom(ben, busy);
     await joinRoom(ben, quiet);
-    // Ben is on the quiet room, in two tabs.
+    // Ben is on the quiet room, and on the home page in a second tab.
     const benAgain = await ben.context().newPage();
-    await benAgain.goto(ben.url());
-    await live(benAgain);
+    await benAgain.goto(`${suite.server.url}/`);
+    await Bun.sleep(500); // the home page's socket opens after load
     await ann.goto(`${suite.server.url}${busyPath}`);
     await live(ann);
     await send(ann, "first news");
     await send(ann, "second news");
-    for (const page of [ben, benAgain]) {
-      await sidebarLink(page, new RegExp(`^(# )?${busy}, 2 unread$`)).waitFor();
-      await titled(page, `(2) # ${quiet} · Parley`);
-    }
+    await sidebarLink(ben, new RegExp(`^(# )?${busy}, 2 unread$`)).waitFor();
+    await titled(ben, `(2) # ${quiet} · Parley`);
+    await sidebarLink(benAgain, new RegExp(`^(# )?${busy}, 2 unread$`)).waitFor();
+    await titled(benAgain, "(2) Parley");
     await send(ann, `@${benName} have a look`);
     for (const page of [ben, benAgain]) await sidebarLink(page, new RegExp(`^(# )?${busy}, 3 unread, 1 mention$`)).waitFor();
 
@@ -51,7 +51,7 @@ suite.test(
     const afterSeparator = await separator.evaluate((el) => el.closest("li")?.nextElementSibling?.textContent ?? "");
     expect(afterSeparator).toContain("first news");
     for (const page of [ben, benAgain]) await sidebarLink(page, new RegExp(`^(# )?${busy}$`)).waitFor();
-    await titled(benAgain, `# ${quiet} · Parley`);
+    await titled(benAgain, "Parley");
     // A message that mentions Ben is highlighted for him, with his name marked.
     const mention = log(ben).locator(".msg", { hasText: "have a look" });
     await expect(mention.getAttribute("data-mentions")).resolves.toContain(
@@ -125,4 +125,47 @@ suite.test("Enable notifications asks on a press, never on load, and says what i
   // The service worker is in place for pushes to closed tabs (headless Chromium cannot subscribe; the page says so).
   await ann.waitForFunction(async () => (await navigator.serviceWorker.getRegistration("/")) !== undefined);
   await expect(state.innerText()).resolves.toMatch(/^Notifications are on/);
+});
+
+suite.test("in a background tab, a message that matches the level shows a notification that opens the thread at it", async () => {
+  const [annName, benName, room] = [uniqueName("ann"), uniqueName("ben"), uniqueName("room")];
+  const ann = await suite.signUp(annName);
+  const ben = await suite.signUp(benName);
+  await createRoom(ann, room);
+  await joinRoom(ben, room);
+  await ben.context().grantPermissions(["notifications"], { origin: suite.server.url });
+  // The tab goes to the background; what it shows is recorded as the browser is asked to show it.
+  await ben.evaluate(() => {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+    const shown: { title: string; body: string; tag: string; click: () => void }[] = [];
+    (window as unknown as { shown: typeof shown }).shown = shown;
+    const Real = window.Notification;
+    class Recorded extends Real {
+      constructor(title: string, options: NotificationOptions = {}) {
+        super(title, options);
+        shown.push({ title, body: options.body ?? "", tag: options.tag ?? "", click: () => this.onclick?.(new Event("click")) });
+      }
+    }
+    Object.defineProperty(window, "Notification", { configurable: true, value: Recorded });
+  });
+  const shown = () =>
+    ben.evaluate(() =>
+      (window as unknown as { shown: { title: string; body: string; tag: string }[] }).shown.map(({ title, body, tag }) => ({
+        title,
+        body,
+        tag,
+      })),
+    );
+  // In a room the default is mentions only: a plain message shows nothing, a mention does.
+  await ann.reload();
+  await live(ann);
+  await send(ann, "nothing for ben");
+  await send(ann, `@${benName} **look** at this`);
+  await ben.waitForFunction(() => (window as unknown as { shown: unknown[] }).shown.length > 0);
+  const [note] = await shown();
+  expect(note).toMatchObject({ title: `${annName} in #${room}`, body: `@${benName} look at this` });
+  expect(await shown()).toHaveLength(1);
+  await ben.evaluate(() => (window as unknown as { shown: { click: () => void }[] }).shown[0]!.click());
+  await ben.waitForURL(/\/t\/\d+\?around=2$/);
+  await log(ben).locator(".msg.found", { hasText: "look at this" }).waitFor();
 });

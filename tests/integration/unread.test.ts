@@ -3,7 +3,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { type Person, testPeople } from "../helpers/people.ts";
 import { apiClient, startServer, type TestServer } from "../helpers/server.ts";
-import { type ApiMessage, connect, type Frame, type JsonSocket, ofType, threadSocketUrl } from "../helpers/ws-client.ts";
+import {
+  type ApiMessage,
+  connect,
+  type Frame,
+  type JsonSocket,
+  ofType,
+  threadSocketUrl,
+  upgradeStatus,
+} from "../helpers/ws-client.ts";
 
 setDefaultTimeout(20_000);
 
@@ -247,5 +255,28 @@ describe("live counts", () => {
     await post(ann, direct.id, "still there?");
     expect(await tab.next(unreadIn(direct.id, (f) => f.unread === 2))).toMatchObject({ mentions: 0 });
     expect(await threadOf(bob, direct.id)).toMatchObject({ unread: 2, level: "none" });
+  });
+});
+
+describe("the person's own socket (/ws)", () => {
+  test("follows the person's counts without a thread open; signed in only, from our origin", async () => {
+    const [ann, bob] = [await register("ann"), await register("bob")];
+    const room = await roomWith(ann, bob);
+    const watcher = await connect(`${server.url}/ws`, bob.token);
+    openSockets.push(watcher);
+    await post(ann, room.id, `@${bob.user.username} ping`);
+    expect(await watcher.next(ofType("unread", (f) => f.threadId === room.id))).toEqual({
+      type: "unread",
+      threadId: room.id,
+      unread: 1,
+      mentions: 1,
+      lastReadSeq: 0,
+    });
+    await read(bob, room.id, 1);
+    expect(await watcher.next(ofType("unread", (f) => f.threadId === room.id))).toMatchObject({ unread: 0, lastReadSeq: 1 });
+    expect((await upgradeStatus(`${server.url}/ws`)).status).toBe(401);
+    expect(
+      (await upgradeStatus(`${server.url}/ws`, { authorization: `Bearer ${bob.token}`, origin: "https://evil.example" })).status,
+    ).toBe(403);
   });
 });

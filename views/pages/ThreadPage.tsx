@@ -49,7 +49,7 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
   const window = data.around ?? (data.unread?.newer ? data.unread : undefined);
   const firstNew = data.unread ? messages.find((m) => m.seq >= data.unread!.from)?.seq : undefined;
   return (
-    <AppShell ctx={ctx} title={title} sidebar={data.sidebar}>
+    <AppShell ctx={ctx} title={title} sidebar={data.sidebar} threadSocket>
       <main
         class="thread"
         hx-ws:connect={`/t/${thread.id}/ws`}
