@@ -1,7 +1,7 @@
 // `parley export FILE`: every portable table (portable.ts) as JSON Lines, read in one snapshot (one
 // read transaction on SQLite, repeatable read on PostgreSQL), so the file is one moment of the data
 // even while the server takes writes. Written beside FILE and renamed once whole.
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { asc, getTableColumns, type SQL, sql, type Table } from "drizzle-orm";
 import type { Config } from "../config.ts";
@@ -97,6 +97,9 @@ export async function exportData(
   progress: Progress,
 ): Promise<Record<string, number>> {
   const partial = `${file}.partial`;
+  // Readable by its owner only: it holds every message (and, with secrets, every password hash).
+  writeFileSync(partial, "", { mode: 0o600 });
+  chmodSync(partial, 0o600);
   const sink = Bun.file(partial).writer();
   let buffered = 0;
   const write = async (line: ExportLine) => {

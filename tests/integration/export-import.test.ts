@@ -2,7 +2,7 @@
 // SQLite → PostgreSQL → SQLite gives the same rows (three exports compared line for line) and the same
 // threads, members, messages, mentions and search as the original; refusals are one line and write nothing.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPostgresDatabase, postgresAvailable } from "../helpers/databases.ts";
@@ -173,6 +173,7 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("export and imp
     const ann = await testPeople(() => apiClient(server.url)).register("ann");
     const file = join(folder(), "plain.jsonl");
     expect((await parley(["export", file], source)).status).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, "utf8")).not.toContain("argon2");
     expect(readFileSync(file, "utf8")).not.toContain("passwordHash");
     const target = { DATA_DIR: folder() };
