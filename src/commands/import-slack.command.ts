@@ -18,7 +18,7 @@ export function slackReportLines(file: string, r: SlackReport): string[] {
   if (r.skipped.size === 0) lines.push("skipped: nothing");
   else {
     lines.push("skipped:");
-    for (const [reason, count] of r.skipped) lines.push(`  ${count.toLocaleString("en")} ${reason}`);
+    for (const [reason, count] of r.skipped) lines.push(`  ${reason}: ${count.toLocaleString("en")}`);
   }
   return lines;
 }

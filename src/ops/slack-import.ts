@@ -404,7 +404,7 @@ export async function importSlack(
             continue;
           }
           if (!writtenSubtypes.has(message.subtype)) {
-            skip(`Slack's notices (${message.subtype}, …)`);
+            skip(`Slack's own notices (${message.subtype})`);
             continue;
           }
           const author = message.user ? people.get(message.user) : undefined;

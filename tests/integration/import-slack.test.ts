@@ -76,12 +76,12 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("import-slack",
         "messages: 8 new messages (2 replies), 0 already here",
         "3 reactions, 2 mentions, 1 file as links",
         `renamed (the name was taken): ${admin.user.username} → ${admin.user.username}-2`,
-        "1 Slack's notices (channel_join, …)",
-        "1 messages by bots and integrations",
-        "1 reactions with a custom or unknown emoji",
-        "1 private channels (groups.json): Parley has no private rooms yet",
-        "1 group DMs (mpims.json)",
-        "2 messages of conversations left out (above)",
+        "Slack's own notices (channel_join): 1",
+        "messages by bots and integrations: 1",
+        "reactions with a custom or unknown emoji: 1",
+        "private channels (groups.json): Parley has no private rooms yet; --include-private imports them as ordinary rooms: 1",
+        "group DMs (mpims.json): Parley's direct threads are for two people; their messages are left out too: 1",
+        "messages of conversations left out (above): 2",
       ]) {
         expect(first.stdout).toContain(line);
       }
