@@ -510,7 +510,10 @@ export async function importSlack(
         const messages = checkedDay(name, parseJson(name, text));
         const threadId = threadOf.get(conversation);
         if (threadId === undefined) {
-          skip(`messages of conversations left out (above)`, messages.length);
+          const what = { mpim: "group DMs", private: "private channels", dm: "direct messages", channel: "channels" }[
+            conversation.kind
+          ];
+          skip(`messages of the ${what} left out`, messages.length);
           return;
         }
         if (!parents.has(conversation)) parents.set(conversation, new Map());

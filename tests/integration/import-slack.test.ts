@@ -81,7 +81,8 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("import-slack",
         "reactions with a custom or unknown emoji: 1",
         "private channels (groups.json): Parley has no private rooms yet; --include-private imports them as ordinary rooms: 1",
         "group DMs (mpims.json): Parley's direct threads are for two people; their messages are left out too: 1",
-        "messages of conversations left out (above): 2",
+        "messages of the private channels left out: 1",
+        "messages of the group DMs left out: 1",
       ]) {
         expect(first.stdout).toContain(line);
       }
