@@ -96,7 +96,7 @@ export async function openDeps(
     messages,
     reading,
     push,
-    pushSubscriptions: pushSubscriptions(repo, { allowInsecure: config.push.allowInsecure }),
+    pushSubscriptions: pushSubscriptions(repo, { allowInsecure: config.push.allowInsecure, saved: push.subscribed }),
     vapidPublicKey: keys.publicKey,
     changes,
     games,

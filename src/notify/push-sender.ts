@@ -19,6 +19,12 @@ const deadlineMs = 10_000;
 const inFlight = 16;
 /** How long a push service keeps a push for a device that is offline. */
 const ttlSeconds = 24 * 60 * 60;
+/**
+ * How long "nobody has a subscription" is believed before it is read again: a server without Web Push
+ * users pays no lookup per message. A subscription stored here counts at once; one stored on another
+ * instance within this long.
+ */
+const noneForMs = 5000;
 
 export interface PushSenderDeps {
   repo: Repository;
@@ -48,6 +54,14 @@ export function pushSender({ repo, keys, contact, readers, observe = unobserved 
   const vapidDetails = { subject: contact, publicKey: keys.publicKey, privateKey: keys.privateKey };
   /** What is being sent, so that shutting down (and tests) can wait for it. */
   const pending = new Set<Promise<void>>();
+  let noneUntil = 0;
+
+  async function anySubscriptions(): Promise<boolean> {
+    if (performance.now() < noneUntil) return false;
+    if (await repo.push.any()) return true;
+    noneUntil = performance.now() + noneForMs;
+    return false;
+  }
 
   async function deliver(subscription: StoredPushSubscription, payload: string) {
     const request = webpush.generateRequestDetails(
@@ -72,6 +86,7 @@ export function pushSender({ repo, keys, contact, readers, observe = unobserved 
 
   async function send(event: Extract<ChatEvent, { type: "message" }>, thread: Thread) {
     const { message } = event;
+    if (!(await anySubscriptions())) return;
     const mentioned = event.mentioned ?? message.mentions.map((m) => m.id);
     const subscriptions = await repo.push.forMessage(thread.id, message.author.id, mentioned);
     if (subscriptions.length === 0) return;
@@ -90,6 +105,11 @@ export function pushSender({ repo, keys, contact, readers, observe = unobserved 
   }
 
   return {
+    /** A subscription was stored here: look for subscriptions again from the next message on. */
+    subscribed(): void {
+      noneUntil = 0;
+    },
+
     /** A message was stored: its pushes go out in the background. */
     stored(event: Extract<ChatEvent, { type: "message" }>, thread: Thread): void {
       const sending = send(event, thread)

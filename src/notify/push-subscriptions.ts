@@ -11,7 +11,10 @@ export interface SubscriptionInput {
 const base64urlBytes = (value: string) => (/^[\w-]+={0,2}$/.test(value) ? Buffer.from(value, "base64url").length : 0);
 
 /** `allowInsecure`: also http://127.0.0.1 (a push service the tests play locally). */
-export function pushSubscriptions(repo: Repository, { allowInsecure }: { allowInsecure: boolean }) {
+export function pushSubscriptions(
+  repo: Repository,
+  { allowInsecure, saved = () => {} }: { allowInsecure: boolean; saved?: () => void },
+) {
   function checkedEndpoint(endpoint: string): string {
     let url: URL;
     try {
@@ -33,6 +36,7 @@ export function pushSubscriptions(repo: Repository, { allowInsecure }: { allowIn
       if (base64urlBytes(keys.auth) !== 16)
         throw new BadRequest("keys.auth must be 16 bytes, base64url.", { field: "keys.auth" });
       await repo.push.save(userId, { endpoint: checked, p256dh: keys.p256dh, auth: keys.auth });
+      saved();
     },
 
     /** Only the person's own subscription goes; one that is not there is no error (it is gone either way). */

@@ -1,20 +1,24 @@
-// Sends each person's changed counts to all of their sockets on this instance: a topic per person and
-// wire format, so a person with five tabs costs one publish, not five. What changes in one turn of the
-// event loop goes out together (a burst of messages is one frame per thread, not one per message),
-// rendered only for the formats that person has sockets in.
+// Sends each person's changed counts to all of their sockets on this instance, rendered once per
+// person and wire format whatever the number of their sockets. What changes in one turn of the event
+// loop goes out together (a burst of messages is one frame per thread, not one per message), rendered
+// only for the formats that person has sockets in. Sent to the person's sockets directly rather than
+// through a topic per person: a topic costs memory for every idle socket, and a person has few sockets.
 import { CountsChanged, DirectOpened, NotificationQueued } from "../../views/fragments/pushes.tsx";
 import type { Counts } from "../chat/reading.service.ts";
 import type { Message, ThreadKind, User } from "../db/repository.ts";
 import { log } from "../log.ts";
-import { topics } from "./topics.ts";
+import type { WireFormat } from "./topics.ts";
 
-export interface CountsServer {
-  publish(topic: string, data: string): void;
-  subscriberCount(topic: string): number;
+/** One of a person's sockets, a thread's or their own (/ws). */
+export interface PersonSocket {
+  readonly format: WireFormat;
+  readonly socket: { send(data: string): number };
+  closed: boolean;
 }
 
 export interface CountsPushesDeps {
-  server(): CountsServer;
+  /** The person's open sockets on this instance. */
+  socketsOf(userId: number): Iterable<PersonSocket> | undefined;
   /** The other person of a direct thread, for the sidebar entry a new one adds. */
   peerOf(threadId: number, userId: number): Promise<(User & { online: boolean }) | null>;
 }
@@ -38,32 +42,35 @@ export function countsPushes(deps: CountsPushesDeps) {
   const due = new Map<number, Map<number, Counts>>();
   let scheduled = false;
 
+  /** Sends to the person's sockets in `format`, rendering only if there is one. */
+  function send(userId: number, format: WireFormat, render: () => string | string[]) {
+    let frames: string | string[] | undefined;
+    for (const s of deps.socketsOf(userId) ?? []) {
+      if (s.format !== format || s.closed) continue;
+      frames ??= render();
+      if (typeof frames === "string") s.socket.send(frames);
+      else for (const frame of frames) s.socket.send(frame);
+    }
+  }
+
   function flush() {
     scheduled = false;
-    const server = deps.server();
     for (const [userId, threads] of due) {
-      const json = topics.person(userId, "json");
-      if (server.subscriberCount(json) > 0) {
-        for (const [threadId, counts] of threads) server.publish(json, unreadFrame(threadId, counts));
-      }
-      const html = topics.person(userId, "html");
-      if (server.subscriberCount(html) > 0) server.publish(html, countsSnapshot(threads));
+      send(userId, "json", () => [...threads].map(([threadId, counts]) => unreadFrame(threadId, counts)));
+      send(userId, "html", () => countsSnapshot(threads));
     }
     due.clear();
   }
 
   async function announceDirect(userId: number, threadId: number, counts: Counts) {
-    const html = topics.person(userId, "html");
-    if (deps.server().subscriberCount(html) === 0) return;
     const person = await deps.peerOf(threadId, userId);
-    if (person) deps.server().publish(html, String(<DirectOpened person={person} threadId={threadId} counts={counts} />));
+    if (person) send(userId, "html", () => String(<DirectOpened person={person} threadId={threadId} counts={counts} />));
   }
 
   return {
     /** A message to tell the person about: their pages show a notification while in the background. */
     notify(userId: number, message: Message) {
-      const html = topics.person(userId, "html");
-      if (deps.server().subscriberCount(html) > 0) deps.server().publish(html, String(<NotificationQueued message={message} />));
+      send(userId, "html", () => String(<NotificationQueued message={message} />));
     },
 
     /** The person's counts in the thread changed; `newThread`: the thread is new to them, of that kind. */

@@ -15,7 +15,7 @@ import { type FanOutObserver, unobserved } from "../ops/metrics.ts";
 import { catchUp } from "./catch-up.ts";
 import type { Position } from "./change-order.ts";
 import type { Connection, Emission, Socket } from "./connection.ts";
-import { countsPushes, countsSnapshot } from "./counts-pushes.tsx";
+import { countsPushes, countsSnapshot, type PersonSocket } from "./counts-pushes.tsx";
 import { Frames } from "./frames.tsx";
 import type { PresenceDirectory } from "./presence.ts";
 import { presenceAnnouncer } from "./presence-announcer.ts";
@@ -129,8 +129,10 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
     }
   }
 
+  /** Every open socket of each person here, a thread's or their own: where their counts go. */
+  const byPerson = new Map<number, Set<PersonSocket>>();
   const pushes = countsPushes({
-    server: () => server,
+    socketsOf: (userId) => byPerson.get(userId),
     async peerOf(threadId, userId) {
       const peer = await peerOf(threadId, userId);
       return peer && { ...peer, online: (await presence.onlineUserIds()).has(peer.id) };
@@ -219,10 +221,22 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
     if (!open.of(threadId) && !tracker.watches(threadId)) feeds.delete(threadId);
   }
 
+  function follow(conn: Connection | PersonLike) {
+    const sockets = byPerson.get(conn.user.id) ?? new Set<PersonSocket>();
+    byPerson.set(conn.user.id, sockets.add(conn));
+  }
+
+  function unfollow(conn: Connection | PersonLike) {
+    const sockets = byPerson.get(conn.user.id);
+    sockets?.delete(conn);
+    if (sockets?.size === 0) byPerson.delete(conn.user.id);
+    tracker.unfollow(conn.user.id);
+  }
+
   function forget(conn: Connection) {
     catchingUp.remove(conn);
     open.remove(conn);
-    tracker.unfollow(conn.user.id);
+    unfollow(conn);
     retire(conn.threadId);
     presence.leave(conn.threadId, conn.user.id);
   }
@@ -241,7 +255,7 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
       // Stored but never published (its instance died between commit and publish): read it now.
       if (conn.threadAt.rev > feed.position.rev) void feed.fill();
       presence.join(conn.threadId, conn.user);
-      socket.subscribe(topics.person(conn.user.id, conn.format));
+      follow(conn);
       void tracker.follow(conn.user.id).then(() => {
         // A page was rendered with the counts as they were; what changed before its socket opened comes now.
         if (conn.format === "html" && !conn.closed) conn.socket.send(countsSnapshot(tracker.countsOf(conn.user.id)));
@@ -268,7 +282,7 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
     openPerson(conn: PersonLike, socket: Socket): void {
       conn.socket = socket;
       persons.add(conn);
-      socket.subscribe(topics.person(conn.user.id, conn.format));
+      follow(conn);
       void tracker.follow(conn.user.id).then(() => {
         if (conn.format === "html" && !conn.closed) conn.socket.send(countsSnapshot(tracker.countsOf(conn.user.id)));
       });
@@ -278,7 +292,7 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
       if (conn.closed) return;
       conn.closed = true;
       persons.delete(conn);
-      tracker.unfollow(conn.user.id);
+      unfollow(conn);
     },
 
     /** A frame for one connection only (acks, errors, a resent message). */
