@@ -28,7 +28,7 @@ import type { Progress } from "./progress.ts";
 /** An import that cannot go ahead, said in one line. */
 export class ImportRefused extends Error {}
 
-const rowsPerInsert = 200;
+const rowsPerInsert = 1000;
 
 /** The tables that must be empty: every portable one, and the sessions (an account's sign-ins). */
 const mustBeEmpty = [...portableTables.map((t) => t.name), "sessions"];

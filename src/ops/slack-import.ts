@@ -171,7 +171,7 @@ async function survey(file: string): Promise<Survey> {
 interface Tx {
   rows(query: SQL): Promise<Record<string, unknown>[]>;
   run(query: SQL): Promise<void>;
-  /** What search needs of a new message: the SQLite index beside it, or PostgreSQL's folded column. */
+  /** What SQLite's search needs of a new message: its index beside it (PostgreSQL's folded column goes with the row). */
   added(message: { id: number; threadId: number; body: string; authorId: number }): Promise<void>;
 }
 
@@ -191,8 +191,7 @@ async function openTarget(config: Config): Promise<Target> {
           work({
             rows: async (query) => [...(await tx.execute(query))] as Record<string, unknown>[],
             run: async (query) => void (await tx.execute(query)),
-            added: async (m) =>
-              void (await tx.execute(sql`update messages set folded_body = ${fold(m.body)} where id = ${m.id}`)),
+            added: async () => {},
           }),
         ),
       close: () => db.$client.end({ timeout: 5 }),
@@ -398,6 +397,20 @@ export async function importSlack(
             Number(r.userId),
           ),
         );
+        // What of this batch is here already (a second run), found in one query per batch.
+        const candidates = batch.flatMap((m) => {
+          const author = m.user ? people.get(m.user) : undefined;
+          return author ? [sql`(cast(${author.id} as bigint), cast(${`slack:${conversation.slack.id}:${m.ts}`} as text))`] : [];
+        });
+        const stored = new Map<string, number>();
+        if (candidates.length > 0) {
+          for (const row of await tx.rows(
+            sql`select author_id as "authorId", client_id as "clientId", id from messages
+              where (author_id, client_id) in (values ${sql.join(candidates, sql`, `)})`,
+          )) {
+            stored.set(`${row.authorId}:${row.clientId}`, Number(row.id));
+          }
+        }
         for (const message of batch) {
           if (message.subtype === "bot_message") {
             skip("messages by bots and integrations");
@@ -413,11 +426,11 @@ export async function importSlack(
             continue;
           }
           const clientId = `slack:${conversation.slack.id}:${message.ts}`;
-          const existing = await one(tx, sql`select id from messages where author_id = ${author.id} and client_id = ${clientId}`);
+          const existing = stored.get(`${author.id}:${clientId}`);
           // Only thread starters are remembered (replies find them here): a long channel's every ts is not kept.
           const starts = message.thread_ts === message.ts || (message.reply_count ?? 0) > 0;
-          if (existing) {
-            if (starts) idOfTs.set(message.ts, Number(existing.id));
+          if (existing !== undefined) {
+            if (starts) idOfTs.set(message.ts, existing);
             report.messages.existing++;
             continue;
           }
@@ -460,29 +473,36 @@ export async function importSlack(
           const createdAt = tsTime(message.ts);
           const editedAt = message.edited?.ts && /^\d+(\.\d+)?$/.test(message.edited.ts) ? tsTime(message.edited.ts) : null;
           const messageRev = rev + reactions.length;
+          // PostgreSQL's search reads the folded body, written with the row.
+          const folded = target.postgres ? [sql`, folded_body`, sql`, ${fold(text.body)}`] : [sql``, sql``];
           const row = await one(
             tx,
-            sql`insert into messages (thread_id, seq, rev, author_id, body, client_id, created_at, edited_at, reply_to_id, mentions)
+            sql`insert into messages (thread_id, seq, rev, author_id, body, client_id, created_at, edited_at, reply_to_id, mentions${folded[0]})
               values (${threadId}, ${seq}, ${messageRev}, ${author.id}, ${text.body}, ${clientId}, ${createdAt}, ${editedAt},
-                ${replyTo}, ${mentionsJson(named)}) returning id`,
+                ${replyTo}, ${mentionsJson(named)}${folded[1]}) returning id`,
           );
           const id = Number(row!.id);
           await tx.added({ id, threadId, body: text.body, authorId: author.id });
-          for (const [i, reaction] of reactions.entries()) {
-            for (const userId of new Set(reaction.userIds)) {
-              await tx.run(
-                sql`insert into reactions (message_id, user_id, emoji, rev, created_at)
-                  values (${id}, ${userId}, ${reaction.emoji}, ${rev + i + 1}, ${createdAt}) on conflict do nothing`,
-              );
-              report.reactions++;
-            }
-          }
-          for (const user of named) {
-            if (user.id === author.id) continue;
+          const reactionRows = reactions.flatMap((reaction, i) =>
+            [...new Set(reaction.userIds)].map(
+              (userId) => sql`(${id}, ${userId}, ${reaction.emoji}, ${rev + i + 1}, ${createdAt})`,
+            ),
+          );
+          if (reactionRows.length > 0) {
             await tx.run(
-              sql`insert into mentions (message_id, user_id, thread_id, seq) values (${id}, ${user.id}, ${threadId}, ${seq}) on conflict do nothing`,
+              sql`insert into reactions (message_id, user_id, emoji, rev, created_at) values ${sql.join(reactionRows, sql`, `)}
+                on conflict do nothing`,
             );
-            report.mentions++;
+            report.reactions += reactionRows.length;
+          }
+          const mentionRows = named
+            .filter((user) => user.id !== author.id)
+            .map((user) => sql`(${id}, ${user.id}, ${threadId}, ${seq})`);
+          if (mentionRows.length > 0) {
+            await tx.run(
+              sql`insert into mentions (message_id, user_id, thread_id, seq) values ${sql.join(mentionRows, sql`, `)} on conflict do nothing`,
+            );
+            report.mentions += mentionRows.length;
           }
           rev = messageRev;
           if (starts) idOfTs.set(message.ts, id);
