@@ -21,6 +21,17 @@ function overview(): string {
   ].join("\n");
 }
 
+/**
+ * An unexpected error in one line, with what caused it: a database driver's message spans several lines
+ * and ends with the query's parameters, which may hold message bodies and password hashes.
+ */
+export function oneLine(error: unknown): string {
+  if (!(error instanceof Error)) return String(error).split("\n")[0]!;
+  const first = error.message.split("\n")[0]!;
+  const cause = error.cause instanceof Error ? error.cause.message.split("\n")[0] : null;
+  return cause && !first.includes(cause) ? `${first} (${cause})` : first;
+}
+
 const helpOf = (command: Command) => `usage: parley ${command.usage}\n\n${command.summary}.\n\n${command.help}`;
 
 /** Runs the command `argv` names; null when `argv` names none (the server starts). */
@@ -63,6 +74,6 @@ export async function runCommand(argv: string[]): Promise<number | null> {
     if (error instanceof UsageError) return fail(`${name}: ${error.message}`, 2);
     if (error instanceof ConfigError) return fail(`bad setting: ${error.problems.join("; ")}`, 2);
     if (error instanceof CommandFailed) return fail(`${name}: ${error.message}`, 1);
-    return fail(`${name} failed: ${error instanceof Error ? error.message : String(error)}`, 1);
+    return fail(`${name} failed: ${oneLine(error)}`, 1);
   }
 }

@@ -202,7 +202,15 @@ export async function importData(
 ): Promise<{ header: ExportHeader; counts: Record<string, number> }> {
   const target: Dialect = config.databaseUrl ? "postgres" : "sqlite";
   const inspected = await inspect(file, target);
-  if (config.databaseUrl) await importPostgres(config.databaseUrl, file, progress);
-  else await importSqlite(config, file, progress);
+  try {
+    if (config.databaseUrl) await importPostgres(config.databaseUrl, file, progress);
+    else await importSqlite(config, file, progress);
+  } catch (error) {
+    if (error instanceof ImportRefused) throw error;
+    // The database said no (a row that breaks a constraint, say): the transaction took nothing.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    const said = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    throw new ImportRefused(`the database refused a row (${said}): nothing was imported`);
+  }
   return inspected;
 }

@@ -246,6 +246,19 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("export and imp
       expect(run.stderr).toMatch(says);
       expect(readdirSync(target)).toEqual([]);
     }
+    // A row the database refuses (a member who does not exist): nothing of it stays, and the good file goes in after.
+    const broken = join(files, "broken.jsonl");
+    writeFileSync(broken, text.replace(/("table":"memberships","row":\{"threadId":\d+,"userId":)\d+/, "$19999"));
+    const target = folder();
+    const refused = await parley(["import", broken], { DATA_DIR: target });
+    expect({ status: refused.status, lines: refused.stderr.trim().split("\n").length }).toEqual({ status: 1, lines: 1 });
+    expect(refused.stderr).toMatch(/the database refused a row \(.*FOREIGN KEY.*\): nothing was imported/);
+    expect(refused.stderr).not.toContain("params");
+    expect(shown(await parley(["import", good], { DATA_DIR: target }))).toMatchObject({
+      status: 0,
+      stdout: expect.stringContaining("20 messages"),
+    });
+
     // Into a database that has data: refused, and it is unchanged.
     const occupied = await parley(["import", good], source);
     expect(shown(occupied)).toMatchObject({ status: 1, stderr: expect.stringContaining("not empty") });
