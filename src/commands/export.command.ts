@@ -5,7 +5,10 @@ import { progress } from "../ops/progress.ts";
 import { type Command, CommandFailed, UsageError } from "./command.ts";
 
 const summaryOf = (counts: Record<string, number>) =>
-  portableTables.map(({ name }) => `${(counts[name] ?? 0).toLocaleString("en")} ${name}`).join(", ");
+  portableTables
+    .filter(({ name }) => name in counts)
+    .map(({ name }) => `${(counts[name] ?? 0).toLocaleString("en")} ${name}`)
+    .join(", ");
 
 export const exportCommand: Command = {
   name: "export",
@@ -18,7 +21,7 @@ rev, times, edits, deletes, replies and mentions, reactions and games. FILE must
 Export from SQLite and import with DATABASE_URL set to move to PostgreSQL, or the other way round.
 
   --with-secrets   include password hashes, so that people sign in with the same passwords after an
-                   import; keep such a file as safe as the database itself`,
+                   import, and Web Push subscriptions; keep such a file as safe as the database itself`,
   options: { "with-secrets": { type: "boolean" } },
   async run({ positionals, values, config, print }) {
     const [file, ...extra] = positionals;

@@ -91,7 +91,7 @@ async function inspect(file: string, target: Dialect): Promise<{ header: ExportH
     if ((trailer[name] ?? 0) !== (counts[name] ?? 0))
       throw new ImportRefused(`the export says ${trailer[name] ?? 0} ${name} but holds ${counts[name] ?? 0}: damaged?`);
   }
-  return { header, counts };
+  return { header, counts: trailer };
 }
 
 /** Writes rows as the file gives them, table by table, a batch at a time. */

@@ -37,6 +37,8 @@ export interface PortableTable {
   key: string[];
   /** Columns left out unless `--with-secrets`, with what an import puts there instead. */
   secrets?: Record<string, unknown>;
+  /** The whole table is a secret: exported with `--with-secrets` only. */
+  secretTable?: boolean;
   /** Columns a dialect derives from the others: never exported, filled in on import. */
   derived?: { postgres?: (row: Row) => Row };
 }
@@ -56,6 +58,8 @@ export const portableTables: PortableTable[] = [
   { name: "mentions", key: ["messageId", "userId"] },
   // What import-slack made of each Slack user and channel: a later run after a move still finds them.
   { name: "imported_ids", key: ["source", "externalId"] },
+  // Each browser's push keys: they keep working after a move when the VAPID keys come along (DATA_DIR or settings).
+  { name: "push_subscriptions", key: ["endpoint"], secretTable: true },
 ];
 
 const byName = (schema: Record<string, unknown>) => {
