@@ -21,7 +21,7 @@ rev, times, edits, deletes, replies and mentions, reactions and games. FILE must
 Export from SQLite and import with DATABASE_URL set to move to PostgreSQL, or the other way round.
 
   --with-secrets   include password hashes, so that people sign in with the same passwords after an
-                   import, and Web Push subscriptions; keep such a file as safe as the database itself`,
+                   import; keep such a file as safe as the database itself`,
   options: { "with-secrets": { type: "boolean" } },
   async run({ positionals, values, config, print }) {
     const [file, ...extra] = positionals;

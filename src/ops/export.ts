@@ -123,7 +123,6 @@ export async function exportData(
       };
       await write({ header });
       for (const spec of portableTables) {
-        if (spec.secretTable && !withSecrets) continue;
         const columns = exportedColumns(dialect, spec, withSecrets);
         counts[spec.name] = 0;
         let after: unknown[] | null = null;

@@ -4,7 +4,8 @@
 // they are (so replies, reactions and mentions keep pointing where they did).
 //
 // Adding a table (files, roles, …) is one entry in `portableTables`: its name in both schemas, the
-// columns it is ordered by, and what differs between the dialects, if anything.
+// columns it is ordered by, and what differs between the dialects, if anything. Left out on purpose:
+// sessions (everyone signs in again after a move) and Web Push subscriptions, which belong to a session.
 import { getTableColumns, getTableName, is, Table } from "drizzle-orm";
 import { noPasswordHash } from "../chat/accounts.service.ts";
 import { fold } from "../chat/search-query.ts";
@@ -37,8 +38,6 @@ export interface PortableTable {
   key: string[];
   /** Columns left out unless `--with-secrets`, with what an import puts there instead. */
   secrets?: Record<string, unknown>;
-  /** The whole table is a secret: exported with `--with-secrets` only. */
-  secretTable?: boolean;
   /** Columns a dialect derives from the others: never exported, filled in on import. */
   derived?: { postgres?: (row: Row) => Row };
 }
@@ -58,8 +57,6 @@ export const portableTables: PortableTable[] = [
   { name: "mentions", key: ["messageId", "userId"] },
   // What import-slack made of each Slack user and channel: a later run after a move still finds them.
   { name: "imported_ids", key: ["source", "externalId"] },
-  // Each browser's push keys: they keep working after a move when the VAPID keys come along (DATA_DIR or settings).
-  { name: "push_subscriptions", key: ["endpoint"], secretTable: true },
 ];
 
 const byName = (schema: Record<string, unknown>) => {
