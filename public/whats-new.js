@@ -116,8 +116,8 @@
     for (const item of [...queue.children]) {
       item.remove();
       const { threadId, messageId, author, url } = item.dataset;
-      const onThisPage = !document.hidden && thread()?.dataset.thread === threadId;
-      if (onThisPage || !("Notification" in window) || Notification.permission !== "granted") continue;
+      // Only a tab in the background notifies: one in front shows the counts.
+      if (!document.hidden || !("Notification" in window) || Notification.permission !== "granted") continue;
       const where = roomName(threadId);
       const note = new Notification(where ? `${author} in ${where}` : author, {
         body: item.textContent ?? "",

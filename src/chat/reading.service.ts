@@ -1,8 +1,8 @@
 // What is new for each person: read positions, unread and mention counts, notification levels, and the
 // messages that mention them. A read or a level change is told to every instance (the Broker), so that
 // each person's other tabs and devices update their counts at once.
-import type { NotificationLevel, ReadState, Repository } from "../db/repository.ts";
-import { BadRequest } from "../errors.ts";
+import type { NotificationLevel, ReadState, Repository, Thread } from "../db/repository.ts";
+import { BadRequest, NotFound } from "../errors.ts";
 import type { Broker } from "./events.ts";
 import type { OwnThread, ThreadsService } from "./threads.service.ts";
 import { limits } from "./validation.ts";
@@ -31,8 +31,8 @@ export const countsOf = (state: ReadState): Counts => ({
 export type ThreadWithCounts = OwnThread & Counts;
 
 export function readingService(repo: Repository, threads: ThreadsService, broker: Broker) {
-  async function withCounts(userId: number, threadId?: number): Promise<ThreadWithCounts[]> {
-    const [own, states] = await Promise.all([threads.listForUser(userId), repo.reading.states(userId, threadId)]);
+  async function withCounts(userId: number): Promise<ThreadWithCounts[]> {
+    const [own, states] = await Promise.all([threads.listForUser(userId), repo.reading.states(userId)]);
     const byThread = new Map(states.map((state) => [state.threadId, state]));
     return own.flatMap((thread) => {
       const state = byThread.get(thread.id);
@@ -40,9 +40,11 @@ export function readingService(repo: Repository, threads: ThreadsService, broker
     });
   }
 
-  async function one(userId: number, threadId: number): Promise<ThreadWithCounts> {
-    const [thread] = await withCounts(userId, threadId);
-    return thread!;
+  /** One thread's item, read for that thread alone (a read is posted for nearly every message seen). */
+  async function one(userId: number, thread: Thread): Promise<ThreadWithCounts> {
+    const [view, [state]] = await Promise.all([threads.view(thread, userId), repo.reading.states(userId, thread.id)]);
+    if (!state) throw new NotFound("No such thread.");
+    return { ...view, peer: null, ...countsOf(state) };
   }
 
   return {
@@ -56,19 +58,19 @@ export function readingService(repo: Repository, threads: ThreadsService, broker
         throw new BadRequest(`seq is beyond the thread's newest message (${thread.lastSeq}).`, { field: "seq" });
       }
       const lastReadSeq = await repo.reading.markRead(threadId, userId, seq);
-      if (lastReadSeq === null) return one(userId, threadId);
-      broker.publish({ type: "read", userId, threadId, lastReadSeq });
-      return one(userId, threadId);
+      // A lower seq changes nothing and tells nobody.
+      if (lastReadSeq === seq) broker.publish({ type: "read", userId, threadId, lastReadSeq });
+      return one(userId, thread);
     },
 
     async setLevel(threadId: number, userId: number, level: string): Promise<ThreadWithCounts> {
       if (!notificationLevels.includes(level as NotificationLevel)) {
         throw new BadRequest(`level must be one of ${notificationLevels.join(", ")}.`, { field: "level" });
       }
-      await threads.requireMember(threadId, userId);
+      const thread = await threads.requireMember(threadId, userId);
       await repo.reading.setLevel(threadId, userId, level as NotificationLevel);
       broker.publish({ type: "level", userId, threadId, level: level as NotificationLevel });
-      return one(userId, threadId);
+      return one(userId, thread);
     },
 
     /** The messages that mention the person, newest first. */

@@ -304,12 +304,13 @@ export interface Repository {
   };
   push: {
     /** Stores the subscription for the user; the same endpoint again replaces it (also another user's). */
-    save(userId: number, subscription: PushSubscriptionKeys): Promise<void>;
+    save(userId: number, sessionId: string, subscription: PushSubscriptionKeys): Promise<void>;
     /** Removes it; with `userId`, only if it is that user's. Answers whether one was removed. */
     remove(endpoint: string, userId?: number): Promise<boolean>;
     /**
      * The subscriptions of the thread's members whose level takes this message: every message at "all",
-     * a mention at "mentions" (the defaults: "all" in a direct thread, "mentions" in a room); never the author's.
+     * a mention at "mentions" (the defaults: "all" in a direct thread, "mentions" in a room); never the
+     * author's, and none whose session has ended.
      */
     forMessage(threadId: number, authorId: number, mentionedIds: number[]): Promise<StoredPushSubscription[]>;
     /** Whether anyone has a subscription at all (most servers never have one: their messages skip the lookup). */

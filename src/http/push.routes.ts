@@ -22,8 +22,8 @@ export function pushRoutes(deps: PushRoutesDeps) {
       })
       .post(
         "/subscriptions",
-        async ({ user, body, set }) => {
-          await pushSubscriptions.save(user.id, body);
+        async ({ user, sessionId, body, set }) => {
+          await pushSubscriptions.save(user.id, sessionId, body);
           set.status = 201;
           return { endpoint: body.endpoint };
         },

@@ -41,6 +41,8 @@ export function countsPushes(deps: CountsPushesDeps) {
   /** Per person, per thread: the newest counts not sent yet. */
   const due = new Map<number, Map<number, Counts>>();
   let scheduled = false;
+  /** The last message told about, rendered once for everyone it is told to. */
+  let told: { message: Message; html: string } | null = null;
 
   /** Sends to the person's sockets in `format`, rendering only if there is one. */
   function send(userId: number, format: WireFormat, render: () => string | string[]) {
@@ -70,7 +72,10 @@ export function countsPushes(deps: CountsPushesDeps) {
   return {
     /** A message to tell the person about: their pages show a notification while in the background. */
     notify(userId: number, message: Message) {
-      send(userId, "html", () => String(<NotificationQueued message={message} />));
+      send(userId, "html", () => {
+        if (told?.message !== message) told = { message, html: String(<NotificationQueued message={message} />) };
+        return told.html;
+      });
     },
 
     /** The person's counts in the thread changed; `newThread`: the thread is new to them, of that kind. */

@@ -24,6 +24,8 @@ interface Tally {
   mentionIds: Set<number>;
   /** Changes up to this rev are in the counts already. */
   fromRev: number;
+  /** Messages up to this seq are counted (a lagging feed may bring one again, changed since: an edit then). */
+  countedSeq: number;
   /** While the state is read again: the changes that went by meanwhile. */
   passing: { change: Change; rev: number }[] | null;
   readAgain: boolean;
@@ -32,6 +34,8 @@ interface Tally {
 interface Person {
   sockets: number;
   threads: Map<number, Tally>;
+  /** Reads and levels for threads not counted yet (still being read): read again once they are. */
+  missed: Set<number>;
   /** Resolves once the person's states are read. */
   loaded: Promise<void>;
 }
@@ -55,6 +59,12 @@ const mentionedBy = (change: Change): number[] =>
 /** Moves a tally by one change; answers whether the counts moved. */
 function apply(tally: Tally, userId: number, change: Change): boolean {
   const message: Message = change.message;
+  if (change.type === "message" && message.seq <= tally.countedSeq) {
+    // Counted when the state was read; it changed since (this is its newer state, from a feed behind that read).
+    if (message.author.id === userId) return false;
+    return apply(tally, userId, message.deleted ? { ...change, type: "deleted" } : { ...change, type: "edited" });
+  }
+  if (change.type === "message") tally.countedSeq = message.seq;
   if (message.author.id === userId) {
     if (change.type !== "message") return false;
     // Own messages are never unread, and sending one reads up to it. Feeds emit messages in seq order,
@@ -97,6 +107,7 @@ const tallyOf = (state: ReadState): Tally => ({
   unread: state.unread,
   mentionIds: new Set(state.mentionIds),
   fromRev: state.lastRev,
+  countedSeq: state.lastSeq,
   passing: null,
   readAgain: false,
 });
@@ -156,9 +167,16 @@ export function unreadTracker(deps: UnreadTrackerDeps) {
       drop(userId, threadId);
       return;
     }
+    settle(userId, person, tally, state, joined);
+  }
+
+  /** A state just read takes the place of the tally, with what went by meanwhile applied on top. */
+  function settle(userId: number, person: Person, tally: Tally | undefined, state: ReadState, joined: boolean) {
+    const { threadId } = state;
     const passing = tally?.passing ?? [];
-    // A thread new to the person: what its feed passed before this read is read once more.
-    const again = (tally?.readAgain ?? false) || (!tally && !adopt(userId, person, state));
+    // A thread new to the person: what its feed passed before this read, or a read meanwhile, is read once more.
+    const again =
+      (tally?.readAgain ?? false) || (!tally && !adopt(userId, person, state)) || (!tally && person.missed.delete(threadId));
     const fresh = tallyOf(state);
     for (const { change, rev } of passing) if (rev > fresh.fromRev) apply(fresh, userId, change);
     person.threads.set(threadId, fresh);
@@ -172,6 +190,27 @@ export function unreadTracker(deps: UnreadTrackerDeps) {
     for (const state of states) {
       if (!adopt(userId, person, state)) void readAgain(userId, state.threadId);
     }
+    for (const threadId of person.missed) if (person.threads.has(threadId)) void readAgain(userId, threadId);
+    person.missed.clear();
+  }
+
+  /** Every state of the person read again in one query (after a broker outage). */
+  async function readAll(userId: number, person: Person): Promise<void> {
+    const reading = [...person.threads.values()].filter((tally) => !tally.passing);
+    for (const tally of reading) tally.passing = [];
+    let states: ReadState[];
+    try {
+      states = await deps.states(userId);
+    } catch (error) {
+      log.warn("unread counts could not be read", { userId, error });
+      for (const tally of reading) tally.passing = null;
+      return;
+    }
+    if (people.get(userId) !== person) return;
+    for (const state of states) {
+      const tally = person.threads.get(state.threadId);
+      if (tally && reading.includes(tally)) settle(userId, person, tally, state, false);
+    }
   }
 
   return {
@@ -182,7 +221,7 @@ export function unreadTracker(deps: UnreadTrackerDeps) {
         known.sockets++;
         return known.loaded;
       }
-      const person: Person = { sockets: 1, threads: new Map(), loaded: Promise.resolve() };
+      const person: Person = { sockets: 1, threads: new Map(), missed: new Set(), loaded: Promise.resolve() };
       people.set(userId, person);
       person.loaded = load(userId, person).catch((error) => {
         log.warn("unread counts could not be read", { userId, error });
@@ -228,10 +267,22 @@ export function unreadTracker(deps: UnreadTrackerDeps) {
       const person = people.get(event.userId);
       if (!person) return;
       const tally = person.threads.get(event.threadId);
+      if (!tally && event.type !== "joined") {
+        person.missed.add(event.threadId); // its state is being read: read it again after
+        return;
+      }
       switch (event.type) {
         case "read":
-          // How many are left after the new position is only in the database.
-          if (tally && event.lastReadSeq > tally.lastReadSeq) void readAgain(event.userId, event.threadId);
+          if (!tally || event.lastReadSeq <= tally.lastReadSeq) return;
+          if (event.lastReadSeq >= tally.countedSeq && !tally.passing) {
+            // Read up to everything counted: nothing is left.
+            Object.assign(tally, { lastReadSeq: event.lastReadSeq, unread: 0 });
+            tally.mentionIds.clear();
+            deps.changed(event.userId, event.threadId, countsOfTally(tally), null);
+          } else {
+            // How many are left after the new position is only in the database.
+            void readAgain(event.userId, event.threadId);
+          }
           return;
         case "level":
           if (!tally) return;
@@ -246,7 +297,7 @@ export function unreadTracker(deps: UnreadTrackerDeps) {
 
     /** After a broker outage: every state is read again. */
     resync(): void {
-      for (const [userId, person] of people) for (const threadId of person.threads.keys()) void readAgain(userId, threadId);
+      for (const [userId, person] of people) void readAll(userId, person);
     },
   };
 }

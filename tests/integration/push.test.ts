@@ -61,6 +61,12 @@ describe("the key and the subscriptions", () => {
       { ...good, endpoint: "ftp://example.com/x" },
       { ...good, endpoint: "http://example.com/push/1" },
       { ...good, endpoint: "not a url" },
+      // The server posts to it on every message: nothing of its own network.
+      { ...good, endpoint: "https://127.0.0.1/push/1" },
+      { ...good, endpoint: "https://[::1]/push/1" },
+      { ...good, endpoint: "https://localhost/push/1" },
+      { ...good, endpoint: "https://169.254.169.254/latest/meta-data" },
+      { ...good, endpoint: "https://metadata.google.internal/x" },
       { ...good, keys: { p256dh: "short", auth: good.keys.auth } },
       { ...good, keys: { p256dh: good.keys.p256dh, auth: "!!" } },
       { endpoint: good.endpoint },
@@ -153,6 +159,19 @@ describe("pushes", () => {
     await push.next(kept.endpoint);
     await Bun.sleep(200);
     expect([refusedTo(gone.endpoint), refusedTo(notFound.endpoint)]).toEqual([1, 1]);
+  });
+
+  test("a device whose session signed out gets nothing more; the person's other devices still do", async () => {
+    const [ann, bob] = [await register("ann"), await register("bob")];
+    const direct = await directThread(ann, bob);
+    const signedOut = await subscribed(bob);
+    const phone = await api<{ token: string }>("POST", "/api/auth/login", {
+      body: { username: bob.user.username, password: "password1" },
+    });
+    const still = await subscribed({ ...bob, token: phone.body.token });
+    expect((await api("POST", "/api/auth/logout", { token: bob.token })).status).toBe(204);
+    await post(ann, direct.id, "after sign-out");
+    await expectNoPushTo(signedOut.endpoint, still, 0);
   });
 
   test("DELETE removes a device; a slow push service never slows a send", async () => {

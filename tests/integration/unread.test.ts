@@ -138,8 +138,10 @@ describe("mentions", () => {
   test("@here in a room mentions every member online, not the author; the message lists no one for it", async () => {
     const [ann, bob, cat] = [await register("ann"), await register("bob"), await register("cat")];
     const room = await roomWith(ann, bob, cat);
-    await open(bob, room.id); // bob is online; cat is not
+    const bobsTab = await open(bob, room.id); // bob is online; cat is not
     const m = await post(ann, room.id, "@here standup");
+    // The live count says it too, not only the API.
+    expect(await bobsTab.next(ofType("unread", (f) => f.threadId === room.id && f.unread === 1))).toMatchObject({ mentions: 1 });
     expect(m.mentions).toEqual([]);
     expect((await countsOf(bob, room.id)).mentions).toBe(1);
     expect((await countsOf(cat, room.id)).mentions).toBe(0);

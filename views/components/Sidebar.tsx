@@ -64,7 +64,7 @@ export function ThreadCounts({ threadId, counts, oob }: { threadId: number; coun
           {unread}
         </span>
       ) : null}
-      {mentions > 0 ? (
+      {mentions > 0 && !muted ? (
         <span class="badge mention" aria-hidden="true">
           @{mentions}
         </span>

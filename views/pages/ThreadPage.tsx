@@ -235,7 +235,7 @@ const NewSeparator = () => (
   <li class="new-separator">
     <hr aria-label="New" />
     <span aria-hidden="true">New</span>
-    <hr />
+    <span class="rule" />
   </li>
 );
 

@@ -6,11 +6,11 @@ import { pushSubscriptions } from "./schema.ts";
 
 export function postgresPush(db: PostgresDb): Repository["push"] {
   return {
-    async save(userId, { endpoint, p256dh, auth }) {
+    async save(userId, sessionId, { endpoint, p256dh, auth }) {
       await db
         .insert(pushSubscriptions)
-        .values({ endpoint, userId, p256dh, auth })
-        .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: { userId, p256dh, auth } });
+        .values({ endpoint, userId, sessionId, p256dh, auth })
+        .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: { userId, sessionId, p256dh, auth } });
     },
     async any() {
       return (await db.select({ one: sql`1` }).from(pushSubscriptions).limit(1)).length > 0;
@@ -36,6 +36,7 @@ export function postgresPush(db: PostgresDb): Repository["push"] {
         from push_subscriptions s
         join memberships ms on ms.user_id = s.user_id and ms.thread_id = ${threadId}
         join threads t on t.id = ms.thread_id
+        join sessions se on se.id = s.session_id and se.revoked_at is null and se.expires_at > extract(epoch from now())
         where s.user_id != ${authorId} and (
           coalesce(ms.level, case t.kind when 'direct' then 'all' else 'mentions' end) = 'all'
           or (coalesce(ms.level, case t.kind when 'direct' then 'all' else 'mentions' end) = 'mentions'

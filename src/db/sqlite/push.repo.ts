@@ -11,6 +11,7 @@ export function sqlitePush(db: SqliteDb): Repository["push"] {
     from push_subscriptions s
     join memberships ms on ms.user_id = s.user_id and ms.thread_id = ?1
     join threads t on t.id = ms.thread_id
+    join sessions se on se.id = s.session_id and se.revoked_at is null and se.expires_at > unixepoch()
     where s.user_id != ?2 and (
       coalesce(ms.level, case t.kind when 'direct' then 'all' else 'mentions' end) = 'all'
       or (coalesce(ms.level, case t.kind when 'direct' then 'all' else 'mentions' end) = 'mentions'
@@ -18,10 +19,10 @@ export function sqlitePush(db: SqliteDb): Repository["push"] {
     )`);
 
   return {
-    async save(userId, { endpoint, p256dh, auth }) {
+    async save(userId, sessionId, { endpoint, p256dh, auth }) {
       db.insert(pushSubscriptions)
-        .values({ endpoint, userId, p256dh, auth })
-        .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: { userId, p256dh, auth } })
+        .values({ endpoint, userId, sessionId, p256dh, auth })
+        .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: { userId, sessionId, p256dh, auth } })
         .run();
     },
     async remove(endpoint, userId) {

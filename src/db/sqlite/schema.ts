@@ -170,6 +170,8 @@ export const pushSubscriptions = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     p256dh: text().notNull(),
     auth: text().notNull(),
+    /** The session that subscribed: once it ends (signed out, a new password, a ban), the device gets nothing. */
+    sessionId: text().references(() => sessions.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
   },
   (table) => [index("push_subscriptions_user_idx").on(table.userId)],

@@ -622,7 +622,10 @@ for (const factory of await repositoryFactories()) {
         const direct = await repo.threads.openDirect(ann.id, bob.id);
         const sub = (name: string) => ({ endpoint: `https://push.example/${name}`, p256dh: `key-${name}`, auth: `auth-${name}` });
         expect(await repo.push.any()).toBe(false);
-        for (const u of [ann, bob, cat, dan]) await repo.push.save(u.id, sub(u.username));
+        for (const u of [ann, bob, cat, dan]) {
+          await repo.sessions.insert({ id: `s-${u.username}`, userId: u.id, expiresAt: 4_102_444_800 });
+          await repo.push.save(u.id, `s-${u.username}`, sub(u.username));
+        }
         expect(await repo.push.any()).toBe(true);
         // Rooms default to mentions, direct threads to all.
         expect(await repo.push.forMessage(den.id, ann.id, [])).toEqual([]);
@@ -637,7 +640,7 @@ for (const factory of await repositoryFactories()) {
         await repo.reading.setLevel(den.id, dan.id, null);
         expect((await state(dan.id, den.id)).level).toBeNull();
         // The same endpoint again replaces it, even for another person; removing checks the owner when asked.
-        await repo.push.save(cat.id, { ...sub("dan"), p256dh: "new" });
+        await repo.push.save(cat.id, "s-cat", { ...sub("dan"), p256dh: "new" });
         await repo.reading.setLevel(den.id, cat.id, "all");
         expect(await repo.push.forMessage(den.id, ann.id, [])).toEqual(
           [
@@ -645,6 +648,9 @@ for (const factory of await repositoryFactories()) {
             { ...sub("dan"), p256dh: "new", userId: cat.id },
           ].sort((a, b) => a.endpoint.localeCompare(b.endpoint)) as never,
         );
+        // A device whose session ended (signed out, a new password, a ban) gets nothing more.
+        await repo.sessions.revoke("s-cat");
+        expect(await repo.push.forMessage(den.id, ann.id, [])).toEqual([]);
         expect(await repo.push.remove(sub("dan").endpoint, dan.id)).toBe(false);
         expect(await repo.push.remove(sub("dan").endpoint, cat.id)).toBe(true);
         expect(await repo.push.remove(sub("cat").endpoint)).toBe(true);

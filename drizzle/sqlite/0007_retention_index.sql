@@ -1,1 +1,0 @@
-CREATE INDEX `messages_live_created_idx` ON `messages` (`created_at`) WHERE deleted = 0;
