@@ -9,6 +9,7 @@ import { gameRoutes } from "./http/games.routes.tsx";
 import { healthRoutes } from "./http/health.routes.ts";
 import { compression } from "./http/plugins/compression.ts";
 import { messagesRoutes } from "./http/messages.routes.tsx";
+import { metricsRoutes } from "./http/metrics.routes.ts";
 import { pushRoutes } from "./http/push.routes.ts";
 import { readingRoutes } from "./http/reading.routes.tsx";
 import { searchRoutes } from "./http/search.routes.tsx";
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps) {
     .use(apiDocs(deps))
     .use(deps.assetRoutes)
     .use(healthRoutes(deps))
+    .use(metricsRoutes(deps))
     // One plugin per feature, each with its pages and its JSON API.
     .use(accountsRoutes(deps))
     .use(threadsRoutes(deps))

@@ -25,6 +25,10 @@ export interface Config {
   readonly aiPace: number;
   /** Sliding session lifetime in seconds. */
   readonly sessionTtl: number;
+  /** Bearer token that may read GET /metrics from anywhere; null: loopback clients only. */
+  readonly metricsToken: string | null;
+  /** Messages older than this many days are deleted (in small batches); null keeps everything. */
+  readonly retentionDays: number | null;
   readonly push: PushSettings;
 }
 
@@ -78,6 +82,12 @@ export function loadConfig(env: Env = process.env, { createSecret = true } = {})
   const rateLimits = parseChoice("RATE_LIMITS", text("RATE_LIMITS") ?? "on", ["on", "off"], problems) === "on";
   const trustProxy = parseChoice("TRUST_PROXY", text("TRUST_PROXY") ?? "off", ["on", "off"], problems) === "on";
   const durability = parseChoice("DURABILITY", text("DURABILITY") ?? "full", ["full", "relaxed"], problems);
+  const metricsToken = text("METRICS_TOKEN");
+  if (metricsToken && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
+    problems.push("METRICS_TOKEN must be 16–256 visible ASCII characters with no spaces");
+  }
+  const retention = text("RETENTION_DAYS");
+  const retentionDays = retention === null ? null : parseIntSetting("RETENTION_DAYS", retention, 1, 36500, problems);
   const givenSecret = text("SESSION_SECRET");
   if (givenSecret && givenSecret.length < 32) {
     problems.push("SESSION_SECRET must be at least 32 characters");
@@ -101,6 +111,8 @@ export function loadConfig(env: Env = process.env, { createSecret = true } = {})
     durability: durability as Durability,
     aiPace,
     sessionTtl: sessionDays * 24 * 60 * 60,
+    metricsToken,
+    retentionDays,
     push,
   });
 }

@@ -5,6 +5,7 @@ import type { Broker } from "./chat/events.ts";
 import { gamesService } from "./chat/games.service.ts";
 import { messagesService } from "./chat/messages.service.ts";
 import { readingService } from "./chat/reading.service.ts";
+import { retention } from "./chat/retention.service.ts";
 import { createRateLimits } from "./chat/rate-limits.ts";
 import { searchService } from "./chat/search.service.ts";
 import { threadChanges } from "./chat/thread-changes.ts";
@@ -13,6 +14,7 @@ import type { Config } from "./config.ts";
 import { openRepository } from "./db/open.ts";
 import type { Repository } from "./db/repository.ts";
 import { loadAssets } from "./http/assets.ts";
+import { createMetrics } from "./ops/metrics.ts";
 import { pageData } from "./http/page-data.ts";
 import { sessionTokens } from "./edge/session-tokens.ts";
 import { pushSender } from "./notify/push-sender.ts";
@@ -27,13 +29,22 @@ import { redisPresence } from "./realtime/redis-presence.ts";
 
 export type AppDeps = Awaited<ReturnType<typeof openDeps>>;
 
-export async function openDeps(config: Config, overrides: { repo?: Repository; broker?: Broker } = {}) {
+export async function openDeps(
+  config: Config,
+  overrides: { repo?: Repository; broker?: Broker; retentionEveryMs?: number } = {},
+) {
   const repo = overrides.repo ?? (await openRepository(config));
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
   const instanceId = crypto.randomUUID();
   const broker = overrides.broker ?? (redis ? redisBroker(redis, `${config.redisPrefix}events`) : memoryBroker());
   const assets = loadAssets();
-  const limits = createRateLimits({ enabled: config.rateLimits, redis: redis?.pub ?? null, prefix: config.redisPrefix });
+  const metrics = createMetrics();
+  const limits = createRateLimits({
+    enabled: config.rateLimits,
+    redis: redis?.pub ?? null,
+    prefix: config.redisPrefix,
+    refused: (limit) => metrics.refused(limit),
+  });
   const accounts = accountsService(repo, { sessionTtl: config.sessionTtl, limits, broker });
   const tokens = await sessionTokens(config, accounts);
   const threads = threadsService(repo, broker);
@@ -44,16 +55,21 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     keys,
     contact: config.push.contact,
     readers: async (threadId) => new Set((await presence.online(threadId)).map((user) => user.id)),
+    observe: metrics,
   });
   const messages = messagesService(repo, threads, broker, limits, {
     online: () => presence.onlineUserIds(),
     stored: push.stored,
+    observe: metrics,
   });
   const reading = readingService(repo, threads, broker);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
   const search = searchService(repo, threads);
   const changes = threadChanges(repo);
   const renderMessage = messageRenderer();
+  const expiry = config.retentionDays
+    ? retention(repo, broker, { days: config.retentionDays, everyMs: overrides.retentionEveryMs })
+    : null;
   const hub = createHub({
     instanceId,
     broker,
@@ -64,7 +80,9 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     async peerOf(threadId, userId) {
       return (await repo.threads.members(threadId)).find((member) => member.id !== userId) ?? null;
     },
+    observe: metrics,
   });
+  metrics.watch({ openSockets: () => hub.openSockets(), redisReady: redis ? () => redis.ready() : null });
   const pages = pageData({ accounts, threads, messages, reading, games, hub, assets: assets.urls, render: renderMessage });
   return {
     config,
@@ -84,9 +102,11 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     games,
     search,
     hub,
+    metrics,
     pages,
     renderMessage,
     async close() {
+      await expiry?.stop();
       await presence.close();
       await broker.close();
       await redis?.close();

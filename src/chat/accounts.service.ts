@@ -18,6 +18,15 @@ const dummyHash =
 
 const badCredentials = () => new Unauthorized("Wrong username or password.");
 
+/**
+ * The password hash of an account that has no password yet (imported without secrets, or from Slack):
+ * not a hash at all, so nothing matches it; the person sets one through a reset link.
+ */
+export const noPasswordHash = "!no-password";
+
+/** The hash to verify against: an account without a password does the same work against the dummy, and fails. */
+const verifiable = (hash: string | undefined) => (hash?.startsWith("$") ? hash : dummyHash);
+
 export interface StartedSession {
   sessionId: string;
   expiresAt: number;
@@ -79,8 +88,8 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
       const found = couldBeUsername(username) ? await repo.users.findCredentials(username) : null;
       const trusted = found !== null && found.id === requester.trustedUserId;
       if (!trusted) await limits.signInFailuresPerAccount.check(username);
-      const hash = found?.passwordHash ?? dummyHash;
-      const ok = await hashing(() => Bun.password.verify(password, hash));
+      const hash = verifiable(found?.passwordHash);
+      const ok = (await hashing(() => Bun.password.verify(password, hash))) && hash !== dummyHash;
       if (!found || !ok || found.disabled) {
         if (!trusted) await limits.signInFailuresPerAccount.consume(username);
         throw badCredentials();
@@ -118,7 +127,8 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
     /** A new password ends every other session of the user, on every instance; this one stays. */
     async changePassword(user: User, sessionId: string, current: string, next: string): Promise<void> {
       const found = await repo.users.findCredentials(user.username);
-      const ok = found !== null && (await hashing(() => Bun.password.verify(current, found.passwordHash)));
+      const hash = verifiable(found?.passwordHash);
+      const ok = found !== null && hash !== dummyHash && (await hashing(() => Bun.password.verify(current, hash)));
       if (!ok) throw new BadRequest("The current password is wrong.", { code: "wrong_password", field: "currentPassword" });
       checkPassword(next);
       await repo.users.setPasswordHash(user.id, await hashing(() => Bun.password.hash(next, hashOptions)));

@@ -2,6 +2,7 @@
 import { type Message, type Repository, type Thread, TooManyEmoji } from "../db/repository.ts";
 import { BadRequest, Conflict, Forbidden, NotFound } from "../errors.ts";
 import { normalizeEmoji } from "./emoji.ts";
+import type { ChatObserver } from "../ops/metrics.ts";
 import type { Broker, ChatEvent } from "./events.ts";
 import { mentionsIn, type WhoIsOnline } from "./mentions.ts";
 import type { RateLimits } from "./rate-limits.ts";
@@ -28,6 +29,8 @@ export interface MessagesOptions {
   online?: WhoIsOnline;
   /** Told of each new message after it is committed and published, here only (notifications go out from here). */
   stored?: (event: Extract<ChatEvent, { type: "message" }>, thread: Thread) => void;
+  /** Told of each new message's commit and how long it took (GET /metrics). */
+  observe?: Pick<ChatObserver, "stored">;
 }
 
 export function messagesService(
@@ -35,7 +38,7 @@ export function messagesService(
   threads: ThreadsService,
   broker: Broker,
   rateLimits: RateLimits,
-  { online = async () => new Set(), stored = () => {} }: MessagesOptions = {},
+  { online = async () => new Set(), stored = () => {}, observe }: MessagesOptions = {},
 ) {
   /** The message, if the user may see it (a member of its thread). */
   async function visible(messageId: number, userId: number): Promise<Message> {
@@ -86,6 +89,7 @@ export function messagesService(
       }
       await rateLimits.messagesPerUser.consume(input.authorId);
       const mentioned = await mentionsIn(repo, thread, body, online);
+      const started = performance.now();
       const result = await repo.messages.append({
         threadId: input.threadId,
         authorId: input.authorId,
@@ -95,6 +99,7 @@ export function messagesService(
         mentioned,
       });
       if (result.created) {
+        observe?.stored((performance.now() - started) / 1000);
         const event = {
           type: "message",
           threadId: input.threadId,

@@ -36,7 +36,13 @@ export interface Limiter {
 const unlimited: Limiter = { consume: async () => {}, check: async () => {}, reset: async () => {} };
 
 /** `redis` is a connected node-redis client shared by the instances, or null for memory. */
-export function createRateLimits(options: { enabled: boolean; redis: unknown | null; prefix: string }) {
+export function createRateLimits(options: {
+  enabled: boolean;
+  redis: unknown | null;
+  prefix: string;
+  /** Told of each refusal, by the limit's name (GET /metrics). */
+  refused?: (limit: LimitName) => void;
+}) {
   const build = (name: LimitName): Limiter => {
     if (!options.enabled) return unlimited;
     const rule = rules[name];
@@ -52,7 +58,10 @@ export function createRateLimits(options: { enabled: boolean; redis: unknown | n
           insuranceLimiter: memory,
         })
       : memory;
-    const refuse = (res: RateLimiterRes) => new TooManyRequests(rule.message, Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
+    const refuse = (res: RateLimiterRes) => {
+      options.refused?.(name);
+      return new TooManyRequests(rule.message, Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
+    };
     return {
       async consume(key) {
         try {

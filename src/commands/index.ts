@@ -5,8 +5,10 @@ import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { backupCommand, restoreCommand } from "./backup.command.ts";
 import { type Command, CommandFailed, UsageError } from "./command.ts";
+import { exportCommand, importCommand } from "./export.command.ts";
+import { importSlackCommand } from "./import-slack.command.ts";
 
-const commands: Command[] = [backupCommand, restoreCommand];
+const commands: Command[] = [backupCommand, restoreCommand, exportCommand, importCommand, importSlackCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.usage.length));
@@ -17,6 +19,17 @@ function overview(): string {
     "",
     "parley <command> --help for more. Settings come from the environment or .env, as for the server.",
   ].join("\n");
+}
+
+/**
+ * An unexpected error in one line, with what caused it: a database driver's message spans several lines
+ * and ends with the query's parameters, which may hold message bodies and password hashes.
+ */
+export function oneLine(error: unknown): string {
+  if (!(error instanceof Error)) return String(error).split("\n")[0]!;
+  const first = error.message.split("\n")[0]!;
+  const cause = error.cause instanceof Error ? error.cause.message.split("\n")[0] : null;
+  return cause && !first.includes(cause) ? `${first} (${cause})` : first;
 }
 
 const helpOf = (command: Command) => `usage: parley ${command.usage}\n\n${command.summary}.\n\n${command.help}`;
@@ -61,6 +74,6 @@ export async function runCommand(argv: string[]): Promise<number | null> {
     if (error instanceof UsageError) return fail(`${name}: ${error.message}`, 2);
     if (error instanceof ConfigError) return fail(`bad setting: ${error.problems.join("; ")}`, 2);
     if (error instanceof CommandFailed) return fail(`${name}: ${error.message}`, 1);
-    return fail(`${name} failed: ${error instanceof Error ? error.message : String(error)}`, 1);
+    return fail(`${name} failed: ${oneLine(error)}`, 1);
   }
 }

@@ -283,6 +283,8 @@ export interface Repository {
     edit(id: number, body: string, mentioned?: Mentioned): Promise<Message | null>;
     /** The body emptied and the message marked deleted, with the thread's next rev; null when it already was. */
     markDeleted(id: number): Promise<Message | null>;
+    /** The ids of up to `limit` messages not deleted and created before `before` (ISO-8601), oldest first: what retention deletes. */
+    createdBefore(before: string, limit: number): Promise<number[]>;
     /**
      * Adds (`on`) or takes back a person's reaction with an emoji, with the thread's next rev; null when
      * that changes nothing (already so, or the message is deleted). Throws TooManyEmoji for a 21st emoji.

@@ -10,6 +10,7 @@ import { plainText } from "../chat/formatting.ts";
 import type { ChatEvent } from "../chat/events.ts";
 import type { Repository, StoredPushSubscription, Thread } from "../db/repository.ts";
 import { log } from "../log.ts";
+import { type PushObserver, unobserved } from "../ops/metrics.ts";
 import type { VapidKeys } from "./vapid-keys.ts";
 
 /** How long a push may take before it is given up on. */
@@ -31,6 +32,8 @@ export interface PushSenderDeps {
   contact: string;
   /** Who has the thread open, on any instance: they are reading it already. */
   readers(threadId: number): Promise<Set<number>>;
+  /** Told how each push went (GET /metrics). */
+  observe?: PushObserver;
 }
 
 /** API.md's payload: what the service worker shows, and where a click takes the reader. */
@@ -46,7 +49,7 @@ export function pushPayload(event: Extract<ChatEvent, { type: "message" }>, thre
   };
 }
 
-export function pushSender({ repo, keys, contact, readers }: PushSenderDeps) {
+export function pushSender({ repo, keys, contact, readers, observe = unobserved }: PushSenderDeps) {
   const limit = pLimit(inFlight);
   const vapidDetails = { subject: contact, publicKey: keys.publicKey, privateKey: keys.privateKey };
   /** What is being sent, so that shutting down (and tests) can wait for it. */
@@ -73,10 +76,12 @@ export function pushSender({ repo, keys, contact, readers }: PushSenderDeps) {
       signal: AbortSignal.timeout(deadlineMs),
     });
     if (answer.status === 404 || answer.status === 410) {
+      observe.pushed("gone");
       await repo.push.remove(subscription.endpoint, subscription.userId);
     } else if (!answer.ok) {
+      observe.pushed("failed");
       log.warn("push refused", { status: answer.status, host: new URL(subscription.endpoint).host });
-    }
+    } else observe.pushed("sent");
   }
 
   async function send(event: Extract<ChatEvent, { type: "message" }>, thread: Thread) {
@@ -91,9 +96,10 @@ export function pushSender({ repo, keys, contact, readers }: PushSenderDeps) {
       subscriptions
         .filter((s) => !reading.has(s.userId))
         .map((s) =>
-          limit(() => deliver(s, payload)).catch((error) =>
-            log.warn("push failed", { host: new URL(s.endpoint).host, error: String(error) }),
-          ),
+          limit(() => deliver(s, payload)).catch((error) => {
+            observe.pushed("failed");
+            log.warn("push failed", { host: new URL(s.endpoint).host, error: String(error) });
+          }),
         ),
     );
   }

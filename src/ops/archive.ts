@@ -1,5 +1,6 @@
 // The one file a backup is: a zip, written and read as a stream through fflate, so that a database of
 // any size passes through a few megabytes of memory.
+import { chmodSync, writeFileSync } from "node:fs";
 import { Unzip, UnzipInflate, Zip, ZipDeflate, ZipPassThrough } from "fflate";
 
 const readChunk = 1024 * 1024;
@@ -14,6 +15,9 @@ export class ArchiveWriter {
   #finished = Promise.withResolvers<void>();
 
   constructor(path: string) {
+    // Readable by its owner only: it holds every message and the session secret.
+    writeFileSync(path, "", { mode: 0o600 });
+    chmodSync(path, 0o600);
     this.#sink = Bun.file(path).writer();
     this.#zip = new Zip((error, chunk, final) => {
       if (error) {

@@ -11,6 +11,7 @@ import type { ReadingService } from "../chat/reading.service.ts";
 import { changeOf, type ThreadChanges } from "../chat/thread-changes.ts";
 import type { ThreadCursor, User } from "../db/repository.ts";
 import { log } from "../log.ts";
+import { type FanOutObserver, unobserved } from "../ops/metrics.ts";
 import { catchUp } from "./catch-up.ts";
 import type { Position } from "./change-order.ts";
 import type { Connection, Emission, Socket } from "./connection.ts";
@@ -21,7 +22,7 @@ import { presenceAnnouncer } from "./presence-announcer.ts";
 import { closeEndedSessions } from "./session-ends.ts";
 import { watchSlowReaders } from "./slow-readers.ts";
 import { startSweep } from "./sweep.ts";
-import { ThreadFeed } from "./thread-feed.ts";
+import { type FeedStore, ThreadFeed } from "./thread-feed.ts";
 import { topics, type WireFormat, wireFormats } from "./topics.ts";
 import { typingPolicy } from "./typing.ts";
 import { unreadTracker } from "./unread-tracker.ts";
@@ -65,6 +66,13 @@ class ThreadSets {
     return this.#sets.get(threadId);
   }
 
+  /** How many connections, in every thread (read when metrics are scraped). */
+  count(): number {
+    let n = 0;
+    for (const set of this.#sets.values()) n += set.size;
+    return n;
+  }
+
   *all() {
     for (const set of this.#sets.values()) yield* set;
   }
@@ -82,9 +90,11 @@ export interface HubDeps {
   reading: Pick<ReadingService, "states">;
   /** The other person of a direct thread. */
   peerOf(threadId: number, userId: number): Promise<User | null>;
+  /** Told of deliveries, catch-up reads and slow readers (GET /metrics). */
+  observe?: FanOutObserver;
 }
 
-export function createHub({ instanceId, broker, presence, changes, render, reading, peerOf }: HubDeps) {
+export function createHub({ instanceId, broker, presence, changes, render, reading, peerOf, observe = unobserved }: HubDeps) {
   const open = new ThreadSets();
   /** The sockets of each thread still catching up: what a feed emits meanwhile is queued for them alone. */
   const catchingUp = new ThreadSets();
@@ -98,13 +108,17 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
    */
   function deliver(event: ChatEvent, before: Position, resumeAt?: ThreadCursor, sender?: Connection) {
     const frames = new Frames(event, render, resumeAt);
+    let receivers = 0;
     for (const format of wireFormats) {
       const topic = topics.thread(event.threadId, format);
-      if (server.subscriberCount(topic) === 0) continue;
+      const subscribers = server.subscriberCount(topic);
+      if (subscribers === 0) continue;
+      receivers += subscribers;
       // Typing goes to the others only: a socket's own publish skips that socket.
       if (sender) sender.socket.publish(topic, frames.in(format));
       else server.publish(topic, frames.in(format));
     }
+    if (event.type === "message") observe.delivered(receivers, (Date.now() - Date.parse(event.message.createdAt)) / 1000);
     const waiting = catchingUp.of(event.threadId);
     if (!waiting) return;
     const emission: Emission = { frames, before };
@@ -162,10 +176,22 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
   const stopWatchingReaders = watchSlowReaders(
     () => open.all(),
     (conn) => {
+      observe.slowReaderCut();
       conn.closed = true;
       forget(conn);
     },
   );
+  // What sockets catching up read from the database, counted.
+  const catchUpStore: FeedStore = {
+    since: (threadId, rev, limit) => {
+      observe.catchUpRead();
+      return changes.since(threadId, rev, limit);
+    },
+    after: (threadId, seq, limit) => {
+      observe.catchUpRead();
+      return changes.after(threadId, seq, limit);
+    },
+  };
 
   function feedFor(threadId: number, start: ThreadCursor): ThreadFeed {
     let feed = feeds.get(threadId);
@@ -234,7 +260,7 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
         // A page was rendered with the counts as they were; what changed before its socket opened comes now.
         if (conn.format === "html" && !conn.closed) conn.socket.send(countsSnapshot(tracker.countsOf(conn.user.id)));
       });
-      catchUp(conn, feed, changes, goLive, render).catch((error) => {
+      catchUp(conn, feed, catchUpStore, goLive, render).catch((error) => {
         log.error("catch-up failed", { threadId: conn.threadId, error });
         conn.socket.close(1011, "catch-up failed");
       });
@@ -280,6 +306,9 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
       stopWatchingReaders();
       for (const conn of [...open.all(), ...persons]) conn.socket.close(code, reason);
     },
+
+    /** Open sockets on this instance: on threads, and following a person (GET /ws). */
+    openSockets: () => open.count() + persons.size,
 
     online: (threadId: number) => presence.online(threadId),
     onlineUserIds: () => presence.onlineUserIds(),

@@ -16,6 +16,7 @@ export const maintenanceUrl = process.env.PARLEY_TEST_POSTGRES_URL ?? "postgres:
 
 // Child tables first, so that SQLite's foreign keys never object.
 const tables = [
+  "imported_ids",
   "push_subscriptions",
   "mentions",
   "reactions",

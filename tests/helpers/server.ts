@@ -18,7 +18,9 @@ export interface TestServer {
 
 export async function startServer(
   env: Record<string, string> = {},
-  options: { port?: number; dataDir?: string } = {},
+  /** `hostname`: where to listen (default 127.0.0.1); `url` still names 127.0.0.1. */
+  /** `deps`: what openDeps takes besides the settings (e.g. how often retention looks). */
+  options: { port?: number; dataDir?: string; hostname?: string; deps?: Parameters<typeof openDeps>[1] } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "parley-test-"));
   // A DATABASE_URL given by the test (instances sharing one database) wins over the opt-in.
@@ -32,11 +34,11 @@ export async function startServer(
     DATA_DIR: dataDir,
     HOST: "127.0.0.1",
   });
-  const deps = await openDeps(config).catch(async (error) => {
+  const deps = await openDeps(config, options.deps).catch(async (error) => {
     if (!restart) await dropTestDatabase(dataDir);
     throw error;
   });
-  const app = createApp(deps).listen({ port: options.port ?? 0, hostname: "127.0.0.1" });
+  const app = createApp(deps).listen({ port: options.port ?? 0, hostname: options.hostname ?? "127.0.0.1" });
   const port = app.server!.port!;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sampleWorkspace, slackZip } from "../helpers/slack-export.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const tempDirs: string[] = [];
@@ -165,6 +166,55 @@ describe("dist/parley", () => {
       });
       expect(login.status).toBe(200);
       expect(((await login.json()) as { user: { username: string } }).user.username).toBe(credentials.username);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  test("commands run from the binary: export and import, import-slack, and /metrics from the server", async () => {
+    expect(token).not.toBe("");
+    const run = async (args: string[], settings: Record<string, string>) => {
+      const child = Bun.spawn([binary, ...args], { cwd: binDir, env: env(settings), stdout: "pipe", stderr: "pipe" });
+      const [status, stdout, stderr] = await Promise.all([
+        child.exited,
+        new Response(child.stdout).text(),
+        new Response(child.stderr).text(),
+      ]);
+      return { status, stdout, stderr };
+    };
+    const overview = await run(["--help"], {});
+    for (const usage of ["export FILE", "import FILE", "import-slack ZIP"]) expect(overview.stdout).toContain(usage);
+
+    const files = tempDir("parley-bin-files-");
+    const exported = join(files, "export.jsonl");
+    expect(await run(["export", exported, "--with-secrets"], { DATA_DIR: dataDir })).toMatchObject({
+      status: 0,
+      stdout: expect.stringContaining("exported 1 users"),
+    });
+    const copy = tempDir("parley-data-");
+    expect(await run(["import", exported], { DATA_DIR: copy })).toMatchObject({
+      status: 0,
+      stdout: expect.stringContaining("imported 1 users"),
+    });
+
+    const zip = join(files, "slack.zip");
+    await Bun.write(zip, slackZip(sampleWorkspace("someone")));
+    const slack = await run(["import-slack", zip], { DATA_DIR: copy });
+    expect(slack).toMatchObject({ status: 0, stderr: "" });
+    expect(slack.stdout).toContain("messages: 8 new messages (2 replies)");
+    expect(slack.stdout).toContain("3 reactions");
+
+    const server = await start(copy);
+    try {
+      const login = await fetch(`${server.origin}/api/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(credentials),
+      });
+      expect(login.status).toBe(200);
+      const metrics = await fetch(`${server.origin}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain("parley_open_sockets 0");
     } finally {
       expect(await server.stop()).toBe(0);
     }

@@ -2,7 +2,7 @@
 // help and refusals, and a backup taken while a server takes a burst of writes, restored into an empty
 // place and compared. Both dialects are covered here; the PostgreSQL pass of the suite skips this file.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPostgresDatabase, postgresAvailable, type TestDatabase } from "../helpers/databases.ts";
@@ -118,6 +118,7 @@ describe.skipIf(secondPass)("commands", () => {
       await burst;
       expect(structuredClone(made)).toMatchObject({ status: 0, stdout: expect.stringContaining("backed up") });
       expect(made.stdout).toContain("2 users");
+      expect(statSync(file).mode & 0o777).toBe(0o600);
       await socket.close();
 
       // Restored into an empty place, it is the same as the original was.

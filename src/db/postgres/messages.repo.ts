@@ -196,6 +196,16 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
     edit: (id, body, mentioned = noMentions) =>
       changeMessage(id, { body, foldedBody: fold(body), editedAt: sql`clock_timestamp()` }, mentioned),
     markDeleted: (id) => changeMessage(id, { body: "", foldedBody: "", deleted: true }, noMentions),
+    async createdBefore(before, limit) {
+      // `not deleted` as a literal, so that the planner uses the partial index messages_live_created_idx.
+      const rows = await db
+        .select({ id: messages.id })
+        .from(messages)
+        .where(and(sql`not ${messages.deleted}`, lt(messages.createdAt, new Date(before))))
+        .orderBy(asc(messages.createdAt))
+        .limit(limit);
+      return rows.map((row) => row.id);
+    },
     async react(id, userId, emoji, on) {
       try {
         return await db.transaction(async (tx) => {

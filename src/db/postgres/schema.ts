@@ -106,6 +106,8 @@ export const messages = pgTable(
     uniqueIndex("messages_thread_rev_idx").on(table.threadId, table.rev),
     // NULLs are distinct in a PostgreSQL unique index, as in SQLite: messages without a clientId never collide.
     uniqueIndex("messages_author_client_idx").on(table.authorId, table.clientId),
+    // Retention (RETENTION_DAYS) finds the oldest messages still there; deleted ones drop out of it.
+    index("messages_live_created_idx").on(table.createdAt).where(sql`not deleted`),
   ],
 );
 
@@ -175,4 +177,19 @@ export const pushSubscriptions = pgTable(
     createdAt: createdAt(),
   },
   (table) => [index("push_subscriptions_user_idx").on(table.userId)],
+);
+
+/**
+ * What an import made of something from elsewhere (a Slack user, channel or conversation), so that a
+ * second run of the same import finds it instead of making it again. `localId` is a users or threads id.
+ */
+export const importedIds = pgTable(
+  "imported_ids",
+  {
+    /** What it is, and from where: "slack:user", "slack:channel", "slack:dm". */
+    source: text().notNull(),
+    externalId: text().notNull(),
+    localId: bigint({ mode: "number" }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.source, table.externalId] })],
 );

@@ -102,6 +102,10 @@ export function sqliteMessages(
     .limit(sql.placeholder("limit"))
     .prepare();
   const noBound = Number.MAX_SAFE_INTEGER;
+  // `deleted = 0` as a literal, so that SQLite uses the partial index messages_live_created_idx.
+  const createdBefore = db.$client.query<{ id: number }, [string, number]>(
+    "select id from messages where deleted = 0 and created_at < ?1 order by created_at limit ?2",
+  );
   // Search: the index of the messages' text, written in the same transaction as each message (search.repo.ts).
   const searchIndex = sqliteSearchIndex(db);
 
@@ -222,6 +226,9 @@ export function sqliteMessages(
     edit: (id, body, mentioned = noMentions) =>
       write(() => changeMessage(id, { body, editedAt: new Date().toISOString() }, mentioned)),
     markDeleted: (id) => write(() => changeMessage(id, { body: "", deleted: true }, noMentions)),
+    async createdBefore(before, limit) {
+      return createdBefore.all(before, limit).map((row) => row.id);
+    },
     react: (id, userId, emoji, on) => write(() => reactOnce(id, userId, emoji, on)),
     changedNow,
     byIds,

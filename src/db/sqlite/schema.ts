@@ -90,6 +90,8 @@ export const messages = sqliteTable(
     uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
     uniqueIndex("messages_thread_rev_idx").on(table.threadId, table.rev),
     uniqueIndex("messages_author_client_idx").on(table.authorId, table.clientId),
+    // Retention (RETENTION_DAYS) finds the oldest messages still there; deleted ones drop out of it.
+    index("messages_live_created_idx").on(table.createdAt).where(sql`deleted = 0`),
   ],
 );
 
@@ -173,4 +175,19 @@ export const pushSubscriptions = sqliteTable(
     createdAt: createdAt(),
   },
   (table) => [index("push_subscriptions_user_idx").on(table.userId)],
+);
+
+/**
+ * What an import made of something from elsewhere (a Slack user, channel or conversation), so that a
+ * second run of the same import finds it instead of making it again. `localId` is a users or threads id.
+ */
+export const importedIds = sqliteTable(
+  "imported_ids",
+  {
+    /** What it is, and from where: "slack:user", "slack:channel", "slack:dm". */
+    source: text().notNull(),
+    externalId: text().notNull(),
+    localId: integer().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.source, table.externalId] })],
 );

@@ -43,6 +43,7 @@ describe.if(await postgresAvailable())("migrating PostgreSQL", () => {
       select table_name as name from information_schema.tables where table_schema = 'public' order by 1`;
     expect(tables.map((t) => t.name)).toEqual([
       "games",
+      "imported_ids",
       "memberships",
       "mentions",
       "messages",

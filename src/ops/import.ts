@@ -1,0 +1,216 @@
+// `parley import FILE`: an export (portable.ts) into an empty database of either dialect. The file is
+// read through once to check it whole (its header, every line, the trailer's counts), then again to
+// write it in one transaction: a bad or truncated file is refused before anything is written, and a
+// failure while writing leaves nothing behind.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import type { Config } from "../config.ts";
+import { openPostgres, type PostgresDb } from "../db/postgres/client.ts";
+import { sqliteSearchIndex } from "../db/sqlite/search.repo.ts";
+import { openSqlite, type SqliteDb } from "../db/sqlite/client.ts";
+import { linesOf } from "./lines.ts";
+import { postgresTables } from "./postgres-tables.ts";
+import {
+  type Dialect,
+  type ExportHeader,
+  type ExportLine,
+  exportFormat,
+  exportVersion,
+  type PortableTable,
+  portableTables,
+  type Row,
+  tableIn,
+  targetRow,
+} from "./portable.ts";
+import type { Progress } from "./progress.ts";
+
+/** An import that cannot go ahead, said in one line. */
+export class ImportRefused extends Error {}
+
+const rowsPerInsert = 1000;
+
+/** The tables that must be empty: every portable one, and the sessions (an account's sign-ins). */
+const mustBeEmpty = [...portableTables.map((t) => t.name), "sessions"];
+
+async function* parsedLines(file: string): AsyncGenerator<{ line: ExportLine; number: number }> {
+  try {
+    for await (const { line, number } of linesOf(file)) {
+      if (line === "") continue;
+      let parsed: ExportLine;
+      try {
+        parsed = JSON.parse(line) as ExportLine;
+      } catch {
+        throw new ImportRefused(`line ${number} is not JSON: not a Parley export, or a damaged one`);
+      }
+      if (parsed === null || typeof parsed !== "object") throw new ImportRefused(`line ${number} is not an export line`);
+      yield { line: parsed, number };
+    }
+  } catch (error) {
+    if (error instanceof TypeError) throw new ImportRefused("the file is not UTF-8 text: not a Parley export");
+    throw error;
+  }
+}
+
+/** Reads the whole file: its header, that every row fits this Parley's tables in order, and that the trailer's counts add up. */
+async function inspect(file: string, target: Dialect): Promise<{ header: ExportHeader; counts: Record<string, number> }> {
+  if (!existsSync(file)) throw new ImportRefused(`no such file: ${file}`);
+  let header: ExportHeader | null = null;
+  let trailer: Record<string, number> | null = null;
+  const counts: Record<string, number> = {};
+  let tableAt = 0;
+  for await (const { line, number } of parsedLines(file)) {
+    if (trailer) throw new ImportRefused(`line ${number} comes after the end of the export`);
+    if (!header) {
+      if (!("header" in line) || line.header?.format !== exportFormat) throw new ImportRefused("not a Parley export (no header)");
+      if (line.header.version !== exportVersion)
+        throw new ImportRefused(`this export is version ${line.header.version}; this Parley reads version ${exportVersion}`);
+      header = line.header;
+      continue;
+    }
+    if ("end" in line) {
+      trailer = line.counts ?? {};
+      continue;
+    }
+    if (!("table" in line) || typeof line.row !== "object" || line.row === null)
+      throw new ImportRefused(`line ${number} is neither a row nor the end`);
+    const at = portableTables.findIndex((t) => t.name === line.table);
+    if (at < 0) throw new ImportRefused(`line ${number} is a row of a table this Parley does not know: ${line.table}`);
+    if (at < tableAt) throw new ImportRefused(`line ${number}: ${line.table} rows after those of a later table`);
+    tableAt = at;
+    try {
+      targetRow(target, portableTables[at]!, line.row);
+    } catch (error) {
+      throw new ImportRefused(`line ${number}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    counts[line.table] = (counts[line.table] ?? 0) + 1;
+  }
+  if (!header) throw new ImportRefused("the file is empty: not a Parley export");
+  if (!trailer) throw new ImportRefused("the export has no end: truncated?");
+  for (const name of new Set([...Object.keys(trailer), ...Object.keys(counts)])) {
+    if ((trailer[name] ?? 0) !== (counts[name] ?? 0))
+      throw new ImportRefused(`the export says ${trailer[name] ?? 0} ${name} but holds ${counts[name] ?? 0}: damaged?`);
+  }
+  return { header, counts: trailer };
+}
+
+/** Writes rows as the file gives them, table by table, a batch at a time. */
+type Insert = (spec: PortableTable, rows: Row[]) => Promise<void>;
+
+async function writeAll(file: string, target: Dialect, insert: Insert, progress: Progress) {
+  let batch: Row[] = [];
+  let spec: PortableTable | null = null;
+  const flush = async () => {
+    if (spec && batch.length > 0) await insert(spec, batch);
+    progress.add("rows", batch.length);
+    batch = [];
+  };
+  for await (const { line } of parsedLines(file)) {
+    if (!("table" in line)) continue;
+    if (spec?.name !== line.table) {
+      await flush();
+      spec = portableTables.find((t) => t.name === line.table)!;
+    }
+    batch.push(targetRow(target, spec, line.row));
+    if (batch.length >= rowsPerInsert) await flush();
+  }
+  await flush();
+}
+
+async function importSqlite(config: Config, file: string, progress: Progress) {
+  const db: SqliteDb = openSqlite(join(config.dataDir, "parley.db"), config.durability);
+  try {
+    for (const name of mustBeEmpty) {
+      if (db.$client.query(`select 1 from "${name}" limit 1`).get())
+        throw new ImportRefused(`the database is not empty (table ${name} has rows): import into an empty one`);
+    }
+    const searchIndex = sqliteSearchIndex(db);
+    db.$client.exec("BEGIN IMMEDIATE");
+    try {
+      await writeAll(
+        file,
+        "sqlite",
+        async (spec, rows) => {
+          db.insert(tableIn("sqlite", spec.name) as never)
+            .values(rows as never)
+            .run();
+          // Search reads an index the app writes beside each message (search.repo.ts).
+          if (spec.name === "messages") {
+            for (const m of rows) {
+              if (!m.deleted)
+                searchIndex.added({
+                  id: Number(m.id),
+                  threadId: Number(m.threadId),
+                  body: String(m.body),
+                  authorId: Number(m.authorId),
+                });
+            }
+          }
+        },
+        progress,
+      );
+      const broken = db.$client.query("pragma foreign_key_check").all();
+      if (broken.length > 0) throw new ImportRefused(`the export refers to rows it does not hold (${JSON.stringify(broken[0])})`);
+      db.$client.exec("COMMIT");
+    } catch (error) {
+      db.$client.exec("ROLLBACK");
+      throw error;
+    }
+  } finally {
+    db.$client.close();
+  }
+}
+
+async function importPostgres(url: string, file: string, progress: Progress) {
+  const db: PostgresDb = await openPostgres(url);
+  try {
+    for (const name of mustBeEmpty) {
+      const found = await db.execute(sql.raw(`select 1 from "${name}" limit 1`));
+      if (found.length > 0)
+        throw new ImportRefused(`the database is not empty (table ${name} has rows): import into an empty one`);
+    }
+    const tables = await postgresTables(db.$client);
+    await db.transaction(async (tx) => {
+      await writeAll(
+        file,
+        "postgres",
+        async (spec, rows) => {
+          await tx.insert(tableIn("postgres", spec.name) as never).values(rows as never);
+        },
+        progress,
+      );
+      // Ids were kept: the identity sequences go on after the highest.
+      for (const table of tables) {
+        for (const column of table.identity) {
+          await tx.execute(
+            sql.raw(
+              `select setval(pg_get_serial_sequence('"${table.name}"', '${column}'), coalesce((select max("${column}") from "${table.name}"), 0) + 1, false)`,
+            ),
+          );
+        }
+      }
+    });
+  } finally {
+    await db.$client.end({ timeout: 5 });
+  }
+}
+
+export async function importData(
+  config: Config,
+  file: string,
+  progress: Progress,
+): Promise<{ header: ExportHeader; counts: Record<string, number> }> {
+  const target: Dialect = config.databaseUrl ? "postgres" : "sqlite";
+  const inspected = await inspect(file, target);
+  try {
+    if (config.databaseUrl) await importPostgres(config.databaseUrl, file, progress);
+    else await importSqlite(config, file, progress);
+  } catch (error) {
+    if (error instanceof ImportRefused) throw error;
+    // The database said no (a row that breaks a constraint, say): the transaction took nothing.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    const said = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    throw new ImportRefused(`the database refused a row (${said}): nothing was imported`);
+  }
+  return inspected;
+}
