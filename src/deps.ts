@@ -48,10 +48,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     released: (fileIds) => void files.release(fileIds).catch((error) => log.error("file release failed", { error })),
   });
   // Uploads never sent, and writes a crash left, removed every ten minutes, off every request's path.
-  const sweep = setInterval(
-    () => void files.sweep().catch((error) => log.error("file sweep failed", { error })),
-    10 * 60 * 1000,
-  );
+  const sweep = setInterval(() => void files.sweep().catch((error) => log.error("file sweep failed", { error })), 10 * 60 * 1000);
   sweep.unref();
   const reading = readingService(repo, threads, broker);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
@@ -59,7 +56,17 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const changes = threadChanges(repo);
   const renderMessage = messageRenderer();
   const hub = createHub({ instanceId, broker, presence, changes, render: renderMessage });
-  const pages = pageData({ accounts, threads, messages, reading, games, hub, assets: assets.urls, render: renderMessage });
+  const pages = pageData({
+    accounts,
+    threads,
+    messages,
+    reading,
+    games,
+    hub,
+    assets: assets.urls,
+    render: renderMessage,
+    maxUploadBytes: config.maxUploadBytes,
+  });
   return {
     config,
     repo,

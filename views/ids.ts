@@ -15,6 +15,8 @@ export const ids = {
   /** The composer's text field. */
   composerBody: (threadId: number) => `message-${threadId}`,
   composerError: (threadId: number) => `composer-error-${threadId}`,
+  /** The composer's file input (Attach file). */
+  composerFiles: (threadId: number) => `attach-${threadId}`,
   /** Above the composer: the message it answers. */
   replying: (threadId: number) => `replying-${threadId}`,
   /** The one emoji picker of a thread page, moved to the message whose React was pressed. */

@@ -86,7 +86,8 @@ export function sniff(head: Uint8Array): Sniffed {
     return { type: "application/octet-stream", ...none };
   }
   const start = text.trimStart().slice(0, 1024).toLowerCase();
-  if (start.startsWith("<svg") || (start.startsWith("<?xml") && start.includes("<svg"))) return { type: "image/svg+xml", ...none };
+  if (start.startsWith("<svg") || (start.startsWith("<?xml") && start.includes("<svg")))
+    return { type: "image/svg+xml", ...none };
   if (start.startsWith("<!doctype html") || start.startsWith("<html")) return { type: "text/html", ...none };
   return { type: "text/plain", ...none };
 }
@@ -101,7 +102,7 @@ const imageByExtension: Record<string, string> = {
 
 /** The image type a file claims, by the type its browser sent or by its name's extension; null when it claims none. */
 export function claimedImageType(name: string, declared: string | undefined): string | null {
-  const type = declared?.toLowerCase().split(";")[0]!.trim();
+  const type = declared?.toLowerCase().split(";")[0]?.trim();
   if (type && inlineImageTypes.has(type)) return type === "image/jpg" ? "image/jpeg" : type;
   const extension = name.toLowerCase().match(/\.([a-z]+)$/)?.[1];
   return extension ? (imageByExtension[extension] ?? null) : null;
@@ -111,7 +112,7 @@ export function claimedImageType(name: string, declared: string | undefined): st
 export const nameMax = 255;
 
 // Control characters (C0, DEL, C1) and the invisible ones that reorder what follows ("gpj.exe").
-const unwanted = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const unwanted = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 
 /** The name shown and offered for download: no path separators, no control characters, at most 255 characters. */
 export function cleanFileName(raw: string): string {

@@ -42,8 +42,7 @@ export const fileIdPattern = /^[A-Za-z0-9_-]{22}$/;
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
 export function filesService(repo: Repository, threads: ThreadsService, content: FileContent, options: FilesOptions) {
-  const tooLarge = () =>
-    new TooLarge(`A file may be at most ${mb(options.maxUploadBytes)} MB.`);
+  const tooLarge = () => new TooLarge(`A file may be at most ${mb(options.maxUploadBytes)} MB.`);
   const overDailyTotal = () =>
     new TooManyRequests(`You can upload at most ${mb(options.uploadBytesPerDay)} MB a day; try again later.`, 3600);
 
@@ -119,7 +118,9 @@ export function filesService(repo: Repository, threads: ThreadsService, content:
         const { sha256, size } = await writer.finish();
         writers.delete(writer);
         // Recorded first, so that a failure from here on removes it too.
-        stored.push({ file: { id: newFileId(), threadId, uploaderId: userId, name, type: "", size, width: null, height: null, sha256 } });
+        stored.push({
+          file: { id: newFileId(), threadId, uploaderId: userId, name, type: "", size, width: null, height: null, sha256 },
+        });
         const entry = stored.at(-1)!.file;
         if (size === 0) throw new BadRequest(`${name} is empty.`, { code: "empty_file", field: "file" });
         const sniffed = sniff(Buffer.concat(head));

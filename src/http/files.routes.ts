@@ -76,7 +76,7 @@ export function filesRoutes(deps: FilesRoutesDeps) {
           "cache-control": "private, no-cache",
         };
         const match = request.headers.get("if-none-match");
-        if (match && match.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
+        if (match?.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
           return new Response(null, { status: 304, headers });
         }
         const range = byteRange(request.headers.get("range"), file.size);

@@ -11,7 +11,11 @@ export const chunkBytes = 256 * 1024;
 
 export function postgresFiles(db: PostgresDb): FilesRepository & {
   /** Takes these files for a new message, inside its transaction; null when one is not free. */
-  take(on: Executor, ids: string[], take: { threadId: number; authorId: number; messageId: number }): Promise<StoredFile[] | null>;
+  take(
+    on: Executor,
+    ids: string[],
+    take: { threadId: number; authorId: number; messageId: number },
+  ): Promise<StoredFile[] | null>;
 } {
   const rows = (found: FileRow[]) => found.map(toStoredFile);
   return {

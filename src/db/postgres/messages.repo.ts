@@ -10,7 +10,15 @@ import {
   type Repository,
   TooManyEmoji,
 } from "../repository.ts";
-import { attachmentsJson, groupReactions, type MessageRow, mentionsJson, type ReactionRow, toMessage, usersShown } from "../rows.ts";
+import {
+  attachmentsJson,
+  groupReactions,
+  type MessageRow,
+  mentionsJson,
+  type ReactionRow,
+  toMessage,
+  usersShown,
+} from "../rows.ts";
 import type { Executor, PostgresDb } from "./client.ts";
 import { selectMessages as selectMessagesOn } from "./columns.ts";
 import type { postgresFiles } from "./files.repo.ts";
@@ -165,7 +173,10 @@ export function postgresMessages(db: PostgresDb, files: ReturnType<typeof postgr
             // Thrown inside the transaction: the message, its seq and its rev roll back with it.
             const taken = await files.take(tx, attachmentIds, { threadId, authorId, messageId: row!.id });
             if (!taken) throw new AttachmentsUnavailable();
-            await tx.update(messages).set({ attachments: attachmentsJson(taken) }).where(eq(messages.id, row!.id));
+            await tx
+              .update(messages)
+              .set({ attachments: attachmentsJson(taken) })
+              .where(eq(messages.id, row!.id));
           }
           await writeMentions(tx, { id: row!.id, threadId, seq: thread.lastSeq, authorId }, mentioned);
           // Sending a message moves the sender's read position to it: one row, the sender's.

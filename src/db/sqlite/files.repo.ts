@@ -9,7 +9,10 @@ import { files } from "./schema.ts";
 
 const iso = (at: Date) => at.toISOString();
 
-export function sqliteFiles(db: SqliteDb, write: GroupCommit): FilesRepository & {
+export function sqliteFiles(
+  db: SqliteDb,
+  write: GroupCommit,
+): FilesRepository & {
   /** Takes these files for a new message, inside the message's transaction; null when one is not free. */
   takeNow(ids: string[], take: { threadId: number; authorId: number; messageId: number }): StoredFile[] | null;
   /** Marks a deleted message's files deleted, inside its transaction. */

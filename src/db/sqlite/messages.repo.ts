@@ -9,7 +9,15 @@ import {
   type Repository,
   TooManyEmoji,
 } from "../repository.ts";
-import { attachmentsJson, groupReactions, type MessageRow, mentionsJson, type ReactionRow, toMessage, usersShown } from "../rows.ts";
+import {
+  attachmentsJson,
+  groupReactions,
+  type MessageRow,
+  mentionsJson,
+  type ReactionRow,
+  toMessage,
+  usersShown,
+} from "../rows.ts";
 import type { SqliteDb } from "./client.ts";
 import { selectMessages as selectMessagesFrom } from "./columns.ts";
 import type { sqliteFiles } from "./files.repo.ts";
@@ -167,7 +175,10 @@ export function sqliteMessages(
       // Thrown inside the message's savepoint: the message, its seq and its rev roll back with it.
       const taken = files.takeNow(attachmentIds, { threadId, authorId, messageId: id });
       if (!taken) throw new AttachmentsUnavailable();
-      db.update(messages).set({ attachments: attachmentsJson(taken) }).where(eq(messages.id, id)).run();
+      db.update(messages)
+        .set({ attachments: attachmentsJson(taken) })
+        .where(eq(messages.id, id))
+        .run();
     }
     writeMentions(id, threadId, lastSeq, authorId, mentioned);
     readOwn.run({ threadId, userId: authorId, seq: lastSeq });
