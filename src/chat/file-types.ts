@@ -29,8 +29,8 @@ function gifSize(head: Uint8Array): [number, number] | null {
 }
 
 function webpSize(head: Uint8Array): [number, number] | null {
-  if (head.length < 30) return null;
   const chunk = ascii(head, 12, 4);
+  if (head.length < (chunk === "VP8L" ? 25 : 30)) return null;
   if (chunk === "VP8 " && startsWith(head, [0x9d, 0x01, 0x2a], 23)) {
     return [(head[26]! | (head[27]! << 8)) & 0x3fff, (head[28]! | (head[29]! << 8)) & 0x3fff];
   }

@@ -2,7 +2,7 @@
 // as it goes (size, daily total, name, type), then recorded; who may fetch a file; and files let go of
 // (a deleted message's, an upload never sent), their content removed once no file uses it.
 import { Busboy, type BusboyFileStream } from "@fastify/busboy";
-import type { ContentWriter, FileContent, Repository, StoredFile } from "../db/repository.ts";
+import type { ContentWriter, FileContent, NewFile, Repository, StoredFile } from "../db/repository.ts";
 import { AppError, BadRequest, NotFound, TooLarge, TooManyRequests } from "../errors.ts";
 import { log } from "../log.ts";
 import { claimedImageType, cleanFileName, headBytes, sniff } from "./file-types.ts";
@@ -39,6 +39,38 @@ export interface Upload {
 const newFileId = () => Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url");
 export const fileIdPattern = /^[A-Za-z0-9_-]{22}$/;
 
+/**
+ * Reads a file part to its end, each chunk handled (awaited) before the next is read: the parser, and
+ * so the body, wait for storage. Rejects when the part is cut short (the body ended, or was destroyed).
+ */
+function eachChunk(stream: BusboyFileStream, handle: (chunk: Buffer) => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (stream.destroyed) {
+      reject(new Error("part ended early"));
+      return;
+    }
+    let ended = false;
+    stream.on("data", (chunk: Buffer) => {
+      stream.pause();
+      handle(chunk).then(
+        () => stream.resume(),
+        (error) => {
+          stream.destroy();
+          reject(error);
+        },
+      );
+    });
+    stream.on("end", () => {
+      ended = true;
+      resolve();
+    });
+    stream.on("error", reject);
+    stream.on("close", () => {
+      if (!ended) reject(new Error("part ended early"));
+    });
+  });
+}
+
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
 export function filesService(repo: Repository, threads: ThreadsService, content: FileContent, options: FilesOptions) {
@@ -73,9 +105,11 @@ export function filesService(repo: Repository, threads: ThreadsService, content:
     let allowance = options.uploadBytesPerDay - (await repo.files.uploadedSince(userId, new Date(Date.now() - day)));
     if (body.contentLength !== null && body.contentLength > allowance + framing) throw overDailyTotal();
 
-    const stored: { file: Omit<StoredFile, "messageId" | "createdAt" | "deleted"> }[] = [];
+    /** The contents stored completely, by hash: removed again if the upload fails after all. */
+    const finished: string[] = [];
     const writers = new Set<ContentWriter>();
-    const parts: Promise<void>[] = [];
+    /** The files in the order their parts came. */
+    const parts: Promise<NewFile | null>[] = [];
     /** File parts still being read: ended by force when the body stops short. */
     const open = new Set<BusboyFileStream>();
     const endOpenParts = () => {
@@ -86,11 +120,11 @@ export function filesService(repo: Repository, threads: ThreadsService, content:
       failure ??= error;
     };
 
-    async function receiveFile(stream: BusboyFileStream, rawName: string, declaredType: string) {
+    async function receiveFile(stream: BusboyFileStream, rawName: string, declaredType: string): Promise<NewFile | null> {
       // A form's file input with nothing chosen still sends an empty part without a name: no file.
       if (rawName === "") {
         stream.resume();
-        return;
+        return null;
       }
       let writer: ContentWriter | null = null;
       try {
@@ -100,28 +134,30 @@ export function filesService(repo: Repository, threads: ThreadsService, content:
         const head: Uint8Array[] = [];
         let headSize = 0;
         let limited = false;
+        let refused: unknown = null;
         stream.on("limit", () => {
           limited = true;
         });
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
-          if (failure) continue; // drained, not stored
+        await eachChunk(stream, async (chunk) => {
+          if (failure || refused) return; // read to its end, not stored
           allowance -= chunk.byteLength;
-          if (allowance < 0) throw overDailyTotal();
+          if (allowance < 0) {
+            refused = overDailyTotal();
+            return;
+          }
           if (headSize < headBytes) {
             head.push(chunk.subarray(0, headBytes - headSize));
             headSize += Math.min(chunk.byteLength, headBytes - headSize);
           }
-          await writer.write(chunk);
-        }
-        if (failure) return;
+          await writer!.write(chunk);
+        });
+        if (refused) throw refused;
+        if (failure) return null;
         if (limited || stream.truncated) throw tooLarge();
         const { sha256, size } = await writer.finish();
         writers.delete(writer);
-        // Recorded first, so that a failure from here on removes it too.
-        stored.push({
-          file: { id: newFileId(), threadId, uploaderId: userId, name, type: "", size, width: null, height: null, sha256 },
-        });
-        const entry = stored.at(-1)!.file;
+        // Kept first, so that a failure from here on removes its content too.
+        finished.push(sha256);
         if (size === 0) throw new BadRequest(`${name} is empty.`, { code: "empty_file", field: "file" });
         const sniffed = sniff(Buffer.concat(head));
         const claimed = claimedImageType(name, declaredType);
@@ -131,10 +167,11 @@ export function filesService(repo: Repository, threads: ThreadsService, content:
             field: "file",
           });
         }
-        Object.assign(entry, sniffed);
+        return { id: newFileId(), threadId, uploaderId: userId, name, size, sha256, ...sniffed };
       } catch (error) {
         fail(error);
-        stream.resume();
+        if (!stream.destroyed) stream.resume();
+        return null;
       }
     }
 
@@ -190,14 +227,15 @@ export function filesService(repo: Repository, threads: ThreadsService, content:
 
     if (failure) {
       await Promise.allSettled([...writers].map((writer) => writer.abort()));
-      await removeUnused(stored.map((s) => s.file.sha256));
+      await removeUnused(finished);
       throw failure;
     }
+    const stored = (await Promise.all(parts)).filter((file) => file !== null);
     if (stored.length === 0) return { files: [], fields };
     try {
-      return { files: await repo.files.insert(stored.map((s) => s.file)), fields };
+      return { files: await repo.files.insert(stored), fields };
     } catch (error) {
-      await removeUnused(stored.map((s) => s.file.sha256));
+      await removeUnused(finished);
       throw error;
     }
   }
