@@ -159,7 +159,7 @@ export function postgresFileContent(db: PostgresDb): FileContent {
       await client`delete from file_blobs where sha256 = ${sha256}`;
     },
     async sweep(before) {
-      await client`delete from file_blobs where sha256 is null and created_at < ${before}`;
+      await client`delete from file_blobs where sha256 is null and created_at < ${before.toISOString()}`;
     },
   };
 }
