@@ -172,7 +172,9 @@
     item.dataset.state = "failed";
     item.querySelector("progress")?.remove();
     item.querySelector(".upload-status").textContent = why;
-    item.querySelector(".upload-cancel").textContent = "Remove";
+    const remove = item.querySelector(".upload-cancel");
+    remove.textContent = "Remove";
+    remove.setAttribute("aria-label", `Remove ${item.dataset.name}`);
     showComposerError(`${item.dataset.name}: ${why}`);
   };
 
