@@ -175,7 +175,6 @@
     const remove = item.querySelector(".upload-cancel");
     remove.textContent = "Remove";
     remove.setAttribute("aria-label", `Remove ${item.dataset.name}`);
-    showComposerError(`${item.dataset.name}: ${why}`);
   };
 
   const megabytes = (bytes) => `${Math.round(bytes / 1024 / 1024)} MB`;
@@ -196,8 +195,10 @@
     progress.max = 100;
     progress.value = 0;
     progress.setAttribute("aria-label", `Uploading ${name}`);
+    // Why an upload failed is said at once (the text typed stays in the composer).
     const status = document.createElement("span");
     status.className = "upload-status";
+    status.setAttribute("role", "alert");
     const cancel = document.createElement("button");
     cancel.type = "button";
     cancel.className = "link upload-cancel";
@@ -236,6 +237,7 @@
       item.dataset.state = "done";
       item.dataset.fileId = stored.id;
       progress.value = 100;
+      status.setAttribute("role", "status");
       status.textContent = "Ready";
       cancel.textContent = "Remove";
       cancel.setAttribute("aria-label", `Remove ${name}`);
