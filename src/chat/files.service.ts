@@ -71,6 +71,22 @@ function eachChunk(stream: BusboyFileStream, handle: (chunk: Buffer) => Promise<
   });
 }
 
+/**
+ * Bytes of upload bodies read since the last collection. Each chunk Bun hands over is garbage once
+ * stored, and so is every copy on the way (PostgreSQL's wire messages above all), and the runtime
+ * collects it late: at a hundred MB/s of uploads that garbage alone was most of the RSS (ten 25 MB
+ * uploads at once: 110-260 MiB above idle). A full collection every 16 MB read keeps it bounded
+ * (about 50 MiB above idle on disk, about 105 on PostgreSQL) and cost no throughput in the same runs.
+ */
+let readSinceCollection = 0;
+const collectEvery = 16 * 1024 * 1024;
+const collectGarbage = (bytes: number) => {
+  readSinceCollection += bytes;
+  if (readSinceCollection < collectEvery) return;
+  readSinceCollection = 0;
+  Bun.gc(true);
+};
+
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
 export function filesService(repo: Repository, threads: ThreadsService, content: FileContent, options: FilesOptions) {
@@ -146,7 +162,8 @@ export function filesService(repo: Repository, threads: ThreadsService, content:
             return;
           }
           if (headSize < headBytes) {
-            head.push(chunk.subarray(0, headBytes - headSize));
+            // Copied: a view would keep the whole chunk it came in alive.
+            head.push(Uint8Array.prototype.slice.call(chunk, 0, headBytes - headSize));
             headSize += Math.min(chunk.byteLength, headBytes - headSize);
           }
           await writer!.write(chunk);
@@ -209,6 +226,7 @@ export function filesService(repo: Repository, threads: ThreadsService, content:
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
+        collectGarbage(value.byteLength);
         if (parser.destroyed) continue;
         // Backpressure: the parser waits for each file's storage, and the body waits for the parser.
         if (!parser.write(value)) await new Promise((resolve) => parser.once("drain", resolve));
