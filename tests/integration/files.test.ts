@@ -283,6 +283,17 @@ describe("fetching", () => {
     expect((await fetchFile("/files/short/pic.png", bob)).status).toBe(404);
   });
 
+  test("a file of many chunks comes back byte for byte, its last piece included", async () => {
+    const ann = await register("ann");
+    const room = await roomWith(ann);
+    const bytes = crypto.getRandomValues(new Uint8Array(3 * 1024 * 1024 + 12345));
+    const file = await uploadOne(ann, room.id, "random.bin", bytes);
+    expect(file.size).toBe(bytes.length);
+    const got = new Uint8Array(await (await fetchFile(file.url, ann)).arrayBuffer());
+    expect(got.length).toBe(bytes.length);
+    expect(Bun.hash(got)).toBe(Bun.hash(bytes));
+  });
+
   test("an SVG with a script, and HTML, are served as attachments under a sandbox", async () => {
     const ann = await register("ann");
     const room = await roomWith(ann);
