@@ -116,6 +116,13 @@ describe("uploading and sending", () => {
     expect(notes).toMatchObject({ name: "notes.txt", type: "text/plain", size: 6, width: null, height: null });
   });
 
+  test("the OpenAPI document has the upload", async () => {
+    const docs = (await (await fetch(`${server.url}/api/docs/json`)).json()) as {
+      paths: Record<string, Record<string, { summary?: string }>>;
+    };
+    expect(docs.paths["/api/threads/{id}/files"]?.post?.summary).toBe("Upload files");
+  });
+
   test("JPEG, GIF and WebP are sized from their headers", async () => {
     const ann = await register("ann");
     const room = await roomWith(ann);
