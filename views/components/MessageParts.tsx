@@ -80,21 +80,6 @@ export function Reactions({ base, reactions }: { base: string; reactions: Reacti
   );
 }
 
-/** A page with a folded corner, drawn (no emoji font needed). */
-const FileIcon = () => (
-  <svg class="file-icon" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="1.6">
-    <path d="M6 2.75h8.25L19.25 7.75V21.25H6z" stroke-linejoin="round" />
-    <path d="M14 2.75v5.25h5.25" stroke-linejoin="round" />
-  </svg>
-);
-
-/** A paper clip, for Attach file. */
-export const ClipIcon = () => (
-  <svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round">
-    <path d="M20.5 11.5l-8.25 8.25a5.25 5.25 0 0 1-7.4-7.4l8.6-8.6a3.5 3.5 0 0 1 4.95 4.95l-8.6 8.6a1.75 1.75 0 0 1-2.47-2.47l7.9-7.9" />
-  </svg>
-);
-
 /** The largest an image shows inline, in CSS pixels; its full size is a click away. */
 const imageBox = { width: 360, height: 280 };
 
@@ -135,7 +120,7 @@ export function Attachments({ files }: { files: Attachment[] }) {
         }
         return (
           <li class="attachment file">
-            <FileIcon />
+            <span class="file-icon" aria-hidden="true" />
             <a href={a.url} download={a.name} class="file-name" safe>
               {a.name}
             </a>

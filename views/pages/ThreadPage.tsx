@@ -2,7 +2,7 @@ import type { ThreadView } from "../../src/chat/threads.service.ts";
 import type { Game, Message, User } from "../../src/db/repository.ts";
 import { GameCard } from "../components/GameCard.tsx";
 import { continuesRun } from "../components/MessageItem.tsx";
-import { ClipIcon, quoteLine } from "../components/MessageParts.tsx";
+import { quoteLine } from "../components/MessageParts.tsx";
 import { ReactionPicker } from "../components/ReactionPicker.tsx";
 import type { SidebarData } from "../components/Sidebar.tsx";
 import { hasOlder, NewerLoader, OlderLoader, PresenceList, ResumePoint, TypingNotice } from "../components/ThreadParts.tsx";
@@ -118,7 +118,7 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
           <span class="attach">
             <input type="file" id={ids.composerFiles(thread.id)} name="file" multiple class="visually-hidden" />
             <label for={ids.composerFiles(thread.id)} class="attach-button" title="Attach file">
-              <ClipIcon />
+              <span class="clip-icon" aria-hidden="true" />
               <span class="attach-text">Attach file</span>
             </label>
           </span>
