@@ -87,6 +87,20 @@ suite.test("a PDF shows as a card with its name, type and size, and downloads", 
   const [download] = await Promise.all([ben.waitForEvent("download"), link.click()]);
   expect(download.suggestedFilename()).toBe("report.pdf");
   expect(new Uint8Array(readFileSync((await download.path())!))).toEqual(pdf);
+
+  // Ben drops a file onto the thread: it uploads, and goes with his next message.
+  const dropped = await ben.evaluateHandle(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(["line one\nline two\n"], "notes.txt", { type: "text/plain" }));
+    return data;
+  });
+  await ben.dispatchEvent("main.thread", "dragover", { dataTransfer: dropped });
+  await ben.dispatchEvent("main.thread", "drop", { dataTransfer: dropped });
+  await uploadReady(ben, "notes.txt");
+  await composer(ben).fill("My notes");
+  await composer(ben).press("Enter");
+  await log(ann).getByRole("link", { name: "notes.txt" }).waitFor();
+  await expect(log(ann).locator(".attachment.file", { hasText: "notes.txt" }).innerText()).resolves.toContain("Text · 18 bytes");
 });
 
 suite.test("a failed upload says why and keeps the text typed; it can be removed and the text still sent", async () => {
