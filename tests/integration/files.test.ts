@@ -235,6 +235,23 @@ describe("uploading and sending", () => {
     ).toBe(201);
   });
 
+  test("search finds a message by its files' names, after an edit too, and not once deleted", async () => {
+    const [ann, bob] = [await register("ann"), await register("bob")];
+    const room = await roomWith(ann, bob);
+    const file = await uploadOne(ann, room.id, "Quarterly-Budget-Zebra.txt", new TextEncoder().encode("numbers"));
+    const message = (await send(ann, room.id, "see attached", [file.id])).body.message;
+    const found = async (q: string) =>
+      (
+        await api<{ results: { message: ApiMessage }[] }>("GET", `/api/search?q=${encodeURIComponent(q)}`, { token: bob.token })
+      ).body.results.map((r) => r.message.id);
+    expect(await found("budget zebra")).toEqual([message.id]);
+    await api("PATCH", `/api/messages/${message.id}`, { token: ann.token, body: { body: "the sums" } });
+    expect(await found("budget zebra")).toEqual([message.id]);
+    expect(await found("attached")).toEqual([]);
+    await api("DELETE", `/api/messages/${message.id}`, { token: ann.token });
+    expect(await found("budget zebra")).toEqual([]);
+  });
+
   test("without JavaScript: the composer's multipart form post sends the text with its files", async () => {
     const ann = await register("ann");
     const room = await roomWith(ann);

@@ -1,7 +1,7 @@
 // Messages on PostgreSQL. An append takes the thread's next seq and rev, an edit or a delete its next rev,
 // under the thread's row lock.
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, type SQL, sql } from "drizzle-orm";
-import { fold } from "../../chat/search-query.ts";
+import { fold, searchableText } from "../../chat/search-query.ts";
 import {
   AttachmentsUnavailable,
   type Mentioned,
@@ -130,7 +130,19 @@ export function postgresMessages(db: PostgresDb, files: ReturnType<typeof postgr
             .where(and(eq(fileRows.messageId, id), isNull(fileRows.deletedAt)));
         }
         await writeMentions(tx, changed, mentioned);
-        return (await findMessageOn(tx, id))!;
+        const current = (await findMessageOn(tx, id))!;
+        // Its files are found by name as before: the new text, then their names.
+        if (!change.deleted && current.attachments.length > 0) {
+          const text = searchableText(
+            current.body,
+            current.attachments.map((a) => a.name),
+          );
+          await tx
+            .update(messages)
+            .set({ foldedBody: fold(text) })
+            .where(eq(messages.id, id));
+        }
+        return current;
       });
     } catch (error) {
       if (error instanceof AlreadyDeleted) return null;
@@ -173,9 +185,14 @@ export function postgresMessages(db: PostgresDb, files: ReturnType<typeof postgr
             // Thrown inside the transaction: the message, its seq and its rev roll back with it.
             const taken = await files.take(tx, attachmentIds, { threadId, authorId, messageId: row!.id });
             if (!taken) throw new AttachmentsUnavailable();
+            // Found by its files' names too (search.repo.ts).
+            const text = searchableText(
+              body,
+              taken.map((f) => f.name),
+            );
             await tx
               .update(messages)
-              .set({ attachments: attachmentsJson(taken) })
+              .set({ attachments: attachmentsJson(taken), foldedBody: fold(text) })
               .where(eq(messages.id, row!.id));
           }
           await writeMentions(tx, { id: row!.id, threadId, seq: thread.lastSeq, authorId }, mentioned);

@@ -171,6 +171,7 @@ export function sqliteMessages(
       replyToId,
       mentions: mentionList,
     })!;
+    let fileNames: string[] = [];
     if (attachmentIds.length > 0) {
       // Thrown inside the message's savepoint: the message, its seq and its rev roll back with it.
       const taken = files.takeNow(attachmentIds, { threadId, authorId, messageId: id });
@@ -179,10 +180,11 @@ export function sqliteMessages(
         .set({ attachments: attachmentsJson(taken) })
         .where(eq(messages.id, id))
         .run();
+      fileNames = taken.map((f) => f.name);
     }
     writeMentions(id, threadId, lastSeq, authorId, mentioned);
     readOwn.run({ threadId, userId: authorId, seq: lastSeq });
-    searchIndex.added({ threadId, id, body, authorId });
+    searchIndex.added({ threadId, id, body, authorId, fileNames });
     // A new message has no reactions yet: no need to read them.
     return { message: toMessage(messageById.get({ id })!), created: true };
   }
