@@ -11,11 +11,13 @@ import { gameRoutes } from "./http/games.routes.tsx";
 import { healthRoutes } from "./http/health.routes.ts";
 import { compression } from "./http/plugins/compression.ts";
 import { messagesRoutes } from "./http/messages.routes.tsx";
+import { pushRoutes } from "./http/push.routes.ts";
 import { readingRoutes } from "./http/reading.routes.tsx";
 import { searchRoutes } from "./http/search.routes.tsx";
 import { originGuard } from "./http/plugins/origin.ts";
 import { hardBodyLimit, securityHeaders } from "./http/plugins/security-headers.ts";
 import { threadsRoutes } from "./http/threads.routes.tsx";
+import { personSocketPath, personSocketRoute } from "./realtime/person-socket.ts";
 import { threadSocketPath, threadSocketRoute } from "./realtime/thread-socket.tsx";
 
 /**
@@ -33,7 +35,7 @@ const websocket = {
 
 export function createApp(deps: AppDeps) {
   // The socket route runs on Bun's router beside Elysia's routes (thread-socket.tsx says why).
-  const routes = { [threadSocketPath]: threadSocketRoute(deps) };
+  const routes = { [threadSocketPath]: threadSocketRoute(deps), [personSocketPath]: personSocketRoute(deps) };
   // Ten files of MAX_UPLOAD_MB in one upload, and their framing, fit under Bun's own cap.
   const maxRequestBodySize = Math.max(hardBodyLimit, filesPerMessage * deps.config.maxUploadBytes + 1024 * 1024);
   const app = new Elysia({ websocket, serve: { maxRequestBodySize, routes } })
@@ -49,6 +51,7 @@ export function createApp(deps: AppDeps) {
     .use(accountsRoutes(deps))
     .use(threadsRoutes(deps))
     .use(readingRoutes(deps))
+    .use(pushRoutes(deps))
     .use(messagesRoutes(deps))
     .use(filesRoutes(deps))
     .use(searchRoutes(deps))

@@ -32,6 +32,15 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** What one person may upload in 24 hours, in bytes. */
   readonly uploadBytesPerDay: number;
+  readonly push: PushSettings;
+}
+
+/** Web Push: who the push services may contact, the VAPID keys when given (else generated into DATA_DIR). */
+export interface PushSettings {
+  readonly contact: string;
+  /** Also accept http://127.0.0.1 endpoints (tests play the push service locally). */
+  readonly allowInsecure: boolean;
+  readonly vapid: { readonly publicKey: string; readonly privateKey: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +101,8 @@ export function loadConfig(env: Env = process.env, { createSecret = true } = {})
     problems.push("SESSION_SECRET must be at least 32 characters");
   }
 
+  const push = pushSettings(text, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -111,7 +122,27 @@ export function loadConfig(env: Env = process.env, { createSecret = true } = {})
     fileStorage: fileStorage as FileStorage,
     maxUploadBytes: maxUploadMb * 1024 * 1024,
     uploadBytesPerDay: uploadMbPerDay * 1024 * 1024,
+    push,
   });
+}
+
+function pushSettings(text: (name: string) => string | null, problems: string[]): PushSettings {
+  const contact = text("PUSH_CONTACT") ?? "mailto:admin@localhost";
+  if (!/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(contact)) {
+    problems.push("PUSH_CONTACT must be a mailto: address or an https: URL (the VAPID subject)");
+  }
+  const allowInsecure =
+    parseChoice("PUSH_ALLOW_INSECURE", text("PUSH_ALLOW_INSECURE") ?? "off", ["on", "off"], problems) === "on";
+  const publicKey = text("VAPID_PUBLIC_KEY");
+  const privateKey = text("VAPID_PRIVATE_KEY");
+  if ((publicKey === null) !== (privateKey === null)) {
+    problems.push("VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together: set both (the same on every instance) or neither");
+  }
+  const bytes = (value: string | null) => (value && /^[\w-]+$/.test(value) ? Buffer.from(value, "base64url").length : 0);
+  if (publicKey && bytes(publicKey) !== 65) problems.push("VAPID_PUBLIC_KEY must be a P-256 public key, base64url (65 bytes)");
+  if (privateKey && bytes(privateKey) !== 32)
+    problems.push("VAPID_PRIVATE_KEY must be a P-256 private key, base64url (32 bytes)");
+  return { contact, allowInsecure, vapid: publicKey && privateKey ? { publicKey, privateKey } : null };
 }
 
 function parseIntSetting(name: string, raw: string, min: number, max: number, problems: string[]): number {

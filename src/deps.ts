@@ -19,6 +19,9 @@ import { loadAssets } from "./http/assets.ts";
 import { log } from "./log.ts";
 import { pageData } from "./http/page-data.ts";
 import { sessionTokens } from "./edge/session-tokens.ts";
+import { pushSender } from "./notify/push-sender.ts";
+import { pushSubscriptions } from "./notify/push-subscriptions.ts";
+import { vapidKeys } from "./notify/vapid-keys.ts";
 import { createHub } from "./realtime/hub.ts";
 import { memoryBroker } from "./realtime/memory-broker.ts";
 import { memoryPresence } from "./realtime/presence.ts";
@@ -39,11 +42,19 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const tokens = await sessionTokens(config, accounts);
   const threads = threadsService(repo, broker);
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
+  const keys = vapidKeys(config);
+  const push = pushSender({
+    repo,
+    keys,
+    contact: config.push.contact,
+    readers: async (threadId) => new Set((await presence.online(threadId)).map((user) => user.id)),
+  });
   const fileContent = config.fileStorage === "database" ? repo.fileContent : diskContent(join(config.dataDir, "files"));
   if (!fileContent) throw new Error("FILE_STORAGE=database needs PostgreSQL (DATABASE_URL)");
   const files = filesService(repo, threads, fileContent, config);
   const messages = messagesService(repo, threads, broker, limits, {
     online: () => presence.onlineUserIds(),
+    stored: push.stored,
     // A deleted message's files go once no other message uses their content: after the answer, not before it.
     released: (fileIds) => void files.release(fileIds).catch((error) => log.error("file release failed", { error })),
   });
@@ -55,7 +66,17 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const search = searchService(repo, threads);
   const changes = threadChanges(repo);
   const renderMessage = messageRenderer();
-  const hub = createHub({ instanceId, broker, presence, changes, render: renderMessage });
+  const hub = createHub({
+    instanceId,
+    broker,
+    presence,
+    changes,
+    render: renderMessage,
+    reading,
+    async peerOf(threadId, userId) {
+      return (await repo.threads.members(threadId)).find((member) => member.id !== userId) ?? null;
+    },
+  });
   const pages = pageData({
     accounts,
     threads,
@@ -79,6 +100,9 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     messages,
     files,
     reading,
+    push,
+    pushSubscriptions: pushSubscriptions(repo, { allowInsecure: config.push.allowInsecure, saved: push.subscribed }),
+    vapidPublicKey: keys.publicKey,
     changes,
     games,
     search,

@@ -17,6 +17,8 @@ export const ids = {
   composerError: (threadId: number) => `composer-error-${threadId}`,
   /** The composer's file input (Attach file). */
   composerFiles: (threadId: number) => `attach-${threadId}`,
+  /** The people @ offers in the composer. */
+  mentionOptions: (threadId: number) => `mention-options-${threadId}`,
   /** Above the composer: the message it answers. */
   replying: (threadId: number) => `replying-${threadId}`,
   /** The one emoji picker of a thread page, moved to the message whose React was pressed. */

@@ -9,7 +9,7 @@ export type FormLimits = Pick<typeof limits, "usernameMax" | "passwordMax" | "bo
 
 /** The embedded assets the pages link to, each under its content-hashed URL (src/http/assets.ts serves them). */
 export type AssetUrls = Record<
-  "htmx.js" | "hx-ws.js" | "app.js" | "app.css" | "favicon.svg" | "swagger-ui.css" | "swagger-ui-bundle.js",
+  "htmx.js" | "hx-ws.js" | "app.js" | "whats-new.js" | "app.css" | "favicon.svg" | "swagger-ui.css" | "swagger-ui-bundle.js",
   string
 >;
 

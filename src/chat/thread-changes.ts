@@ -3,7 +3,10 @@
 import type { Game, Message, Repository, ThreadCursor } from "../db/repository.ts";
 
 /** One change to a thread, as its current state: a change that a later one superseded is not there. */
-export type Change = { rev: number; message: Message; game?: undefined } | { rev: number; game: Game; message?: undefined };
+export type Change =
+  /** `mentioned`: whom the message reaches (with @here), as its event said; read back from the database, unknown. */
+  | { rev: number; message: Message; game?: undefined; mentioned?: number[] }
+  | { rev: number; game: Game; message?: undefined; mentioned?: undefined };
 
 export interface ChangePage {
   /** In rev order. */
@@ -55,10 +58,10 @@ export function threadChanges(repo: Repository) {
 export type ThreadChanges = ReturnType<typeof threadChanges>;
 
 /** The change an event carries, if it is one (typing and presence are not). */
-export function changeOf(event: { type: string; message?: Message; game?: Game }): Change | null {
+export function changeOf(event: { type: string; message?: Message; game?: Game; mentioned?: number[] }): Change | null {
   if (event.type === "game" && event.game) return { rev: event.game.rev, game: event.game };
   if ((event.type === "message" || event.type === "edited" || event.type === "deleted") && event.message) {
-    return { rev: event.message.rev, message: event.message };
+    return { rev: event.message.rev, message: event.message, mentioned: event.mentioned };
   }
   return null;
 }

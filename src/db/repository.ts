@@ -386,6 +386,8 @@ export interface Repository {
      * a mention at "mentions" (the defaults: "all" in a direct thread, "mentions" in a room); never the author's.
      */
     forMessage(threadId: number, authorId: number, mentionedIds: number[]): Promise<StoredPushSubscription[]>;
+    /** Whether anyone has a subscription at all (most servers never have one: their messages skip the lookup). */
+    any(): Promise<boolean>;
   };
   /** Reachable and answering. */
   ping(): Promise<void>;

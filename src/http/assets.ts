@@ -9,6 +9,10 @@ import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import appCss from "../../public/app.css" with { type: "file" };
 import appJs from "../../public/app.js" with { type: "file" };
 import favicon from "../../public/favicon.svg" with { type: "file" };
+import icon192 from "../../public/icon-192.png" with { type: "file" };
+import icon512 from "../../public/icon-512.png" with { type: "file" };
+import serviceWorker from "../../public/sw.js" with { type: "file" };
+import whatsNewJs from "../../public/whats-new.js" with { type: "file" };
 // The API docs page's viewer, served from here: a self-hosted chat should not need a CDN.
 import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import swaggerJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
@@ -17,6 +21,7 @@ const sources = {
   "htmx.js": htmx,
   "hx-ws.js": htmxWs,
   "app.js": appJs,
+  "whats-new.js": whatsNewJs,
   "app.css": appCss,
   "favicon.svg": favicon,
   "swagger-ui.css": swaggerCss,
@@ -29,6 +34,7 @@ const hashes = contentHashes({
   "htmx.js": "htmx.org/dist/htmx.min.js",
   "hx-ws.js": "htmx.org/dist/ext/hx-ws.min.js",
   "app.js": "../../public/app.js",
+  "whats-new.js": "../../public/whats-new.js",
   "app.css": "../../public/app.css",
   "favicon.svg": "../../public/favicon.svg",
   "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
@@ -73,7 +79,40 @@ export function loadAssets(): { urls: AssetUrls; plugin: Elysia } {
       },
     });
   });
-  return { urls, plugin: plugin.use(viewerStylesheets()) as unknown as Elysia };
+  return { urls, plugin: plugin.use(viewerStylesheets()).use(installable()) as unknown as Elysia };
+}
+
+/**
+ * What makes Parley installable and able to take Web Push: the service worker at the root (so that its
+ * scope is every page), the web app manifest and its icons, at fixed URLs that are not cached for long.
+ */
+function installable() {
+  const manifest = JSON.stringify({
+    name: "Parley",
+    short_name: "Parley",
+    start_url: "/",
+    scope: "/",
+    display: "standalone",
+    background_color: "#ffffff",
+    theme_color: "#3b5bdb",
+    icons: [
+      { src: "/icon-192.png", sizes: "192x192", type: "image/png", purpose: "any" },
+      { src: "/icon-512.png", sizes: "512x512", type: "image/png", purpose: "any" },
+    ],
+  });
+  const file = (path: string, type: string, cache: string) => () =>
+    new Response(Bun.file(path), { headers: { "content-type": type, "cache-control": cache } });
+  return new Elysia({ name: "installable" })
+    .get("/sw.js", file(serviceWorker, "text/javascript; charset=utf-8", "no-cache"))
+    .get("/icon-192.png", file(icon192, "image/png", "public, max-age=86400"))
+    .get("/icon-512.png", file(icon512, "image/png", "public, max-age=86400"))
+    .get(
+      "/manifest.webmanifest",
+      () =>
+        new Response(manifest, {
+          headers: { "content-type": "application/manifest+json", "cache-control": "public, max-age=3600" },
+        }),
+    );
 }
 
 /** `/viewer/<user id>.css`: views/viewer-styles.ts says what it is for. */

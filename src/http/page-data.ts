@@ -5,6 +5,7 @@ import type { ThreadPageData } from "../../views/pages/ThreadPage.tsx";
 import type { RenderMessage } from "../../views/message-html.tsx";
 import type { PageContext } from "../../views/page-context.ts";
 import type { AccountsService } from "../chat/accounts.service.ts";
+import { effectiveLevel } from "../chat/reading.service.ts";
 import type { GamesService } from "../chat/games.service.ts";
 import type { MessagesService } from "../chat/messages.service.ts";
 import type { ReadingService } from "../chat/reading.service.ts";
@@ -94,12 +95,21 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
     threadId: number,
     options: { before?: number; around?: number; composer?: ThreadPageData["composer"]; replyTo?: number } = {},
   ): Promise<ThreadPageData> {
-    const thread = await threads.requireMember(threadId, viewer.id);
+    const [thread, [state]] = await Promise.all([
+      threads.requireMember(threadId, viewer.id),
+      reading.states(viewer.id, threadId),
+    ]);
+    // Where the viewer stopped: the page opens there, below a "New" separator, when there is something new.
+    const newFrom =
+      options.before === undefined && options.around === undefined && state?.unread ? state.lastReadSeq + 1 : undefined;
     const window = async () => {
       if (options.around !== undefined) return aroundWindow(threadId, options.around);
-      const list =
-        options.before === undefined ? messages.newest(thread) : messages.history(threadId, { before: options.before });
-      return { list: await list, newer: false };
+      if (options.before !== undefined)
+        return { list: await messages.history(threadId, { before: options.before }), newer: false };
+      const newest = await messages.newest(thread);
+      // The newest page does not reach back to the first unread message: the page shows the window around it.
+      if (newFrom !== undefined && newest.length > 0 && newest[0]!.seq > newFrom) return aroundWindow(threadId, newFrom);
+      return { list: newest, newer: false };
     };
     const [{ list, newer }, allGames, members, online, side, answered] = await Promise.all([
       window(),
@@ -122,6 +132,8 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
       clientId: crypto.randomUUID(),
       olderWindow: options.before !== undefined && options.around === undefined,
       around: options.around === undefined ? undefined : { seq: options.around, newer },
+      unread: newFrom === undefined ? undefined : { from: newFrom, newer },
+      level: effectiveLevel(state ?? { kind: thread.kind, level: null }),
       composer: replyTo ? { ...options.composer, replyTo } : options.composer,
       render,
     };

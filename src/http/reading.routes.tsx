@@ -20,8 +20,13 @@ export function readingRoutes(deps: ReadingRoutesDeps) {
     .use(sessionPlugin(deps))
     .post(
       "/t/:id/notifications",
-      async ({ user, params, body, redirect }) => {
+      async ({ user, params, body, redirect, request, set }) => {
         await reading.setLevel(params.id, user.id, body.level);
+        // htmx posts it on change and stays on the page; a plain form post goes back to the thread.
+        if (request.headers.get("hx-request")) {
+          set.status = 204;
+          return;
+        }
         return redirect(`/t/${params.id}`, 303);
       },
       { signedIn: true, params: idParams, body: t.Object({ level: t.String() }) },

@@ -72,13 +72,16 @@ export class ChangeOrder {
       emit({ type: "game", threadId: this.threadId, game: change.game }, before, this.cursor);
       return;
     }
-    const message = change.message;
+    const { message, mentioned } = change;
     if (message.seq <= this.seq) {
-      emit({ type: message.deleted ? "deleted" : "edited", threadId: this.threadId, message }, before, this.cursor);
+      const event = message.deleted
+        ? ({ type: "deleted", threadId: this.threadId, message } as const)
+        : ({ type: "edited", threadId: this.threadId, message, mentioned } as const);
+      emit(event, before, this.cursor);
     } else if (message.seq === this.seq + 1) {
       this.seq = message.seq;
       if (this.heldUpTo > this.seq) this.releasable = true;
-      emit({ type: "message", threadId: this.threadId, message }, before, this.cursor);
+      emit({ type: "message", threadId: this.threadId, message, mentioned }, before, this.cursor);
     } else {
       this.heldUpTo = Math.max(this.heldUpTo, message.seq);
     }

@@ -1,16 +1,20 @@
 // This instance's open thread sockets. Broker events go through each thread's feed (in rev order,
 // exactly once), are rendered once per wire format and published once per topic. A socket that
 // connects from a place of its own (?after=, ?rev=) is brought up to the feed from the database before
-// it joins the topic (catch-up.ts). The policies around that have a file each: the sweep for changes
-// nobody announced, slow readers, the presence throttle, typing, and sessions that end.
+// it joins the topic (catch-up.ts). A thread's feed runs while a socket has it open here or someone
+// with a socket here is one of its members: their counts follow its changes (unread-tracker.ts). The
+// policies around that have a file each: the sweep for changes nobody announced, slow readers, the
+// presence throttle, typing, and sessions that end.
 import type { RenderMessage } from "../../views/message-html.tsx";
 import type { Broker, ChatEvent } from "../chat/events.ts";
+import type { ReadingService } from "../chat/reading.service.ts";
 import { changeOf, type ThreadChanges } from "../chat/thread-changes.ts";
-import type { ThreadCursor } from "../db/repository.ts";
+import type { ThreadCursor, User } from "../db/repository.ts";
 import { log } from "../log.ts";
 import { catchUp } from "./catch-up.ts";
 import type { Position } from "./change-order.ts";
 import type { Connection, Emission, Socket } from "./connection.ts";
+import { countsPushes, countsSnapshot, type PersonSocket } from "./counts-pushes.tsx";
 import { Frames } from "./frames.tsx";
 import type { PresenceDirectory } from "./presence.ts";
 import { presenceAnnouncer } from "./presence-announcer.ts";
@@ -18,10 +22,20 @@ import { closeEndedSessions } from "./session-ends.ts";
 import { watchSlowReaders } from "./slow-readers.ts";
 import { startSweep } from "./sweep.ts";
 import { ThreadFeed } from "./thread-feed.ts";
-import { topics, wireFormats } from "./topics.ts";
+import { topics, type WireFormat, wireFormats } from "./topics.ts";
 import { typingPolicy } from "./typing.ts";
+import { unreadTracker } from "./unread-tracker.ts";
 
 export { Connection, type OpenSocket, type Socket } from "./connection.ts";
+
+/** What the hub keeps of a socket that follows a person (person-socket.ts). */
+export interface PersonLike {
+  readonly user: User;
+  readonly sessionId: string;
+  readonly format: WireFormat;
+  socket: Socket;
+  closed: boolean;
+}
 
 /** The part of Bun's Server the hub publishes through. */
 export interface TopicServer {
@@ -64,9 +78,13 @@ export interface HubDeps {
   changes: ThreadChanges;
   /** How a message is rendered for pages: once per change (views/message-html.tsx). */
   render: RenderMessage;
+  /** Where each person's counts are read from when their first socket opens. */
+  reading: Pick<ReadingService, "states">;
+  /** The other person of a direct thread. */
+  peerOf(threadId: number, userId: number): Promise<User | null>;
 }
 
-export function createHub({ instanceId, broker, presence, changes, render }: HubDeps) {
+export function createHub({ instanceId, broker, presence, changes, render, reading, peerOf }: HubDeps) {
   const open = new ThreadSets();
   /** The sockets of each thread still catching up: what a feed emits meanwhile is queued for them alone. */
   const catchingUp = new ThreadSets();
@@ -97,8 +115,29 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
     }
   }
 
+  /** Every open socket of each person here, a thread's or their own: where their counts go. */
+  const byPerson = new Map<number, Set<PersonSocket>>();
+  const pushes = countsPushes({
+    socketsOf: (userId) => byPerson.get(userId),
+    async peerOf(threadId, userId) {
+      const peer = await peerOf(threadId, userId);
+      return peer && { ...peer, online: (await presence.onlineUserIds()).has(peer.id) };
+    },
+  });
+  const tracker = unreadTracker({
+    states: reading.states,
+    watch: (threadId, start) => feedFor(threadId, start).position,
+    unwatch: retire,
+    changed: pushes.changed,
+    notify: pushes.notify,
+  });
+
+  /** Sockets that follow a person, not a thread (person-socket.ts). */
+  const persons = new Set<PersonLike>();
+
   broker.subscribe((event) => {
-    if (event.type === "session-ended") return closeEndedSessions(event, open.all());
+    if (event.type === "session-ended") return closeEndedSessions(event, [...open.all(), ...persons]);
+    if (event.type === "read" || event.type === "level" || event.type === "joined") return tracker.reading(event);
     const feed = feeds.get(event.threadId);
     if (!feed) return; // nobody here has the thread open
     const change = changeOf(event);
@@ -110,6 +149,7 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
   // After a Redis outage, what other instances sent meanwhile is only in the database.
   broker.onResync(() => {
     for (const feed of feeds.values()) void feed.fill();
+    tracker.resync();
   });
 
   const announcePresence = presenceAnnouncer(presence, (threadId, online) => {
@@ -130,7 +170,10 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
   function feedFor(threadId: number, start: ThreadCursor): ThreadFeed {
     let feed = feeds.get(threadId);
     if (!feed) {
-      feed = new ThreadFeed(threadId, start, changes, (event, before, after) => deliver(event, before, after));
+      feed = new ThreadFeed(threadId, start, changes, (event, before, after) => {
+        deliver(event, before, after);
+        if (event.type !== "game" && event.type !== "typing" && event.type !== "presence") tracker.change(event, after.rev);
+      });
       feeds.set(threadId, feed);
     }
     return feed;
@@ -147,9 +190,28 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
     announcePresence(conn.threadId);
   }
 
+  /** A feed nobody here follows any longer stops. */
+  function retire(threadId: number) {
+    if (!open.of(threadId) && !tracker.watches(threadId)) feeds.delete(threadId);
+  }
+
+  function follow(conn: Connection | PersonLike) {
+    const sockets = byPerson.get(conn.user.id) ?? new Set<PersonSocket>();
+    byPerson.set(conn.user.id, sockets.add(conn));
+  }
+
+  function unfollow(conn: Connection | PersonLike) {
+    const sockets = byPerson.get(conn.user.id);
+    sockets?.delete(conn);
+    if (sockets?.size === 0) byPerson.delete(conn.user.id);
+    tracker.unfollow(conn.user.id);
+  }
+
   function forget(conn: Connection) {
     catchingUp.remove(conn);
-    if (open.remove(conn) === 0) feeds.delete(conn.threadId);
+    open.remove(conn);
+    unfollow(conn);
+    retire(conn.threadId);
     presence.leave(conn.threadId, conn.user.id);
   }
 
@@ -167,6 +229,11 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
       // Stored but never published (its instance died between commit and publish): read it now.
       if (conn.threadAt.rev > feed.position.rev) void feed.fill();
       presence.join(conn.threadId, conn.user);
+      follow(conn);
+      void tracker.follow(conn.user.id).then(() => {
+        // A page was rendered with the counts as they were; what changed before its socket opened comes now.
+        if (conn.format === "html" && !conn.closed) conn.socket.send(countsSnapshot(tracker.countsOf(conn.user.id)));
+      });
       catchUp(conn, feed, changes, goLive, render).catch((error) => {
         log.error("catch-up failed", { threadId: conn.threadId, error });
         conn.socket.close(1011, "catch-up failed");
@@ -185,6 +252,23 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
       broker.publish({ type: "typing", threadId: conn.threadId, user: conn.user, source: typing.source(conn) });
     },
 
+    /** A socket that follows a person: their counts and notifications, no thread. */
+    openPerson(conn: PersonLike, socket: Socket): void {
+      conn.socket = socket;
+      persons.add(conn);
+      follow(conn);
+      void tracker.follow(conn.user.id).then(() => {
+        if (conn.format === "html" && !conn.closed) conn.socket.send(countsSnapshot(tracker.countsOf(conn.user.id)));
+      });
+    },
+
+    closePerson(conn: PersonLike): void {
+      if (conn.closed) return;
+      conn.closed = true;
+      persons.delete(conn);
+      unfollow(conn);
+    },
+
     /** A frame for one connection only (acks, errors, a resent message). */
     send(conn: Connection, data: string) {
       if (!conn.closed) conn.socket.send(data);
@@ -194,7 +278,7 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
     closeAll(code: number, reason: string) {
       stopSweep();
       stopWatchingReaders();
-      for (const conn of [...open.all()]) conn.socket.close(code, reason);
+      for (const conn of [...open.all(), ...persons]) conn.socket.close(code, reason);
     },
 
     online: (threadId: number) => presence.online(threadId),

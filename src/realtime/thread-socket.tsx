@@ -79,7 +79,7 @@ interface ThreadSocket extends Connection {
 }
 
 export function threadSocketRoute(deps: ThreadSocketDeps) {
-  const { hub, messages, tokens } = deps;
+  const { hub, messages } = deps;
   const securityHeaders = securityHeadersFor(threadSocketPath);
   /** The last frame's handling, per connection, so that the next one waits for it. */
   const inFlight = new WeakMap<Connection, Promise<void>>();
@@ -153,14 +153,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
 
   /** Who is asking, for which thread, from where: what the socket starts with, or the AppError to answer. */
   async function authorise(request: BunRequest) {
-    // Not a WebSocket handshake (a GET asking to upgrade): no such page, as for any unknown path.
-    const handshake = request.method === "GET" && request.headers.get("upgrade")?.toLowerCase() === "websocket";
-    if (!handshake) throw new NotFound("No such page.");
-    if (isForeignOrigin(request, deps.config.publicOrigin)) throw new Forbidden("Cross-origin request refused.");
-    const session = await tokens.authenticate(
-      tokenFrom(request.headers.get("authorization"), () => request.cookies.get(sessionCookie)),
-    );
-    if (!session) throw new Unauthorized("Sign in first.");
+    const { session, headers } = await authoriseUpgrade(request, deps, securityHeaders);
     const threadId = wholeNumber(request.params.id, limits.idMax);
     if (threadId === null) throw new NotFound("No such thread.");
     const thread = await deps.threads.requireMember(threadId, session.user.id);
@@ -172,17 +165,10 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
       format: query.get("format") === "json" ? "json" : "html",
       ...(await resumeFrom(query, thread, deps.changes)),
     };
-    if (!session.renewedUntil) return { state, headers: securityHeaders };
-    const token = await tokens.issue(session.user, session.sessionId, session.renewedUntil);
-    const cookie = new Bun.Cookie(sessionCookie, token, tokens.cookie(request.url, session.renewedUntil));
-    return { state, headers: { ...securityHeaders, "set-cookie": cookie.serialize() } };
+    return { state, headers };
   }
 
-  function refusal(error: unknown): Response {
-    const known = error instanceof AppError ? error : new Internal();
-    if (known instanceof Internal) log.error("socket upgrade failed", { error });
-    return Response.json(errorBody(known), { status: known.status, headers: securityHeaders });
-  }
+  const refusal = (error: unknown) => upgradeRefusal(error, securityHeaders);
 
   /** The Bun route handler: a real 401/403/404 answer before any frame, or the upgrade. */
   return async (request: BunRequest, server: Server<unknown>): Promise<Response | undefined> => {
@@ -194,4 +180,31 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
       return refusal(error);
     }
   };
+}
+
+/**
+ * What every socket upgrade passes: a WebSocket handshake, from our origin, by someone signed in.
+ * Answers the session and the headers of the upgrade's answer (a renewed cookie when the session slid).
+ */
+export async function authoriseUpgrade(request: BunRequest, deps: SessionDeps, securityHeaders: Record<string, string>) {
+  // Not a WebSocket handshake (a GET asking to upgrade): no such page, as for any unknown path.
+  const handshake = request.method === "GET" && request.headers.get("upgrade")?.toLowerCase() === "websocket";
+  if (!handshake) throw new NotFound("No such page.");
+  if (isForeignOrigin(request, deps.config.publicOrigin)) throw new Forbidden("Cross-origin request refused.");
+  const { tokens } = deps;
+  const session = await tokens.authenticate(
+    tokenFrom(request.headers.get("authorization"), () => request.cookies.get(sessionCookie)),
+  );
+  if (!session) throw new Unauthorized("Sign in first.");
+  if (!session.renewedUntil) return { session, headers: securityHeaders };
+  const token = await tokens.issue(session.user, session.sessionId, session.renewedUntil);
+  const cookie = new Bun.Cookie(sessionCookie, token, tokens.cookie(request.url, session.renewedUntil));
+  return { session, headers: { ...securityHeaders, "set-cookie": cookie.serialize() } };
+}
+
+/** A refused upgrade: a real HTTP answer in API.md's error shape, before any frame. */
+export function upgradeRefusal(error: unknown, securityHeaders: Record<string, string>): Response {
+  const known = error instanceof AppError ? error : new Internal();
+  if (known instanceof Internal) log.error("socket upgrade failed", { error });
+  return Response.json(errorBody(known), { status: known.status, headers: securityHeaders });
 }

@@ -19,3 +19,15 @@ declare module "swagger-ui-dist/*" {
   const path: string;
   export default path;
 }
+declare module "*/public/whats-new.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/public/sw.js" {
+  const path: string;
+  export default path;
+}
+declare module "*.png" {
+  const path: string;
+  export default path;
+}

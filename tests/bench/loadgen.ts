@@ -10,6 +10,7 @@ import { manyRooms } from "./loadgen/scenarios/many-rooms.ts";
 import { pages } from "./loadgen/scenarios/pages.ts";
 import { reconnectStorm } from "./loadgen/scenarios/reconnect-storm.ts";
 import { saturation } from "./loadgen/scenarios/saturation.ts";
+import { sidebarCounts } from "./loadgen/scenarios/sidebar-counts.ts";
 import { setupUsers } from "./loadgen/setup-users.ts";
 import type { LoadgenJob, LoadgenLine, ScenarioRow } from "./protocol.ts";
 
@@ -23,6 +24,7 @@ const scenarios: Record<string, (ctx: ScenarioContext, params: never) => Promise
   idle: idleConnections,
   "reconnect-storm": reconnectStorm,
   pages,
+  "sidebar-counts": sidebarCounts,
 };
 
 async function main(job: LoadgenJob): Promise<void> {

@@ -141,19 +141,20 @@ async function main() {
     for (const plan of settings.plans) {
       for (const durability of plan.writes ? settings.durabilities : [settings.durabilities[0]!]) {
         const runs = {} as Record<ServerKind, KindRun>;
-        for (const kind of kinds) {
+        const planKinds = plan.kinds ?? kinds;
+        for (const kind of planKinds) {
           progress(
             `${plan.scenario} ${JSON.stringify(plan.params)} on ${kind}${plan.writes ? ` (durability ${durability})` : ""}`,
           );
           runs[kind] = await runPlan(kind, plan, durability, templates[kind]);
         }
         // Rows pair up by scenario name ("fan-out/R=100", "idle/1000", …).
-        const names = [...new Set(kinds.flatMap((kind) => runs[kind].rows.map((row) => row.scenario)))];
+        const names = [...new Set(planKinds.flatMap((kind) => runs[kind].rows.map((row) => row.scenario)))];
         if (names.length === 0) names.push(plan.group);
-        const notes = kinds.flatMap((kind) => runs[kind].notes);
+        const notes = planKinds.flatMap((kind) => runs[kind].notes);
         for (const name of names) {
           const side = (kind: ServerKind) => {
-            const row = runs[kind].rows.find((r) => r.scenario === name);
+            const row = runs[kind]?.rows.find((r) => r.scenario === name);
             return row ? { row, loadgen: runs[kind].loadgen } : null;
           };
           emit(combine(name, plan.writes ? durability : null, side("parley"), side("reference"), notes));

@@ -18,6 +18,8 @@ export interface Plan {
   /** Whether the result depends on SQLite's synchronous setting (runs once per durability asked for). */
   writes: boolean;
   timeoutMs: number;
+  /** Which servers run it (both unless said): a scenario of what only Parley does has no reference. */
+  kinds?: ("reference" | "parley")[];
 }
 
 export interface BenchSettings {
@@ -40,6 +42,7 @@ export const groups = [
   "idle",
   "reconnect-storm",
   "pages",
+  "sidebar-counts",
   "cold-start",
   "search",
   "uploads",
@@ -55,6 +58,8 @@ interface ScaleNumbers {
   storm: { clients: number; ratePerSec: number; beforeMs: number; downMs: number; afterMs: number };
   coldStartRuns: number;
   searchRuns: number;
+  /** Members of the busy room whose sidebars count its messages. */
+  sidebarMembers: number;
 }
 
 const scales: Record<Scale, ScaleNumbers> = {
@@ -68,6 +73,7 @@ const scales: Record<Scale, ScaleNumbers> = {
     storm: { clients: 500, ratePerSec: 200, beforeMs: 2000, downMs: 1000, afterMs: 3000 },
     coldStartRuns: 5,
     searchRuns: 100,
+    sidebarMembers: 300,
   },
   full: {
     userPool: 1100,
@@ -79,6 +85,7 @@ const scales: Record<Scale, ScaleNumbers> = {
     storm: { clients: 2000, ratePerSec: 200, beforeMs: 3000, downMs: 1000, afterMs: 5000 },
     coldStartRuns: 15,
     searchRuns: 300,
+    sidebarMembers: 1000,
   },
 };
 
@@ -158,6 +165,20 @@ function plansFor(n: ScaleNumbers): Plan[] {
       params: { messages: 50, concurrency: 16, warmupMs: 1000, durationMs: n.durationMs },
       writes: false,
       timeoutMs: minutes(3),
+    },
+    {
+      group: "sidebar-counts",
+      scenario: "sidebar-counts",
+      // The same frames per second as fan-out: one count frame per member per message.
+      params: {
+        members: n.sidebarMembers,
+        ratePerSec: Math.round(fanOutDeliveriesPerSec / n.sidebarMembers),
+        durationMs: n.durationMs,
+        drainMs: 5000,
+      },
+      writes: true,
+      timeoutMs: minutes(4),
+      kinds: ["parley"],
     },
   ];
 }

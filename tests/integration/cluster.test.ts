@@ -132,6 +132,23 @@ for (const dialect of dialects) {
       expect((edited.message as ApiMessage).reactions).toEqual([{ emoji: "👍", count: 1, users: [bob.user] }]);
     });
 
+    test("counts move live on every instance: a message on one, and a read on another clears the count on the third", async () => {
+      const [one, two, three] = await cluster(3);
+      const { people, threadId } = await roomFor(one!);
+      const [ann, bob] = people as [Person, Person];
+      const elsewhere = await roomFor(one!, 1);
+      await apiClient(one!.url)("POST", `/api/threads/${elsewhere.threadId}/join`, { token: bob.token });
+      const [tabOnTwo, tabOnThree] = [await open(two!, bob, elsewhere.threadId), await open(three!, bob, elsewhere.threadId)];
+      const countsHere = (f: Frame) => f.type === "unread" && f.threadId === threadId;
+      await apiClient(one!.url)("POST", `/api/threads/${threadId}/messages`, { token: ann.token, body: { body: "news" } });
+      for (const tab of [tabOnTwo, tabOnThree]) expect(await tab.next(countsHere)).toMatchObject({ unread: 1, lastReadSeq: 0 });
+      const read = await apiClient(two!.url)("POST", `/api/threads/${threadId}/read`, { token: bob.token, body: { seq: 1 } });
+      expect(read.status).toBe(200);
+      for (const tab of [tabOnTwo, tabOnThree]) {
+        expect(await tab.next(countsHere)).toEqual({ type: "unread", threadId, unread: 0, mentions: 0, lastReadSeq: 1 });
+      }
+    });
+
     test("presence is the union over instances, and typing crosses too", async () => {
       const [one, two] = await cluster(2);
       const { people, threadId } = await roomFor(one!);

@@ -3,7 +3,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { type Person, testPeople } from "../helpers/people.ts";
 import { apiClient, startServer, type TestServer } from "../helpers/server.ts";
-import { type ApiMessage, connect, type JsonSocket, threadSocketUrl } from "../helpers/ws-client.ts";
+import {
+  type ApiMessage,
+  connect,
+  type Frame,
+  type JsonSocket,
+  ofType,
+  threadSocketUrl,
+  upgradeStatus,
+} from "../helpers/ws-client.ts";
 
 setDefaultTimeout(20_000);
 
@@ -130,8 +138,10 @@ describe("mentions", () => {
   test("@here in a room mentions every member online, not the author; the message lists no one for it", async () => {
     const [ann, bob, cat] = [await register("ann"), await register("bob"), await register("cat")];
     const room = await roomWith(ann, bob, cat);
-    await open(bob, room.id); // bob is online; cat is not
+    const bobsTab = await open(bob, room.id); // bob is online; cat is not
     const m = await post(ann, room.id, "@here standup");
+    // The live count says it too, not only the API.
+    expect(await bobsTab.next(ofType("unread", (f) => f.threadId === room.id && f.unread === 1))).toMatchObject({ mentions: 1 });
     expect(m.mentions).toEqual([]);
     expect((await countsOf(bob, room.id)).mentions).toBe(1);
     expect((await countsOf(cat, room.id)).mentions).toBe(0);
@@ -175,5 +185,100 @@ describe("levels", () => {
     expect((await api("PUT", `/api/threads/${room.id}/notifications`, { token: eve.token, body: { level: "all" } })).status).toBe(
       404,
     );
+  });
+});
+
+describe("live counts", () => {
+  const unreadIn = (threadId: number, extra: (f: Frame) => boolean = () => true) =>
+    ofType("unread", (f) => f.threadId === threadId && extra(f));
+
+  test("every socket of a person hears the counts of their other threads move, and a read in one clears them in all", async () => {
+    const [ann, bob] = [await register("ann"), await register("bob")];
+    const busy = await roomWith(ann, bob);
+    const quiet = await roomWith(ann, bob);
+    const [tab1, tab2] = [await open(bob, quiet.id), await open(bob, quiet.id)];
+    await post(ann, busy.id, "one");
+    for (const tab of [tab1, tab2]) {
+      expect(await tab.next(unreadIn(busy.id))).toEqual({
+        type: "unread",
+        threadId: busy.id,
+        unread: 1,
+        mentions: 0,
+        lastReadSeq: 0,
+      });
+    }
+    await post(ann, busy.id, `two for @${bob.user.username}`);
+    for (const tab of [tab1, tab2]) expect(await tab.next(unreadIn(busy.id))).toMatchObject({ unread: 2, mentions: 1 });
+    expect((await read(bob, busy.id, 2)).status).toBe(200);
+    for (const tab of [tab1, tab2]) {
+      expect(await tab.next(unreadIn(busy.id))).toEqual({
+        type: "unread",
+        threadId: busy.id,
+        unread: 0,
+        mentions: 0,
+        lastReadSeq: 2,
+      });
+    }
+  });
+
+  test("a delete takes its message out of the count, an edit adds or drops a mention, my own message reads the thread", async () => {
+    const [ann, bob] = [await register("ann"), await register("bob")];
+    const room = await roomWith(ann, bob);
+    const elsewhere = await roomWith(ann, bob);
+    const tab = await open(bob, elsewhere.id);
+    const one = await post(ann, room.id, "one");
+    await tab.next(unreadIn(room.id, (f) => f.unread === 1));
+    await api("PATCH", `/api/messages/${one.id}`, { token: ann.token, body: { body: `now @${bob.user.username}` } });
+    expect(await tab.next(unreadIn(room.id))).toMatchObject({ unread: 1, mentions: 1 });
+    await api("DELETE", `/api/messages/${one.id}`, { token: ann.token });
+    expect(await tab.next(unreadIn(room.id))).toMatchObject({ unread: 0, mentions: 0 });
+    await post(ann, room.id, "two");
+    await tab.next(unreadIn(room.id, (f) => f.unread === 1));
+    await post(bob, room.id, "mine");
+    expect(await tab.next(unreadIn(room.id))).toEqual({
+      type: "unread",
+      threadId: room.id,
+      unread: 0,
+      mentions: 0,
+      lastReadSeq: 3,
+    });
+    // What the frames said is what the API says.
+    expect(await countsOf(bob, room.id)).toEqual({ unread: 0, mentions: 0, lastReadSeq: 3 });
+  });
+
+  test("a direct thread someone opens with me counts live on my open socket; a muted thread still counts", async () => {
+    const [ann, bob, cat] = [await register("ann"), await register("bob"), await register("cat")];
+    const room = await roomWith(bob, cat);
+    const tab = await open(bob, room.id);
+    const direct = await directThread(ann, bob);
+    await post(ann, direct.id, "hello bob");
+    expect(await tab.next(unreadIn(direct.id, (f) => f.unread === 1))).toMatchObject({ lastReadSeq: 0 });
+    await api("PUT", `/api/threads/${direct.id}/notifications`, { token: bob.token, body: { level: "none" } });
+    await post(ann, direct.id, "still there?");
+    expect(await tab.next(unreadIn(direct.id, (f) => f.unread === 2))).toMatchObject({ mentions: 0 });
+    expect(await threadOf(bob, direct.id)).toMatchObject({ unread: 2, level: "none" });
+  });
+});
+
+describe("the person's own socket (/ws)", () => {
+  test("follows the person's counts without a thread open; signed in only, from our origin", async () => {
+    const [ann, bob] = [await register("ann"), await register("bob")];
+    const room = await roomWith(ann, bob);
+    const watcher = await connect(`${server.url}/ws`, bob.token);
+    openSockets.push(watcher);
+    await post(ann, room.id, `@${bob.user.username} ping`);
+    expect(await watcher.next(ofType("unread", (f) => f.threadId === room.id))).toEqual({
+      type: "unread",
+      threadId: room.id,
+      unread: 1,
+      mentions: 1,
+      lastReadSeq: 0,
+    });
+    await read(bob, room.id, 1);
+    expect(await watcher.next(ofType("unread", (f) => f.threadId === room.id))).toMatchObject({ unread: 0, lastReadSeq: 1 });
+    expect((await upgradeStatus(`${server.url}/ws`)).status).toBe(401);
+    expect(
+      (await upgradeStatus(`${server.url}/ws`, { authorization: `Bearer ${bob.token}`, origin: "https://evil.example" })).status,
+    ).toBe(403);
   });
 });

@@ -52,6 +52,23 @@ describe("loadConfig", () => {
     }
   });
 
+  test("Web Push settings: a contact that is no address, a lone VAPID key or a malformed one are refused", () => {
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig({ DATA_DIR: tempDir(), ...env });
+        return [];
+      } catch (caught) {
+        return (caught as ConfigError).problems;
+      }
+    };
+    expect(problemsOf({ PUSH_CONTACT: "admin" })[0]).toStartWith("PUSH_CONTACT");
+    expect(problemsOf({ PUSH_ALLOW_INSECURE: "yes" })[0]).toStartWith("PUSH_ALLOW_INSECURE");
+    expect(problemsOf({ VAPID_PUBLIC_KEY: "abc" })[0]).toStartWith("VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY");
+    expect(problemsOf({ VAPID_PUBLIC_KEY: "abc", VAPID_PRIVATE_KEY: "def" })).toHaveLength(2);
+    const config = loadConfig({ DATA_DIR: tempDir() });
+    expect(config.push).toEqual({ contact: "mailto:admin@localhost", allowInsecure: false, vapid: null });
+  });
+
   test("SESSION_SECRET is generated into DATA_DIR once, private, and reused", () => {
     const dataDir = tempDir();
     const first = loadConfig({ DATA_DIR: dataDir }).sessionSecret;

@@ -24,6 +24,23 @@ export const unreadTotal = (counts: Map<number, Counts>) =>
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 
+/** What a thread's link adds to its name: ", 3 unread, 1 mention", or nothing when nothing is unread. */
+export function countsSaid(counts: Counts | undefined): string {
+  const unread = counts?.unread ?? 0;
+  const mentions = counts?.mentions ?? 0;
+  return unread > 0 ? `, ${unread} unread${mentions > 0 ? `, ${plural(mentions, "mention")}` : ""}` : "";
+}
+
+/**
+ * A link to a thread, named by its label and its counts in one aria-label ("general, 3 unread"): a
+ * name built from the link's parts would get spaces between them. whats-new.js renames it when new
+ * counts are pushed (`data-label` is the part that stays).
+ */
+const threadLinkName = (label: string, counts: Counts | undefined) => ({
+  "aria-label": `${label}${countsSaid(counts)}`,
+  "data-label": label,
+});
+
 /**
  * What is new in a thread, inside its link: said in the link's name ("general, 3 unread, 1 mention")
  * and shown as badges (none for a muted thread: it is only bold). Pushed again whenever it changes.
@@ -32,27 +49,22 @@ export function ThreadCounts({ threadId, counts, oob }: { threadId: number; coun
   const unread = counts?.unread ?? 0;
   const mentions = counts?.mentions ?? 0;
   const muted = counts?.level === "none";
-  const said = unread > 0 ? `, ${unread} unread${mentions > 0 ? `, ${plural(mentions, "mention")}` : ""}` : "";
   return (
     <span
       id={ids.counts(threadId)}
       class="counts"
       data-unread={String(unread)}
       data-mentions={String(mentions)}
+      data-said={countsSaid(counts)}
       data-muted={muted ? "" : undefined}
       hx-swap-oob={oob ? "true" : undefined}
     >
-      {said ? (
-        <span class="visually-hidden" safe>
-          {said}
-        </span>
-      ) : null}
       {unread > 0 && !muted ? (
         <span class="badge" aria-hidden="true">
           {unread}
         </span>
       ) : null}
-      {mentions > 0 ? (
+      {mentions > 0 && !muted ? (
         <span class="badge mention" aria-hidden="true">
           @{mentions}
         </span>
@@ -64,22 +76,29 @@ export function ThreadCounts({ threadId, counts, oob }: { threadId: number; coun
 /** A person, as a link that opens (or creates) the direct thread with them, with whether they are online and what is new. */
 export function PersonItem({
   person,
-  thread,
+  threadId,
   counts,
   current,
 }: {
   person: User & { online: boolean };
-  thread: ThreadView | undefined;
+  /** The direct thread with them, once there is one. */
+  threadId: number | undefined;
   counts: Counts | undefined;
   current: boolean;
 }) {
   return (
     <li id={ids.person(person.id)}>
-      <a href={`/dm/${encodeURIComponent(person.username)}`} aria-current={current ? "page" : undefined}>
+      <a
+        href={`/dm/${encodeURIComponent(person.username)}`}
+        aria-current={current ? "page" : undefined}
+        {...threadLinkName(`${person.username}${person.online ? " (online)" : ""}`, counts)}
+      >
         <span class={person.online ? "dot online" : "dot"} title={person.online ? "online" : "offline"} />
-        <span safe>{person.username}</span>
+        <span class="name" safe>
+          {person.username}
+        </span>
         {person.online ? <span class="visually-hidden"> (online)</span> : null}
-        {thread ? <ThreadCounts threadId={thread.id} counts={counts} /> : null}
+        {threadId !== undefined ? <ThreadCounts threadId={threadId} counts={counts} /> : null}
       </a>
     </li>
   );
@@ -106,7 +125,7 @@ export function PeopleList({
         return (
           <PersonItem
             person={person}
-            thread={thread}
+            threadId={thread?.id}
             counts={thread ? counts?.get(thread.id) : undefined}
             current={thread !== undefined && thread.id === currentThreadId}
           />
@@ -126,9 +145,15 @@ export function Sidebar({ data, limits }: { data: SidebarData; limits: FormLimit
           {data.rooms.map((room) => (
             <li>
               {room.joined ? (
-                <a href={`/t/${room.id}`} aria-current={current(room.id)}>
+                <a
+                  href={`/t/${room.id}`}
+                  aria-current={current(room.id)}
+                  {...threadLinkName(room.name, data.counts.get(room.id))}
+                >
                   <span aria-hidden="true"># </span>
-                  <span safe>{room.name}</span>
+                  <span class="name" safe>
+                    {room.name}
+                  </span>
                   <ThreadCounts threadId={room.id} counts={data.counts.get(room.id)} />
                 </a>
               ) : (
@@ -179,6 +204,15 @@ export function Sidebar({ data, limits }: { data: SidebarData; limits: FormLimit
             <a href="/people">All people ({data.peopleCount})</a>
           </p>
         ) : null}
+      </section>
+      <section class="notifications">
+        {/* whats-new.js shows it where the browser can notify; permission is asked on a press, never on load. */}
+        <button type="button" id="enable-notifications" class="link" hidden>
+          Enable notifications
+        </button>
+        <p id="notify-state" class="muted" role="status" />
+        {/* Messages worth a notification arrive here (pushed to this person's pages), and whats-new.js shows them. */}
+        <div id="notify-queue" hidden />
       </section>
     </nav>
   );

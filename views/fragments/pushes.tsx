@@ -1,6 +1,9 @@
 // Out-of-band fragments pushed over the thread's WebSocket: rendered once per event, sent to everyone.
+import { plainText } from "../../src/chat/formatting.ts";
+import type { Counts } from "../../src/chat/reading.service.ts";
 import type { Game, Message, User } from "../../src/db/repository.ts";
 import { GameCard } from "../components/GameCard.tsx";
+import { PersonItem, ThreadCounts } from "../components/Sidebar.tsx";
 import { PresenceList, TypingNotice } from "../components/ThreadParts.tsx";
 import { ids } from "../ids.ts";
 import type { RenderMessage } from "../message-html.tsx";
@@ -46,5 +49,56 @@ export function ComposerError({ threadId, message }: { threadId: number; message
     <p id={ids.composerError(threadId)} class="field-error" role="alert" hx-swap-oob="true" safe>
       {message}
     </p>
+  );
+}
+
+/** What is new in some of a person's threads: each thread's counts in its sidebar link. */
+export const CountsChanged = ({ changes }: { changes: { threadId: number; counts: Counts }[] }) => (
+  <>
+    {changes.map(({ threadId, counts }) => (
+      <ThreadCounts threadId={threadId} counts={counts} oob />
+    ))}
+  </>
+);
+
+/**
+ * Someone opened a direct thread with the person (or they did, in another tab): the other person goes
+ * to the top of the sidebar's list, with the thread's counts, wherever they were listed before.
+ */
+export function DirectOpened({
+  person,
+  threadId,
+  counts,
+}: {
+  person: User & { online: boolean };
+  threadId: number;
+  counts: Counts;
+}) {
+  return (
+    <>
+      <li id={ids.person(person.id)} hx-swap-oob="delete" />
+      <ul hx-swap-oob={`afterbegin:#${ids.peopleList}`}>
+        <PersonItem person={person} threadId={threadId} counts={counts} current={false} />
+      </ul>
+    </>
+  );
+}
+
+/** A message worth a notification, for whats-new.js to show (and take away) while the page is in the background. */
+export function NotificationQueued({ message }: { message: Message }) {
+  const text = plainText(message.body);
+  const excerpt = text.length > 140 ? `${text.slice(0, 139)}…` : text;
+  return (
+    <div hx-swap-oob="beforeend:#notify-queue">
+      <p
+        data-thread-id={String(message.threadId)}
+        data-message-id={String(message.id)}
+        data-author={message.author.username}
+        data-url={`/t/${message.threadId}?around=${message.seq}`}
+        safe
+      >
+        {excerpt}
+      </p>
+    </div>
   );
 }

@@ -4,12 +4,13 @@ import { Sidebar, type SidebarData, unreadTotal } from "../components/Sidebar.ts
 import type { PageContext } from "../page-context.ts";
 import { Layout } from "./Layout.tsx";
 
-/** A signed-in page: the sidebar and one main pane. */
+/** A signed-in page: the sidebar and one main pane, live. */
 export function AppShell({
   ctx,
   title,
   sidebar,
   search,
+  threadSocket = false,
   children,
 }: {
   ctx: PageContext;
@@ -17,11 +18,13 @@ export function AppShell({
   sidebar: SidebarData;
   /** What the top bar's search field holds (the search page fills it). */
   search?: SearchBoxState;
+  /** The page opens a thread's socket, which carries the sidebar's counts too; other pages open the person's (/ws). */
+  threadSocket?: boolean;
   children: Children;
 }) {
   return (
     <Layout ctx={ctx} title={title} search={search} unread={unreadTotal(sidebar.counts)}>
-      <div class="app">
+      <div class="app" hx-ws:connect={threadSocket ? undefined : "/ws"}>
         <Sidebar data={sidebar} limits={ctx.limits} />
         {children}
       </div>

@@ -8,7 +8,8 @@ import { viewerStylesheetUrl } from "../viewer-styles.ts";
 // The reconnect cap keeps a page live again within a few seconds of the server's return.
 const htmxConfig = JSON.stringify({
   mode: "same-origin",
-  ws: { reconnectDelay: 250, reconnectMaxDelay: 2000, reconnectJitter: 0.2 },
+  // A tab in the background keeps its socket: its counts stay live, and it can show notifications.
+  ws: { reconnectDelay: 250, reconnectMaxDelay: 2000, reconnectJitter: 0.2, pauseOnBackground: false },
 });
 
 export function Layout({
@@ -35,12 +36,16 @@ export function Layout({
         <meta name="htmx-config" content={htmxConfig} />
         <title safe>{`${unread ? `(${unread}) ` : ""}${title === "Parley" ? title : `${title} · Parley`}`}</title>
         <link rel="icon" href={ctx.assets["favicon.svg"]} type="image/svg+xml" />
+        <link rel="manifest" href="/manifest.webmanifest" />
+        <link rel="apple-touch-icon" href="/icon-192.png" />
+        <meta name="theme-color" content="#3b5bdb" />
         <link rel="stylesheet" href={ctx.assets["app.css"]} />
         {ctx.viewer ? <link rel="stylesheet" href={viewerStylesheetUrl(ctx.viewer.id)} /> : null}
         {/* Not deferred: app.js must listen before htmx opens the first WebSocket. */}
         <script src={ctx.assets["htmx.js"]} />
         <script src={ctx.assets["hx-ws.js"]} />
         <script src={ctx.assets["app.js"]} />
+        <script src={ctx.assets["whats-new.js"]} />
       </head>
       <body data-viewer={ctx.viewer ? String(ctx.viewer.id) : undefined}>
         <header class="topbar">

@@ -1,5 +1,5 @@
 import type { ThreadView } from "../../src/chat/threads.service.ts";
-import type { Game, Message, User } from "../../src/db/repository.ts";
+import type { Game, Message, NotificationLevel, User } from "../../src/db/repository.ts";
 import { GameCard } from "../components/GameCard.tsx";
 import { continuesRun } from "../components/MessageItem.tsx";
 import { quoteLine } from "../components/MessageParts.tsx";
@@ -27,6 +27,13 @@ export interface ThreadPageData {
   /** Set when showing the messages around one (`?around=`, a search result): that seq, and whether newer ones follow. */
   around?: { seq: number; newer: boolean };
   /**
+   * Set when the viewer has something new here: the seq of the first message they have not read (a
+   * "New" separator goes above it, and the page opens there), and whether newer ones follow the window.
+   */
+  unread?: { from: number; newer: boolean };
+  /** What notifies the viewer of this thread. */
+  level: NotificationLevel;
+  /**
    * Without JavaScript: a post that failed (the message beside the composer, the text kept), and the
    * message the composer answers.
    */
@@ -38,13 +45,17 @@ export interface ThreadPageData {
 export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageData }) {
   const { thread, messages } = data;
   const title = thread.kind === "room" ? `# ${thread.name}` : thread.name;
+  // A window of messages that is not the newest: around a found message, or around where the viewer stopped.
+  const window = data.around ?? (data.unread?.newer ? data.unread : undefined);
+  const firstNew = data.unread ? messages.find((m) => m.seq >= data.unread!.from)?.seq : undefined;
   return (
-    <AppShell ctx={ctx} title={title} sidebar={data.sidebar}>
+    <AppShell ctx={ctx} title={title} sidebar={data.sidebar} threadSocket>
       <main
         class="thread"
         hx-ws:connect={`/t/${thread.id}/ws`}
         data-thread={String(thread.id)}
         data-around={data.around ? String(data.around.seq) : undefined}
+        data-last-read={data.unread ? String(data.unread.from - 1) : String(thread.lastSeq)}
       >
         <header class="thread-head">
           <h1 safe>{title}</h1>
@@ -55,7 +66,8 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
           <a class="thread-search" href={`/search?thread=${thread.id}`}>
             Search this thread
           </a>
-          <ResumePoint threadId={thread.id} at={resumeAt(thread, messages, data.around)} />
+          <LevelForm threadId={thread.id} level={data.level} />
+          <ResumePoint threadId={thread.id} at={resumeAt(thread, messages, window)} />
         </header>
         {/* The log scrolls; the list in it is what messages are appended to (a log is not a list itself). */}
         <div class="log" role="log" aria-label="Messages" tabindex="0">
@@ -64,15 +76,18 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
             {hasOlder(messages) ? <OlderLoader threadId={thread.id} before={messages[0]!.seq} /> : null}
             {interleave(messages, data.games).map((item, i, all) =>
               "seq" in item ? (
-                data.render(item, { grouped: continuesRun(item, previousMessage(all, i)) })
+                <>
+                  {item.seq === firstNew ? <NewSeparator /> : null}
+                  {data.render(item, { grouped: item.seq !== firstNew && continuesRun(item, previousMessage(all, i)) })}
+                </>
               ) : (
                 <GameCard game={item} />
               ),
             )}
-            {data.around?.newer ? <NewerLoader threadId={thread.id} after={messages.at(-1)!.seq} /> : null}
+            {window?.newer ? <NewerLoader threadId={thread.id} after={messages.at(-1)!.seq} /> : null}
           </ol>
         </div>
-        {data.around?.newer ? (
+        {window?.newer ? (
           <p class="newer">
             <a href={`/t/${thread.id}`}>Jump to the newest messages</a>
           </p>
@@ -109,10 +124,17 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
             maxlength={ctx.limits.bodyMax}
             placeholder={`Message ${title}`}
             aria-describedby={ids.composerError(thread.id)}
+            aria-autocomplete="list"
+            aria-controls={ids.mentionOptions(thread.id)}
+            data-members={JSON.stringify(data.members.filter((m) => m.id !== ctx.viewer?.id).map((m) => m.username))}
+            data-room={thread.kind === "room" ? "" : undefined}
             safe
           >
             {data.composer?.body ?? ""}
           </textarea>
+          {/* What @ offers (whats-new.js fills it as one types), and how many match, said aloud. */}
+          <div id={ids.mentionOptions(thread.id)} class="mention-options" role="listbox" aria-label="People to mention" hidden />
+          <p id={`${ids.mentionOptions(thread.id)}-status`} class="visually-hidden" role="status" />
           <input type="hidden" name="clientId" value={data.clientId} />
           <input type="hidden" name="attachments" value="" />
           <span class="attach">
@@ -142,8 +164,8 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
  * ones after it resumes from the thread as read: the socket brings what comes from then on (after the
  * "load newer" control), and that control loads what lies between.
  */
-function resumeAt(thread: ThreadView, messages: Message[], around?: { newer: boolean }) {
-  if (around?.newer) return { seq: thread.lastSeq, rev: thread.lastRev };
+function resumeAt(thread: ThreadView, messages: Message[], window?: { newer: boolean }) {
+  if (window?.newer) return { seq: thread.lastSeq, rev: thread.lastRev };
   return { seq: Math.min(thread.lastSeq, messages.at(-1)?.seq ?? thread.lastSeq), rev: thread.lastRev };
 }
 
@@ -221,6 +243,48 @@ function NewGameForm({
         O <select name="o">{options(defaultO)}</select>
       </label>
       <button type="submit">New game</button>
+    </form>
+  );
+}
+
+/** Above the first message the viewer has not read, when they open the thread. */
+const NewSeparator = () => (
+  <li class="new-separator">
+    <hr aria-label="New" />
+    <span aria-hidden="true">New</span>
+    <span class="rule" />
+  </li>
+);
+
+const levelNames: Record<NotificationLevel, string> = {
+  all: "Every message",
+  mentions: "Mentions only",
+  none: "Nothing (muted)",
+};
+
+/** What notifies the viewer of this thread: a plain form (htmx posts it on change, and stays on the page). */
+function LevelForm({ threadId, level }: { threadId: number; level: NotificationLevel }) {
+  const id = `level-${threadId}`;
+  return (
+    <form
+      class="level"
+      method="post"
+      action={`/t/${threadId}/notifications`}
+      hx-post={`/t/${threadId}/notifications`}
+      hx-trigger="change"
+      hx-swap="none"
+    >
+      <label for={id}>Notify me of</label>
+      <select id={id} name="level">
+        {(Object.keys(levelNames) as NotificationLevel[]).map((value) => (
+          <option value={value} selected={value === level} safe>
+            {levelNames[value]}
+          </option>
+        ))}
+      </select>
+      <noscript>
+        <button type="submit">Save</button>
+      </noscript>
     </form>
   );
 }

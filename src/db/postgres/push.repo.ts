@@ -12,6 +12,9 @@ export function postgresPush(db: PostgresDb): Repository["push"] {
         .values({ endpoint, userId, p256dh, auth })
         .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: { userId, p256dh, auth } });
     },
+    async any() {
+      return (await db.select({ one: sql`1` }).from(pushSubscriptions).limit(1)).length > 0;
+    },
     async remove(endpoint, userId) {
       const where =
         userId === undefined

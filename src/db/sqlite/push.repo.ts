@@ -1,5 +1,5 @@
 // Web Push subscriptions on SQLite.
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Repository, StoredPushSubscription } from "../repository.ts";
 import type { SqliteDb } from "./client.ts";
 import { pushSubscriptions } from "./schema.ts";
@@ -33,6 +33,9 @@ export function sqlitePush(db: SqliteDb): Repository["push"] {
     },
     async forMessage(threadId, authorId, mentionedIds) {
       return forMessage.all(threadId, authorId, JSON.stringify(mentionedIds));
+    },
+    async any() {
+      return db.select({ one: sql`1` }).from(pushSubscriptions).limit(1).all().length > 0;
     },
   };
 }

@@ -20,6 +20,8 @@ export interface FrameHandlers {
   message(message: WireMessage): void;
   ack(clientId: string, seq: number): void;
   error(code: string): void;
+  /** Counts of another thread changed; without this handler those frames are skipped unparsed. */
+  unread?(threadId: number, unread: number): void;
 }
 
 export interface ChatSocket {
@@ -53,10 +55,20 @@ export function openChatSocket(url: string, token: string, handlers: FrameHandle
   ws.addEventListener("message", (event) => {
     const data = event.data as string;
     for (const prefix of skipped) if (data.startsWith(prefix)) return;
-    const frame = JSON.parse(data) as { type: string; message?: WireMessage; clientId?: string; seq?: number; code?: string };
+    if (!handlers.unread && data.startsWith('{"type":"unread"')) return;
+    const frame = JSON.parse(data) as {
+      type: string;
+      message?: WireMessage;
+      clientId?: string;
+      seq?: number;
+      code?: string;
+      threadId?: number;
+      unread?: number;
+    };
     if (frame.type === "message") handlers.message(frame.message!);
     else if (frame.type === "ack") handlers.ack(frame.clientId!, frame.seq!);
     else if (frame.type === "error") handlers.error(frame.code ?? "unknown");
+    else if (frame.type === "unread") handlers.unread?.(frame.threadId!, frame.unread!);
   });
   ws.addEventListener("close", (event) => {
     open = false;

@@ -622,7 +622,9 @@ for (const factory of await repositoryFactories()) {
         for (const u of [bob, cat, dan]) await repo.threads.addMember(den.id, u.id);
         const direct = await repo.threads.openDirect(ann.id, bob.id);
         const sub = (name: string) => ({ endpoint: `https://push.example/${name}`, p256dh: `key-${name}`, auth: `auth-${name}` });
+        expect(await repo.push.any()).toBe(false);
         for (const u of [ann, bob, cat, dan]) await repo.push.save(u.id, sub(u.username));
+        expect(await repo.push.any()).toBe(true);
         // Rooms default to mentions, direct threads to all.
         expect(await repo.push.forMessage(den.id, ann.id, [])).toEqual([]);
         expect((await repo.push.forMessage(den.id, ann.id, [cat.id])).map((s) => s.userId)).toEqual([cat.id]);

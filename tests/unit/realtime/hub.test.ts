@@ -90,7 +90,17 @@ function heldStore() {
 
 function hubOn(changes: ThreadChanges) {
   const broker = memoryBroker();
-  const hub = createHub({ instanceId: "test", broker, presence: memoryPresence(), changes, render: renderMessage });
+  // Nobody here is a member of anything: this test is about the thread feeds, not the counts.
+  const reading = { states: async () => [] };
+  const hub = createHub({
+    instanceId: "test",
+    broker,
+    presence: memoryPresence(),
+    changes,
+    render: renderMessage,
+    reading,
+    peerOf: async () => null,
+  });
   const server = fakeServer();
   hub.attach(server);
   const publish = (event: ChatEvent) => broker.publish(event);
