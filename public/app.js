@@ -159,6 +159,8 @@
   // ---- files: Attach file, drop onto the thread, paste an image; each uploaded at once, with its
   // progress, a way to cancel, and why it failed; the message then names the uploaded files ----
   const composerForm = () => document.querySelector("form.composer");
+  // Files go through the list of uploads: the browser's own file input can hide behind its label.
+  document.documentElement.classList.add("js");
 
   const clearUploads = (form) => {
     const list = form.querySelector(".uploads");

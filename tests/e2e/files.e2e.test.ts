@@ -116,3 +116,24 @@ suite.test("a failed upload says why and keeps the text typed; it can be removed
   await ann.getByRole("button", { name: "Send" }).click();
   await log(ben).locator(".msg", { hasText: "Keep this text" }).waitFor();
 });
+
+suite.test("without JavaScript, Attach file sends the chosen image with the text as one form post", async () => {
+  const context = await suite.browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${suite.server.url}/signup`);
+  await page.getByLabel("Username").fill(uniqueName("nojs"));
+  await page.getByLabel("Password").fill("a good password");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await page.getByLabel("Room name").fill(uniqueName("room"));
+  await page.getByRole("button", { name: "Create room" }).click();
+  await page.waitForURL(/\/t\/\d+$/);
+  await page
+    .getByLabel("Attach file")
+    .setInputFiles({ name: "photo.png", mimeType: "image/png", buffer: Buffer.from(png(30, 20)) });
+  await composer(page).fill("Sent without scripts");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.waitForURL(/#m-\d+$/);
+  const sent = log(page).locator(".msg", { hasText: "Sent without scripts" });
+  await expect(sent.getByRole("img", { name: "photo.png" }).getAttribute("width")).resolves.toBe("30");
+  await context.close();
+});

@@ -138,11 +138,11 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
           <input type="hidden" name="clientId" value={data.clientId} />
           <input type="hidden" name="attachments" value="" />
           <span class="attach">
-            <input type="file" id={ids.composerFiles(thread.id)} name="file" multiple class="visually-hidden" />
             <label for={ids.composerFiles(thread.id)} class="attach-button" title="Attach file">
               <span class="clip-icon" aria-hidden="true" />
               <span class="attach-text">Attach file</span>
             </label>
+            <input type="file" id={ids.composerFiles(thread.id)} name="file" multiple class="attach-input" />
           </span>
           <button type="submit" class="primary">
             Send
