@@ -137,3 +137,35 @@ suite.test("without JavaScript, Attach file sends the chosen image with the text
   await expect(sent.getByRole("img", { name: "photo.png" }).getAttribute("width")).resolves.toBe("30");
   await context.close();
 });
+
+suite.test("an upload in progress shows its name and progress, and Cancel stops it", async () => {
+  const { ann, ben } = await twoInARoom();
+  // A slow uplink, so that the upload is still going when Cancel is pressed.
+  const cdp = await ann.context().newCDPSession(ann);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: 256 * 1024,
+  });
+  await ann
+    .getByLabel("Attach file")
+    .setInputFiles({ name: "big.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(8 * 1024 * 1024, 7) });
+  const item = ann.locator('.uploads .upload[data-state="uploading"]', { hasText: "big.bin" });
+  await item.waitFor();
+  await expect(item.getByRole("progressbar", { name: "Uploading big.bin" }).count()).resolves.toBe(1);
+  await item.getByRole("button", { name: "Cancel big.bin" }).click();
+  await expect(ann.locator(".uploads .upload").count()).resolves.toBe(0);
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
+  await composer(ann).fill("Never mind the file");
+  await ann.getByRole("button", { name: "Send" }).click();
+  const sent = log(ben).locator(".msg", { hasText: "Never mind the file" });
+  await sent.waitFor();
+  await expect(sent.locator(".attachments").count()).resolves.toBe(0);
+});
