@@ -80,12 +80,23 @@
     const form = e.target.closest?.("form.composer");
     const values = e.detail.message.values;
     if (!form || typeof values.body !== "string") return;
-    if (!values.body.trim()) {
+    // Files go by the upload API first; the message names them.
+    delete values.file;
+    const uploads = [...form.querySelectorAll(".uploads .upload")];
+    if (uploads.some((u) => u.dataset.state === "uploading")) {
+      e.preventDefault();
+      showComposerError("Wait until the files have finished uploading, or cancel them.");
+      return;
+    }
+    const ready = uploads.filter((u) => u.dataset.state === "done");
+    values.attachments = ready.map((u) => u.dataset.fileId).join(",");
+    if (!values.body.trim() && ready.length === 0) {
       e.preventDefault();
       return;
     }
     values.clientId = crypto.randomUUID();
-    addPending(values.clientId, values.body);
+    addPending(values.clientId, values.body || ready.map((u) => u.dataset.name).join(", "));
+    clearUploads(form);
     form.reset();
     cancelReply();
     form.querySelector("textarea")?.focus();
@@ -128,7 +139,8 @@
     if (!field.form?.classList.contains("composer")) return;
     if (e.key === "Enter" && !e.shiftKey) {
       e.preventDefault();
-      if (field.value.trim()) field.form.requestSubmit();
+      const hasFiles = field.form.querySelector('.uploads .upload[data-state="done"]');
+      if (field.value.trim() || hasFiles) field.form.requestSubmit();
     } else if (e.key === "ArrowUp" && field.value === "") {
       const mine = [...(messageList()?.querySelectorAll(`.msg[data-author="${CSS.escape(viewerId() ?? "")}"]`) ?? [])];
       const last = mine.filter((m) => !m.classList.contains("deleted") && !m.classList.contains("pending")).at(-1);
@@ -143,6 +155,137 @@
   });
 
   const composerField = () => document.querySelector("form.composer textarea");
+
+  // ---- files: Attach file, drop onto the thread, paste an image; each uploaded at once, with its
+  // progress, a way to cancel, and why it failed; the message then names the uploaded files ----
+  const composerForm = () => document.querySelector("form.composer");
+  // Files go through the list of uploads: the browser's own file input can hide behind its label.
+  document.documentElement.classList.add("js");
+
+  const clearUploads = (form) => {
+    const list = form.querySelector(".uploads");
+    if (!list) return;
+    for (const item of list.querySelectorAll(".upload")) item.xhr?.abort();
+    list.replaceChildren();
+    list.hidden = true;
+  };
+
+  const uploadFailed = (item, why) => {
+    item.dataset.state = "failed";
+    item.querySelector("progress")?.remove();
+    item.querySelector(".upload-status").textContent = why;
+    const remove = item.querySelector(".upload-cancel");
+    remove.textContent = "Remove";
+    remove.setAttribute("aria-label", `Remove ${item.dataset.name}`);
+  };
+
+  const megabytes = (bytes) => `${Math.round(bytes / 1024 / 1024)} MB`;
+
+  const upload = (file) => {
+    const form = composerForm();
+    const list = form?.querySelector(".uploads");
+    const threadId = thread()?.dataset.thread;
+    if (!list || !threadId) return;
+    const name = file.name || "pasted image.png";
+    const item = document.createElement("li");
+    item.className = "upload";
+    item.dataset.name = name;
+    const label = document.createElement("span");
+    label.className = "upload-name";
+    label.textContent = name;
+    const progress = document.createElement("progress");
+    progress.max = 100;
+    progress.value = 0;
+    progress.setAttribute("aria-label", `Uploading ${name}`);
+    // Why an upload failed is said at once (the text typed stays in the composer).
+    const status = document.createElement("span");
+    status.className = "upload-status";
+    status.setAttribute("role", "alert");
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "link upload-cancel";
+    cancel.textContent = "Cancel";
+    cancel.setAttribute("aria-label", `Cancel ${name}`);
+    cancel.addEventListener("click", () => {
+      item.xhr?.abort();
+      item.remove();
+      if (!list.querySelector(".upload")) list.hidden = true;
+      composerField()?.focus();
+    });
+    item.append(label, progress, status, cancel);
+    list.append(item);
+    list.hidden = false;
+    clearComposerError();
+
+    const max = Number(form.dataset.uploadMax);
+    if (max && file.size > max) return uploadFailed(item, `larger than ${megabytes(max)}, the most a file may be.`);
+    item.dataset.state = "uploading";
+    const xhr = new XMLHttpRequest();
+    item.xhr = xhr;
+    xhr.open("POST", `/api/threads/${encodeURIComponent(threadId)}/files`);
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) progress.value = Math.round((e.loaded / e.total) * 100);
+    });
+    xhr.addEventListener("load", () => {
+      item.xhr = null;
+      let answer = null;
+      try {
+        answer = JSON.parse(xhr.responseText);
+      } catch {
+        // Not JSON: said below by its status.
+      }
+      const stored = xhr.status === 201 ? answer?.files?.[0] : null;
+      if (!stored) return uploadFailed(item, answer?.error?.message ?? `the upload failed (${xhr.status}).`);
+      item.dataset.state = "done";
+      item.dataset.fileId = stored.id;
+      progress.value = 100;
+      status.setAttribute("role", "status");
+      status.textContent = "Ready";
+      cancel.textContent = "Remove";
+      cancel.setAttribute("aria-label", `Remove ${name}`);
+    });
+    xhr.addEventListener("error", () => {
+      item.xhr = null;
+      uploadFailed(item, "the connection was lost during the upload.");
+    });
+    const data = new FormData();
+    data.append("file", file, name);
+    xhr.send(data);
+  };
+
+  document.addEventListener("change", (e) => {
+    const input = e.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== "file" || !input.closest("form.composer")) return;
+    for (const file of input.files ?? []) upload(file);
+    // Uploaded already: the input is emptied so that the message does not carry the bytes again.
+    input.value = "";
+    composerField()?.focus();
+  });
+
+  document.addEventListener("paste", (e) => {
+    if (!e.target.closest?.("form.composer")) return;
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (files.length === 0) return;
+    e.preventDefault();
+    for (const file of files) upload(file);
+  });
+
+  const carriesFiles = (e) => [...(e.dataTransfer?.types ?? [])].includes("Files");
+  document.addEventListener("dragover", (e) => {
+    if (!carriesFiles(e) || !thread()) return;
+    e.preventDefault();
+    thread().classList.add("dropping");
+  });
+  document.addEventListener("dragleave", (e) => {
+    if (e.target === thread() || !e.relatedTarget) thread()?.classList.remove("dropping");
+  });
+  document.addEventListener("drop", (e) => {
+    if (!carriesFiles(e) || !thread()) return;
+    e.preventDefault();
+    thread().classList.remove("dropping");
+    for (const file of e.dataTransfer.files) upload(file);
+    composerField()?.focus();
+  });
 
   // ---- replying: Reply fills the bar above the composer and adds the replyTo field ----
   const replying = () => document.querySelector("form.composer .replying");

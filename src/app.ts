@@ -4,7 +4,9 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { AppDeps } from "./deps.ts";
 import { accountsRoutes } from "./http/accounts.routes.tsx";
+import { filesPerMessage } from "./chat/files.service.ts";
 import { errorHandler } from "./http/errors.plugin.tsx";
+import { filesRoutes } from "./http/files.routes.ts";
 import { gameRoutes } from "./http/games.routes.tsx";
 import { healthRoutes } from "./http/health.routes.ts";
 import { compression } from "./http/plugins/compression.ts";
@@ -35,7 +37,9 @@ const websocket = {
 export function createApp(deps: AppDeps) {
   // The socket route runs on Bun's router beside Elysia's routes (thread-socket.tsx says why).
   const routes = { [threadSocketPath]: threadSocketRoute(deps), [personSocketPath]: personSocketRoute(deps) };
-  const app = new Elysia({ websocket, serve: { maxRequestBodySize: hardBodyLimit, routes } })
+  // Ten files of MAX_UPLOAD_MB in one upload, and their framing, fit under Bun's own cap.
+  const maxRequestBodySize = Math.max(hardBodyLimit, filesPerMessage * deps.config.maxUploadBytes + 1024 * 1024);
+  const app = new Elysia({ websocket, serve: { maxRequestBodySize, routes } })
     .use(securityHeaders())
     .use(errorHandler(deps.assets))
     .use(originGuard(deps.config.publicOrigin))
@@ -51,6 +55,7 @@ export function createApp(deps: AppDeps) {
     .use(readingRoutes(deps))
     .use(pushRoutes(deps))
     .use(messagesRoutes(deps))
+    .use(filesRoutes(deps))
     .use(searchRoutes(deps))
     .use(gameRoutes(deps));
   // Fan-out publishes to every subscriber of a topic through the server, once it listens.

@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join, resolve } from "node:path";
 
 export type Durability = "full" | "relaxed";
+export type FileStorage = "disk" | "database";
 
 export interface Config {
   readonly port: number;
@@ -29,6 +30,12 @@ export interface Config {
   readonly metricsToken: string | null;
   /** Messages older than this many days are deleted (in small batches); null keeps everything. */
   readonly retentionDays: number | null;
+  /** Where file content lives: DATA_DIR/files, or the PostgreSQL database. */
+  readonly fileStorage: FileStorage;
+  /** The largest file, in bytes. */
+  readonly maxUploadBytes: number;
+  /** What one person may upload in 24 hours, in bytes. */
+  readonly uploadBytesPerDay: number;
   readonly push: PushSettings;
 }
 
@@ -88,6 +95,17 @@ export function loadConfig(env: Env = process.env, { createSecret = true } = {})
   }
   const retention = text("RETENTION_DAYS");
   const retentionDays = retention === null ? null : parseIntSetting("RETENTION_DAYS", retention, 1, 36500, problems);
+  const maxUploadMb = parseIntSetting("MAX_UPLOAD_MB", text("MAX_UPLOAD_MB") ?? "25", 1, 1024, problems);
+  const uploadMbPerDay = parseIntSetting("UPLOAD_MB_PER_DAY", text("UPLOAD_MB_PER_DAY") ?? "500", 0, 1_000_000, problems);
+  const fileStorage = parseChoice(
+    "FILE_STORAGE",
+    text("FILE_STORAGE") ?? (databaseUrl ? "database" : "disk"),
+    ["disk", "database"],
+    problems,
+  );
+  if (fileStorage === "database" && !databaseUrl) {
+    problems.push("FILE_STORAGE=database needs DATABASE_URL (files go into PostgreSQL); use disk with SQLite");
+  }
   const givenSecret = text("SESSION_SECRET");
   if (givenSecret && givenSecret.length < 32) {
     problems.push("SESSION_SECRET must be at least 32 characters");
@@ -113,6 +131,9 @@ export function loadConfig(env: Env = process.env, { createSecret = true } = {})
     sessionTtl: sessionDays * 24 * 60 * 60,
     metricsToken,
     retentionDays,
+    fileStorage: fileStorage as FileStorage,
+    maxUploadBytes: maxUploadMb * 1024 * 1024,
+    uploadBytesPerDay: uploadMbPerDay * 1024 * 1024,
     push,
   });
 }

@@ -1,7 +1,9 @@
 // Builds the services the app runs on, from the configuration; the one place they are wired together.
+import { join } from "node:path";
 import { messageRenderer } from "../views/message-html.tsx";
 import { accountsService } from "./chat/accounts.service.ts";
 import type { Broker } from "./chat/events.ts";
+import { filesService } from "./chat/files.service.ts";
 import { gamesService } from "./chat/games.service.ts";
 import { messagesService } from "./chat/messages.service.ts";
 import { readingService } from "./chat/reading.service.ts";
@@ -11,10 +13,12 @@ import { searchService } from "./chat/search.service.ts";
 import { threadChanges } from "./chat/thread-changes.ts";
 import { threadsService } from "./chat/threads.service.ts";
 import type { Config } from "./config.ts";
+import { diskContent } from "./db/disk-content.ts";
 import { openRepository } from "./db/open.ts";
 import type { Repository } from "./db/repository.ts";
 import { loadAssets } from "./http/assets.ts";
 import { createMetrics } from "./ops/metrics.ts";
+import { log } from "./log.ts";
 import { pageData } from "./http/page-data.ts";
 import { sessionTokens } from "./edge/session-tokens.ts";
 import { pushSender } from "./notify/push-sender.ts";
@@ -57,11 +61,19 @@ export async function openDeps(
     readers: async (threadId) => new Set((await presence.online(threadId)).map((user) => user.id)),
     observe: metrics,
   });
+  const fileContent = config.fileStorage === "database" ? repo.fileContent : diskContent(join(config.dataDir, "files"));
+  if (!fileContent) throw new Error("FILE_STORAGE=database needs PostgreSQL (DATABASE_URL)");
+  const files = filesService(repo, threads, fileContent, config);
   const messages = messagesService(repo, threads, broker, limits, {
     online: () => presence.onlineUserIds(),
     stored: push.stored,
     observe: metrics,
+    // A deleted message's files go once no other message uses their content: after the answer, not before it.
+    released: (fileIds) => void files.release(fileIds).catch((error) => log.error("file release failed", { error })),
   });
+  // Uploads never sent, and writes a crash left, removed every ten minutes, off every request's path.
+  const sweep = setInterval(() => void files.sweep().catch((error) => log.error("file sweep failed", { error })), 10 * 60 * 1000);
+  sweep.unref();
   const reading = readingService(repo, threads, broker);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
   const search = searchService(repo, threads);
@@ -83,7 +95,17 @@ export async function openDeps(
     observe: metrics,
   });
   metrics.watch({ openSockets: () => hub.openSockets(), redisReady: redis ? () => redis.ready() : null });
-  const pages = pageData({ accounts, threads, messages, reading, games, hub, assets: assets.urls, render: renderMessage });
+  const pages = pageData({
+    accounts,
+    threads,
+    messages,
+    reading,
+    games,
+    hub,
+    assets: assets.urls,
+    render: renderMessage,
+    maxUploadBytes: config.maxUploadBytes,
+  });
   return {
     config,
     repo,
@@ -94,6 +116,7 @@ export async function openDeps(
     tokens,
     threads,
     messages,
+    files,
     reading,
     push,
     pushSubscriptions: pushSubscriptions(repo, { allowInsecure: config.push.allowInsecure, saved: push.subscribed }),
@@ -107,6 +130,7 @@ export async function openDeps(
     renderMessage,
     async close() {
       await expiry?.stop();
+      clearInterval(sweep);
       await presence.close();
       await broker.close();
       await redis?.close();

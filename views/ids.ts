@@ -15,6 +15,8 @@ export const ids = {
   /** The composer's text field. */
   composerBody: (threadId: number) => `message-${threadId}`,
   composerError: (threadId: number) => `composer-error-${threadId}`,
+  /** The composer's file input (Attach file). */
+  composerFiles: (threadId: number) => `attach-${threadId}`,
   /** The people @ offers in the composer. */
   mentionOptions: (threadId: number) => `mention-options-${threadId}`,
   /** Above the composer: the message it answers. */

@@ -2,7 +2,10 @@ import type { limits } from "../src/chat/validation.ts";
 import type { User } from "../src/db/repository.ts";
 
 /** The lengths the forms allow: the server's own validation limits, handed in by the routes. */
-export type FormLimits = Pick<typeof limits, "usernameMax" | "passwordMax" | "bodyMax" | "roomNameMax">;
+export type FormLimits = Pick<typeof limits, "usernameMax" | "passwordMax" | "bodyMax" | "roomNameMax"> & {
+  /** The largest file, in bytes (MAX_UPLOAD_MB). */
+  uploadMax?: number;
+};
 
 /** The embedded assets the pages link to, each under its content-hashed URL (src/http/assets.ts serves them). */
 export type AssetUrls = Record<

@@ -145,3 +145,11 @@ function inlineText(tokens: Token[], parts: string[]) {
     }
   }
 }
+
+/** A message as one line of plain text, for notifications: its text, or when it is files alone, their names. */
+export function summaryText(message: { body: string; attachments: { name: string }[] }): string {
+  const text = plainText(message.body);
+  if (text || message.attachments.length === 0) return text;
+  const names = message.attachments.map((a) => a.name);
+  return `${names.length === 1 ? "A file" : `${names.length} files`}: ${names.join(", ")}`;
+}

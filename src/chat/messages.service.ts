@@ -1,5 +1,5 @@
 // Posting, reading, editing and deleting messages. After each commit, one event goes to the Broker.
-import { type Message, type Repository, type Thread, TooManyEmoji } from "../db/repository.ts";
+import { AttachmentsUnavailable, type Message, type Repository, type Thread, TooManyEmoji } from "../db/repository.ts";
 import { BadRequest, Conflict, Forbidden, NotFound } from "../errors.ts";
 import { normalizeEmoji } from "./emoji.ts";
 import type { ChatObserver } from "../ops/metrics.ts";
@@ -7,7 +7,7 @@ import type { Broker, ChatEvent } from "./events.ts";
 import { mentionsIn, type WhoIsOnline } from "./mentions.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { ThreadsService } from "./threads.service.ts";
-import { limits, normalizeBody, normalizeClientId } from "./validation.ts";
+import { limits, normalizeAttachmentIds, normalizeBody, normalizeClientId } from "./validation.ts";
 
 export interface PostInput {
   threadId: number;
@@ -16,6 +16,8 @@ export interface PostInput {
   clientId?: string | null;
   /** The id of the message of the same thread this one answers. */
   replyTo?: number | null;
+  /** Files the author uploaded to this thread and has not sent yet (at most 10). */
+  attachments?: string[];
 }
 
 export interface PageQuery {
@@ -31,6 +33,8 @@ export interface MessagesOptions {
   stored?: (event: Extract<ChatEvent, { type: "message" }>, thread: Thread) => void;
   /** Told of each new message's commit and how long it took (GET /metrics). */
   observe?: Pick<ChatObserver, "stored">;
+  /** Told of the files of each message deleted here, after the delete is committed. */
+  released?: (fileIds: string[]) => void;
 }
 
 export function messagesService(
@@ -38,7 +42,7 @@ export function messagesService(
   threads: ThreadsService,
   broker: Broker,
   rateLimits: RateLimits,
-  { online = async () => new Set(), stored = () => {}, observe }: MessagesOptions = {},
+  { online = async () => new Set(), stored = () => {}, observe, released = () => {} }: MessagesOptions = {},
 ) {
   /** The message, if the user may see it (a member of its thread). */
   async function visible(messageId: number, userId: number): Promise<Message> {
@@ -80,7 +84,9 @@ export function messagesService(
      * A clientId its author already used in another thread is a Conflict, not that other message.
      */
     async post(input: PostInput): Promise<{ message: Message; created: boolean }> {
-      const body = normalizeBody(input.body);
+      const attachmentIds = normalizeAttachmentIds(input.attachments);
+      // A message may be its files alone.
+      const body = normalizeBody(input.body, { empty: attachmentIds.length > 0 });
       const clientId = normalizeClientId(input.clientId);
       const thread = await threads.requireMember(input.threadId, input.authorId);
       const replyToId = input.replyTo ?? null;
@@ -90,14 +96,15 @@ export function messagesService(
       await rateLimits.messagesPerUser.consume(input.authorId);
       const mentioned = await mentionsIn(repo, thread, body, online);
       const started = performance.now();
-      const result = await repo.messages.append({
-        threadId: input.threadId,
-        authorId: input.authorId,
-        body,
-        clientId,
-        replyToId,
-        mentioned,
-      });
+      const result = await repo.messages
+        .append({ threadId: input.threadId, authorId: input.authorId, body, clientId, replyToId, mentioned, attachmentIds })
+        .catch((error) => {
+          if (!(error instanceof AttachmentsUnavailable)) throw error;
+          throw new BadRequest("attachments must be files you uploaded to this thread and have not sent yet.", {
+            code: "invalid_attachments",
+            field: "attachments",
+          });
+        });
       if (result.created) {
         observe?.stored((performance.now() - started) / 1000);
         const event = {
@@ -147,6 +154,7 @@ export function messagesService(
       const message = existing.deleted ? null : await repo.messages.markDeleted(messageId);
       if (!message) return (await repo.messages.find(messageId))!;
       broker.publish({ type: "deleted", threadId: message.threadId, message });
+      if (existing.attachments.length > 0) released(existing.attachments.map((a) => a.id));
       return message;
     },
 

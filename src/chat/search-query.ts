@@ -70,6 +70,10 @@ export function foldWithOffsets(text: string): Folded {
  * letters), accents removed, lower-case, a few plain-letter equivalents ("ß" → "ss"). Emoji are left as they are.
  * Index `fold(body)` and match folded terms against it, so every storage finds what `highlights` marks.
  */
+/** What search reads of a message: its body, then the names of its files, a line each (found by file name too). */
+export const searchableText = (body: string, fileNames: string[] = []) =>
+  fileNames.length === 0 ? body : `${body}\n${fileNames.join("\n")}`;
+
 export function fold(text: string): string {
   let folded = "";
   for (const [piece] of text.matchAll(pieces)) folded += foldPiece(piece);

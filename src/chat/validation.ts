@@ -15,6 +15,8 @@ export const limits = {
   changesMax: 1000,
   /** Ids are 64-bit in storage; JavaScript numbers are exact up to 2^53. */
   idMax: Number.MAX_SAFE_INTEGER,
+  /** Files per message (API.md "Files"). */
+  attachmentsMax: 10,
   /** A seq or a rev is a 32-bit integer column. */
   countMax: 2 ** 31 - 1,
 } as const;
@@ -49,10 +51,11 @@ export function checkPassword(password: string): string {
   return password;
 }
 
-export function normalizeBody(raw: string): string {
+/** `empty`: a message with files may have no text. */
+export function normalizeBody(raw: string, { empty = false } = {}): string {
   const body = raw.trim();
   if (hasNul(body)) throw new BadRequest("Message cannot contain NUL characters.", { field: "body" });
-  if (body.length === 0) throw new BadRequest("Message cannot be empty.", { field: "body" });
+  if (body.length === 0 && !empty) throw new BadRequest("Message cannot be empty.", { field: "body" });
   if (body.length > limits.bodyMax) {
     throw new BadRequest(`Message must be at most ${limits.bodyMax} characters.`, { field: "body" });
   }
@@ -73,6 +76,18 @@ export function normalizeClientId(raw: string | undefined | null): string | null
   if (hasNul(raw)) throw new BadRequest("clientId cannot contain NUL characters.", { field: "clientId" });
   if (raw.length > limits.clientIdMax) {
     throw new BadRequest(`clientId must be at most ${limits.clientIdMax} characters.`, { field: "clientId" });
+  }
+  return raw;
+}
+
+/** A message's file ids: at most 10, each once, each the shape of an id (whether they may be used is storage's to say). */
+export function normalizeAttachmentIds(raw: string[] | undefined | null): string[] {
+  if (!raw || raw.length === 0) return [];
+  if (raw.length > limits.attachmentsMax) {
+    throw new BadRequest(`A message takes at most ${limits.attachmentsMax} files.`, { field: "attachments" });
+  }
+  if (new Set(raw).size !== raw.length || !raw.every((id) => /^[A-Za-z0-9_-]{22}$/.test(id))) {
+    throw new BadRequest("attachments must be distinct file ids.", { code: "invalid_attachments", field: "attachments" });
   }
   return raw;
 }

@@ -87,6 +87,57 @@ export interface Message {
   reactions: Reaction[];
   /** The members it names with @username (not those an @here reached). */
   mentions: User[];
+  /** Its files, in the order they were given; none once deleted. */
+  attachments: Attachment[];
+}
+
+/** A file as a message carries it (API.md "Files"); `url` fetches it, for members of the thread only. */
+export interface Attachment {
+  id: string;
+  name: string;
+  /** The type sniffed from its bytes, e.g. "image/png", "application/pdf". */
+  type: string;
+  size: number;
+  /** For PNG, JPEG, GIF and WebP images, read from the file; else null. */
+  width: number | null;
+  height: number | null;
+  url: string;
+}
+
+/** An uploaded file as stored: its content is named by its SHA-256 (FileContent). */
+export interface StoredFile extends Omit<Attachment, "url"> {
+  threadId: number;
+  uploaderId: number;
+  /** The message that carries it; null until one does. */
+  messageId: number | null;
+  sha256: string;
+  createdAt: string;
+  deleted: boolean;
+}
+
+export type NewFile = Omit<StoredFile, "messageId" | "createdAt" | "deleted">;
+
+/** The attachments of a new message are not all files of its author, in its thread, not used yet. */
+export class AttachmentsUnavailable extends Error {}
+
+/** Where file content lives, by SHA-256: a folder (disk) or the database. */
+export interface FileContent {
+  readonly kind: "disk" | "database";
+  /** A new content being written; `finish` makes it durable and answers its hash and size. */
+  create(): Promise<ContentWriter>;
+  /** Its bytes from `start` to `end` (inclusive), or null when it is not there. */
+  read(sha256: string, start: number, end: number): Promise<ReadableStream<Uint8Array> | null>;
+  remove(sha256: string): Promise<void>;
+  /** Removes what writes that never finished (a crash mid-upload) left before `before`. */
+  sweep(before: Date): Promise<void>;
+}
+
+export interface ContentWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Durable once this resolves (fsynced, or committed). */
+  finish(): Promise<{ sha256: string; size: number }>;
+  /** Removes everything written. */
+  abort(): Promise<void>;
 }
 
 /** Whom a message mentions: the members it names, and everyone it reaches (those named and, for @here, those online). */
@@ -134,6 +185,11 @@ export interface NewMessage {
   replyToId?: number | null;
   /** Members of the thread (the caller checks). */
   mentioned?: Mentioned;
+  /**
+   * Ids of files uploaded by the author to the thread and not used yet, checked and taken in the same
+   * transaction (AttachmentsUnavailable otherwise, and nothing is stored).
+   */
+  attachmentIds?: string[];
 }
 
 /** A reaction with a 21st distinct emoji on one message. */
@@ -210,8 +266,25 @@ export interface SearchRepository {
   messages(search: MessageSearch): Promise<Message[]>;
 }
 
+export interface FilesRepository {
+  insert(files: NewFile[]): Promise<StoredFile[]>;
+  /** A file not deleted, or null. */
+  find(id: string): Promise<StoredFile | null>;
+  /** These files, deleted ones too. */
+  byIds(ids: string[]): Promise<StoredFile[]>;
+  /** Bytes the person uploaded since then, deleted files included. */
+  uploadedSince(userId: number, since: Date): Promise<number>;
+  /** Marks deleted the files no message took that were uploaded before `before`; answers them. */
+  removeOrphans(before: Date): Promise<StoredFile[]>;
+  /** Of these contents, those that no file that is not deleted uses. */
+  unused(sha256s: string[]): Promise<string[]>;
+}
+
 export interface Repository {
   games: GamesRepository;
+  files: FilesRepository;
+  /** File content in the database, where this dialect can keep it (PostgreSQL); null otherwise. */
+  fileContent: FileContent | null;
   search: SearchRepository;
   users: {
     /** null when the username is taken. The first user of a server becomes its administrator. */
@@ -281,7 +354,10 @@ export interface Repository {
      * transaction, so an edit racing a delete cannot bring the text back).
      */
     edit(id: number, body: string, mentioned?: Mentioned): Promise<Message | null>;
-    /** The body emptied and the message marked deleted, with the thread's next rev; null when it already was. */
+    /**
+     * The body emptied and the message marked deleted, with the thread's next rev, its files marked
+     * deleted in the same transaction; null when it already was.
+     */
     markDeleted(id: number): Promise<Message | null>;
     /** The ids of up to `limit` messages not deleted and created before `before` (ISO-8601), oldest first: what retention deletes. */
     createdBefore(before: string, limit: number): Promise<number[]>;

@@ -1,6 +1,6 @@
 // Rows as both dialects select them, turned into the Repository's domain objects. SQLite stores
 // times as ISO-8601 text, PostgreSQL as timestamptz (a Date here): both leave as ISO-8601 strings.
-import type { Game, Message, Reaction, ResolvedSession, User } from "./repository.ts";
+import type { Attachment, Game, Message, Reaction, ResolvedSession, StoredFile, User } from "./repository.ts";
 
 type Instant = string | Date;
 const iso = (value: Instant) => (typeof value === "string" ? value : value.toISOString());
@@ -26,7 +26,44 @@ export interface MessageRow {
   replyDeleted: boolean | null;
   /** JSON: `[{"id":…,"username":"…"}]`. */
   mentions: string;
+  /** JSON: `[{"id":"…","name":"…","type":"…","size":…,"width":…,"height":…}]`. */
+  attachments: string;
 }
+
+/** Where a file is fetched: its id (unguessable) and its name, for the browser's download. */
+export const fileUrl = (id: string, name: string) => `/files/${id}/${encodeURIComponent(name)}`;
+
+/** What a message stores of its files, for `attachments` to give back. */
+export const attachmentsJson = (files: Pick<StoredFile, "id" | "name" | "type" | "size" | "width" | "height">[]) =>
+  JSON.stringify(files.map(({ id, name, type, size, width, height }) => ({ id, name, type, size, width, height })));
+
+const toAttachments = (json: string): Attachment[] =>
+  (JSON.parse(json) as Omit<Attachment, "url">[]).map((a) => ({ ...a, url: fileUrl(a.id, a.name) }));
+
+export interface FileRow {
+  id: string;
+  threadId: number;
+  uploaderId: number;
+  messageId: number | null;
+  name: string;
+  type: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  sha256: string;
+  createdAt: Instant;
+  deletedAt: Instant | null;
+}
+
+export const toStoredFile = ({ createdAt, deletedAt, ...row }: FileRow): StoredFile => ({
+  ...row,
+  size: Number(row.size),
+  threadId: Number(row.threadId),
+  uploaderId: Number(row.uploaderId),
+  messageId: row.messageId === null ? null : Number(row.messageId),
+  createdAt: iso(createdAt),
+  deleted: deletedAt !== null,
+});
 
 /** What a message stores of the members it names, for `mentions` to give back. */
 export const mentionsJson = (named: User[]) => JSON.stringify(named.map(({ id, username }) => ({ id, username })));
@@ -46,6 +83,7 @@ export const toMessage = (
     replyExcerpt,
     replyDeleted,
     mentions,
+    attachments,
     ...row
   }: MessageRow,
   reactions: Reaction[] = [],
@@ -66,6 +104,7 @@ export const toMessage = (
         },
   reactions,
   mentions: mentions === noOne || row.deleted ? [] : (JSON.parse(mentions) as User[]),
+  attachments: attachments === noOne || row.deleted ? [] : toAttachments(attachments),
 });
 
 export interface ReactionRow {

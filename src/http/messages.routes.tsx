@@ -7,10 +7,13 @@ import { ids } from "../../views/ids.ts";
 import { EditMessagePage } from "../../views/pages/EditMessagePage.tsx";
 import { ReactPage } from "../../views/pages/ReactPage.tsx";
 import { ThreadPage } from "../../views/pages/ThreadPage.tsx";
+import type { FilesService } from "../chat/files.service.ts";
 import type { MessagesService } from "../chat/messages.service.ts";
 import type { User } from "../db/repository.ts";
 import type { SessionDeps } from "../edge/session-tokens.ts";
 import { limits } from "../chat/validation.ts";
+import { BadRequest } from "../errors.ts";
+import { uploadBody } from "./files.routes.ts";
 import { changesQuery, id, idParams, messageParams, pageQuery, seq, wholeNumberInJson } from "./models.ts";
 import type { PageData } from "./page-data.ts";
 import { formError, htmxPlugin } from "./plugins/htmx.ts";
@@ -18,6 +21,7 @@ import { sessionPlugin } from "./plugins/session.ts";
 
 export interface MessagesRoutesDeps extends SessionDeps {
   messages: MessagesService;
+  files: FilesService;
   pages: PageData;
 }
 
@@ -29,15 +33,42 @@ const postBody = t.Object({
   body: t.String(),
   clientId,
   replyTo: t.Optional(t.Union([wholeNumberInJson(1, limits.idMax), t.Null()])),
+  attachments: t.Optional(t.Array(t.String({ maxLength: 64 }), { maxItems: limits.attachmentsMax })),
 });
-/** The composer's form: the same fields as form fields (replyTo only when it answers a message). */
-const postForm = t.Object({ body: t.String(), clientId, replyTo: t.Optional(id()) });
+/**
+ * The composer's form: the same fields as form fields (replyTo only when it answers a message), and
+ * `attachments`, the ids of files uploaded beforehand, comma-separated. With files chosen but no
+ * JavaScript, it is posted as multipart/form-data, which the route reads itself (the fields are then
+ * absent here).
+ */
+const postForm = t.Object({
+  body: t.Optional(t.String()),
+  clientId,
+  replyTo: t.Optional(id()),
+  attachments: t.Optional(t.String({ maxLength: 1024 })),
+});
+type PostForm = { body?: string; clientId?: string | null; replyTo?: number; attachments?: string };
+
+/** A form's comma-separated file ids. */
+const attachmentList = (value: string | undefined) => (value ? value.split(",").filter(Boolean) : []);
+const isMultipart = (request: Request) =>
+  request.headers.get("content-type")?.toLowerCase().startsWith("multipart/form-data") ?? false;
 /** A reaction from a page: the picker adds one; pressing a reaction (`toggle`) turns mine the other way. */
 const reactForm = t.Object({ emoji: t.String(), toggle: t.Optional(t.String()) });
 const reactionParams = t.Object({ id: id(), emoji: t.String() });
 
 export function messagesRoutes(deps: MessagesRoutesDeps) {
-  const { messages, pages } = deps;
+  const { messages, files, pages } = deps;
+  /** A multipart form post: its files stored first, then its fields read as the form's. */
+  async function multipartForm(request: Request, threadId: number, userId: number, fields: Record<string, string>) {
+    const { files: stored } = await files.receive(threadId, userId, uploadBody(request), fields);
+    const replyTo = fields.replyTo ? Number(fields.replyTo) : undefined;
+    if (replyTo !== undefined && !(/^[0-9]{1,16}$/.test(fields.replyTo!) && Number.isSafeInteger(replyTo) && replyTo > 0)) {
+      throw new BadRequest("replyTo must be a message id.", { field: "replyTo" });
+    }
+    const form: PostForm = { body: fields.body, clientId: fields.clientId, replyTo };
+    return { form, attachments: [...attachmentList(fields.attachments), ...stored.map((f) => f.id)] };
+  }
   const threadPage = async (user: User, threadId: number, options: Parameters<PageData["threadPage"]>[2] = {}) => (
     <ThreadPage ctx={pages.context(user)} data={await pages.threadPage(user, threadId, options)} />
   );
@@ -80,14 +111,27 @@ export function messagesRoutes(deps: MessagesRoutesDeps) {
     )
     .post(
       "/t/:id/messages",
-      async ({ user, params, body, redirect, set }) => {
+      async ({ user, params, body, request, redirect, set }) => {
+        let form: PostForm = body;
+        const fields: Record<string, string> = {};
         try {
-          const { message } = await messages.post({ threadId: params.id, authorId: user.id, ...body });
+          let attachments = attachmentList(body.attachments);
+          if (isMultipart(request)) ({ form, attachments } = await multipartForm(request, params.id, user.id, fields));
+          const { message } = await messages.post({
+            threadId: params.id,
+            authorId: user.id,
+            body: form.body ?? "",
+            clientId: form.clientId,
+            replyTo: form.replyTo,
+            attachments,
+          });
           return redirect(`/t/${params.id}#${ids.message(message.id)}`, 303);
         } catch (error) {
           const { status, message } = formError(error);
           set.status = status;
-          return threadPage(user, params.id, { composer: { error: message, body: body.body }, replyTo: body.replyTo });
+          // The text typed stays, whatever went wrong (the files have to be chosen again).
+          const typed = form.body ?? fields.body ?? "";
+          return threadPage(user, params.id, { composer: { error: message, body: typed }, replyTo: form.replyTo });
         }
       },
       { signedIn: true, params: idParams, body: postForm },

@@ -24,6 +24,8 @@ export interface PageDataDeps {
   hub: Hub;
   assets: AssetUrls;
   render: RenderMessage;
+  /** MAX_UPLOAD_MB in bytes: the composer refuses a larger file before sending it. */
+  maxUploadBytes: number;
 }
 
 /** A window around a found message: this many messages on each side of it. */
@@ -41,8 +43,9 @@ const formLimits = {
   roomNameMax: limits.roomNameMax,
 };
 
-export function pageData({ accounts, threads, messages, reading, games, hub, assets, render }: PageDataDeps) {
-  const context = (viewer: User | null): PageContext => ({ viewer, assets, limits: formLimits });
+export function pageData({ accounts, threads, messages, reading, games, hub, assets, render, maxUploadBytes }: PageDataDeps) {
+  const pageLimits = { ...formLimits, uploadMax: maxUploadBytes };
+  const context = (viewer: User | null): PageContext => ({ viewer, assets, limits: pageLimits });
 
   /**
    * The people one talks to first, then who is online, then everyone else, each by name: the first

@@ -6,7 +6,7 @@
 // (404, 410) is removed.
 import pLimit from "p-limit";
 import webpush from "web-push";
-import { plainText } from "../chat/formatting.ts";
+import { summaryText } from "../chat/formatting.ts";
 import type { ChatEvent } from "../chat/events.ts";
 import type { Repository, StoredPushSubscription, Thread } from "../db/repository.ts";
 import { log } from "../log.ts";
@@ -39,7 +39,7 @@ export interface PushSenderDeps {
 /** API.md's payload: what the service worker shows, and where a click takes the reader. */
 export function pushPayload(event: Extract<ChatEvent, { type: "message" }>, thread: Thread) {
   const { message } = event;
-  const text = plainText(message.body);
+  const text = summaryText(message);
   return {
     title: thread.kind === "room" ? `${message.author.username} in #${thread.name ?? ""}` : message.author.username,
     body: text.length > 200 ? `${text.slice(0, 199)}…` : text,

@@ -13,6 +13,8 @@ const SendFrame = t.Object({
   body: t.String(),
   clientId: t.Optional(t.String()),
   replyTo: t.Optional(t.Union([messageId, t.Null()])),
+  // File ids; a page's form sends them as one comma-separated field.
+  attachments: t.Optional(t.Array(t.String({ maxLength: 64 }), { maxItems: limits.attachmentsMax })),
 });
 const EditFrame = t.Object({ type: t.Literal("edit"), id: messageId, body: t.String() });
 const DeleteFrame = t.Object({ type: t.Literal("delete"), id: messageId });
@@ -61,6 +63,9 @@ export function parseClientFrame(raw: unknown, format: WireFormat): ClientFrame 
   // A page's form sends every field as text: its replyTo is the digits of an id.
   if (format === "html" && typeof candidate.replyTo === "string" && /^[0-9]{1,16}$/.test(candidate.replyTo)) {
     candidate.replyTo = Number(candidate.replyTo);
+  }
+  if (format === "html" && typeof candidate.attachments === "string") {
+    candidate.attachments = candidate.attachments.split(",").filter(Boolean);
   }
   const check = frameTypes[type as keyof typeof frameTypes];
   if (!check.Check(candidate)) {

@@ -93,6 +93,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
           body: frame.body,
           clientId: frame.clientId,
           replyTo: frame.replyTo,
+          attachments: frame.attachments,
         });
         if (conn.format === "json") {
           hub.send(conn, JSON.stringify({ type: "ack", clientId: message.clientId, id: message.id, seq: message.seq }));

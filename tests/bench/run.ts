@@ -12,6 +12,7 @@ import { combine, type ScenarioResult, table } from "./report.ts";
 import { searchBench } from "./search.ts";
 import { killStarted, repoRoot, type ServerKind, startServer } from "./server-process.ts";
 import { type Durability, loadSettings, type Plan, SettingsError } from "./settings.ts";
+import { uploadsBench } from "./uploads.ts";
 
 const kinds: ServerKind[] = ["reference", "parley"];
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -189,6 +190,20 @@ async function main() {
         { row: row(found.sqlite), loadgen: null },
         found.postgres ? { row: row(found.postgres), loadgen: null } : null,
         [...found.notes, "parley column: SQLite; reference column: PostgreSQL"],
+      ),
+    );
+  }
+
+  if (settings.uploads) {
+    const uploaded = await uploadsBench(settings.uploads, workDir, progress);
+    const row = (metrics: typeof uploaded.parley): ScenarioRow => ({ scenario: "uploads", metrics, notes: [] });
+    emit(
+      combine(
+        "uploads",
+        null,
+        { row: row(uploaded.parley), loadgen: null },
+        { row: row(uploaded.reference), loadgen: null },
+        uploaded.notes,
       ),
     );
   }

@@ -1,4 +1,5 @@
 import type { SearchBenchParams } from "./search.ts";
+import type { UploadBenchParams } from "./uploads.ts";
 
 // How big a run is: BENCH_SCALE=small (default, a few minutes on 2 cores) or full (the sizes),
 // which scenarios run (BENCH_ONLY), and with which durability (BENCH_DURABILITY). Flags win over env:
@@ -30,6 +31,8 @@ export interface BenchSettings {
   coldStart: { runs: number } | null;
   /** Search over a big history seeded directly (search.ts), on each dialect; no reference. */
   search: SearchBenchParams | null;
+  /** Upload throughput, 1 MB and 25 MB files, against a plain Bun.serve writing bodies to a file (uploads.ts). */
+  uploads: UploadBenchParams | null;
 }
 
 export const groups = [
@@ -42,6 +45,7 @@ export const groups = [
   "sidebar-counts",
   "cold-start",
   "search",
+  "uploads",
 ] as const;
 
 interface ScaleNumbers {
@@ -211,5 +215,6 @@ export function loadSettings(argv: string[], env: Record<string, string | undefi
     search: wanted("search")
       ? { messages: 1_000_000, rooms: 150, directs: 50, people: 50, roomSize: 10, runs: numbers.searchRuns }
       : null,
+    uploads: wanted("uploads") ? (scale === "small" ? { small: 40, large: 6 } : { small: 100, large: 20 }) : null,
   };
 }

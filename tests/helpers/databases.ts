@@ -20,6 +20,7 @@ const tables = [
   "push_subscriptions",
   "mentions",
   "reactions",
+  "files",
   "games",
   "messages",
   "memberships",
@@ -162,7 +163,8 @@ function postgresFactory(): RepositoryFactory {
         // Only once migrated, i.e. after the first open(); before that the database is empty anyway.
         const [{ migrated }] = await sql<[{ migrated: boolean }]>`
           select to_regclass('public.users') is not null as migrated`;
-        if (migrated) await sql.unsafe(`truncate ${tables.join(", ")} restart identity cascade`);
+        if (migrated)
+          await sql.unsafe(`truncate ${[...tables, "file_chunks", "file_blobs"].join(", ")} restart identity cascade`);
       } finally {
         await sql.end({ timeout: 1 });
       }

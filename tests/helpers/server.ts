@@ -12,6 +12,8 @@ export interface TestServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The PostgreSQL database it runs on, when it does. */
+  databaseUrl: string | null;
   /** Stops the server; `keepData` leaves the folder for a restart on the same data. */
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function startServer(
     url: `http://127.0.0.1:${port}`,
     port,
     dataDir,
+    databaseUrl: config.databaseUrl,
     async stop({ keepData = false } = {}) {
       await shutdown(app, deps);
       if (keepData) return;

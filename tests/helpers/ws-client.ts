@@ -26,6 +26,18 @@ export interface ApiMessage {
   replyTo?: { id: number; seq: number; author: ApiUser; excerpt: string } | null;
   reactions?: { emoji: string; count: number; users: ApiUser[] }[];
   mentions?: ApiUser[];
+  attachments?: ApiFile[];
+}
+
+/** A file as the API shows it (API.md "Files"). */
+export interface ApiFile {
+  id: string;
+  name: string;
+  type: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  url: string;
 }
 
 /** A frame from the server in JSON mode (API.md): `type` plus the fields of that type. */

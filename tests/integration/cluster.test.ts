@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { createPostgresDatabase, postgresAvailable, type TestDatabase } from "../helpers/databases.ts";
+import { uploadFiles } from "../helpers/files.ts";
 import { clusterSettings, type Instance, startInstance } from "../helpers/instances.ts";
 import { startPushService } from "../helpers/push-service.ts";
 import { privateRedis, redisAvailable, redisPrefix, sharedRedisUrl } from "../helpers/redis.ts";
@@ -89,6 +90,25 @@ for (const dialect of dialects) {
       await redis.cleanup();
       await database?.drop();
       settings.cleanup();
+    });
+
+    test("a file uploaded on one instance: its message reaches the others with its attachments, and they serve it", async () => {
+      const [one, two] = await cluster(2);
+      const { people, threadId } = await roomFor(one!, 2);
+      const listener = await open(two!, people[1]!, threadId);
+      const bytes = crypto.getRandomValues(new Uint8Array(700 * 1024));
+      const uploaded = await uploadFiles(one!.url, people[0]!.token, threadId, [{ name: "shared.bin", bytes }]);
+      expect(uploaded.status).toBe(201);
+      const file = uploaded.body.files![0]!;
+      await apiClient(one!.url)("POST", `/api/threads/${threadId}/messages`, {
+        token: people[0]!.token,
+        body: { body: "", attachments: [file.id] },
+      });
+      const frame = await listener.next(isMessage);
+      expect((frame.message as ApiMessage).attachments).toEqual([file]);
+      const fetched = await fetch(two!.url + file.url, { headers: { authorization: `Bearer ${people[1]!.token}` } });
+      expect(fetched.status).toBe(200);
+      expect(Bun.hash(new Uint8Array(await fetched.arrayBuffer()))).toBe(Bun.hash(bytes));
     });
 
     test("a message sent on one instance reaches sockets on the others, once, with an ack", async () => {

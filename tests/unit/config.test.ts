@@ -18,6 +18,25 @@ describe("loadConfig", () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  test("files: 25 MB, 500 MB a day, on disk; in the database with PostgreSQL; bad values named", () => {
+    const config = loadConfig({ DATA_DIR: tempDir() });
+    expect([config.maxUploadBytes, config.uploadBytesPerDay, config.fileStorage]).toEqual([25 * 2 ** 20, 500 * 2 ** 20, "disk"]);
+    const onPostgres = loadConfig({ DATA_DIR: tempDir(), DATABASE_URL: "postgres://x/y" });
+    expect(onPostgres.fileStorage).toBe("database");
+    expect(loadConfig({ DATA_DIR: tempDir(), DATABASE_URL: "postgres://x/y", FILE_STORAGE: "disk" }).fileStorage).toBe("disk");
+    let error: unknown;
+    try {
+      loadConfig({ DATA_DIR: tempDir(), FILE_STORAGE: "database", MAX_UPLOAD_MB: "0", UPLOAD_MB_PER_DAY: "lots" });
+    } catch (caught) {
+      error = caught;
+    }
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems.join("\n")).toContain("FILE_STORAGE=database needs DATABASE_URL");
+    expect(problems.join("\n")).toContain("MAX_UPLOAD_MB");
+    expect(problems.join("\n")).toContain("UPLOAD_MB_PER_DAY");
+  });
+
   test("every bad setting is reported, each naming its variable", () => {
     let error: unknown;
     try {

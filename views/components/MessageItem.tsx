@@ -1,7 +1,7 @@
 import type { Message } from "../../src/db/repository.ts";
 import { ids } from "../ids.ts";
 import type { FormLimits } from "../page-context.ts";
-import { FormattedBody, Reactions, ReplyQuote } from "./MessageParts.tsx";
+import { Attachments, FormattedBody, Reactions, ReplyQuote } from "./MessageParts.tsx";
 
 const clock = (iso: string) => iso.slice(11, 16);
 
@@ -59,7 +59,8 @@ export function MessageItem({ m, oob, grouped }: { m: Message; oob?: boolean; gr
         <p class="body">This message was deleted.</p>
       ) : (
         <>
-          <FormattedBody body={m.body} mentions={m.mentions} />
+          {m.body !== "" ? <FormattedBody body={m.body} mentions={m.mentions} /> : null}
+          {m.attachments.length > 0 ? <Attachments files={m.attachments} /> : null}
           {m.reactions.length > 0 ? <Reactions base={base} reactions={m.reactions} /> : null}
           <div class="actions">
             <form method="get" action={`/t/${m.threadId}`} class="reply">

@@ -1,6 +1,7 @@
 // The pieces of a message beyond its header: the formatted body, the quote of what it answers, and its reactions.
+import { formatSize, inlineImageTypes } from "../../src/chat/file-types.ts";
 import { plainText, renderBody } from "../../src/chat/formatting.ts";
-import type { Reaction, ReplyRef, User } from "../../src/db/repository.ts";
+import type { Attachment, Reaction, ReplyRef, User } from "../../src/db/repository.ts";
 import { ids } from "../ids.ts";
 
 /**
@@ -75,6 +76,60 @@ export function Reactions({ base, reactions }: { base: string; reactions: Reacti
           </form>
         </li>
       ))}
+    </ul>
+  );
+}
+
+/** The largest an image shows inline, in CSS pixels; its full size is a click away. */
+const imageBox = { width: 360, height: 280 };
+
+/** An image's size scaled into the box: the attributes reserve its place, so nothing moves when it loads. */
+function shownSize(a: Attachment): { width: number; height: number } | null {
+  if (!a.width || !a.height) return null;
+  const scale = Math.min(1, imageBox.width / a.width, imageBox.height / a.height);
+  return { width: Math.max(1, Math.round(a.width * scale)), height: Math.max(1, Math.round(a.height * scale)) };
+}
+
+const typeNames: Record<string, string> = {
+  "application/pdf": "PDF document",
+  "application/zip": "ZIP archive",
+  "application/gzip": "gzip archive",
+  "text/plain": "Text",
+  "text/html": "HTML page",
+  "image/svg+xml": "SVG image",
+  "application/octet-stream": "File",
+};
+
+/**
+ * A message's files: PNG, JPEG, GIF and WebP inline (named by their file name, opening full size),
+ * every other file as a card with its name (a download link), its type and its size.
+ */
+export function Attachments({ files }: { files: Attachment[] }) {
+  return (
+    <ul class="attachments">
+      {files.map((a) => {
+        if (inlineImageTypes.has(a.type)) {
+          const size = shownSize(a);
+          return (
+            <li class="attachment image">
+              <a href={a.url} target="_blank" rel="noopener">
+                <img src={a.url} alt={a.name} width={size?.width} height={size?.height} loading="lazy" decoding="async" />
+              </a>
+            </li>
+          );
+        }
+        return (
+          <li class="attachment file">
+            <span class="file-icon" aria-hidden="true" />
+            <a href={a.url} download={a.name} class="file-name" safe>
+              {a.name}
+            </a>
+            <span class="file-meta" safe>
+              {`${typeNames[a.type] ?? a.type} · ${formatSize(a.size)}`}
+            </span>
+          </li>
+        );
+      })}
     </ul>
   );
 }

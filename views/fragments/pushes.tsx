@@ -1,5 +1,5 @@
 // Out-of-band fragments pushed over the thread's WebSocket: rendered once per event, sent to everyone.
-import { plainText } from "../../src/chat/formatting.ts";
+import { summaryText } from "../../src/chat/formatting.ts";
 import type { Counts } from "../../src/chat/reading.service.ts";
 import type { Game, Message, User } from "../../src/db/repository.ts";
 import { GameCard } from "../components/GameCard.tsx";
@@ -86,7 +86,7 @@ export function DirectOpened({
 
 /** A message worth a notification, for whats-new.js to show (and take away) while the page is in the background. */
 export function NotificationQueued({ message }: { message: Message }) {
-  const text = plainText(message.body);
+  const text = summaryText(message);
   const excerpt = text.length > 140 ? `${text.slice(0, 139)}…` : text;
   return (
     <div hx-swap-oob="beforeend:#notify-queue">

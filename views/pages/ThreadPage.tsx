@@ -103,7 +103,16 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
         </button>
         <TypingNotice threadId={thread.id} user={null} />
         <NewGameForm threadId={thread.id} members={data.members} viewer={ctx.viewer!} direct={thread.kind === "direct"} />
-        <form id={ids.composer(thread.id)} class="composer" method="post" action={`/t/${thread.id}/messages`} hx-ws:send>
+        {/* multipart, so that files chosen with no JavaScript go with the post; app.js uploads them first instead. */}
+        <form
+          id={ids.composer(thread.id)}
+          class="composer"
+          method="post"
+          action={`/t/${thread.id}/messages`}
+          enctype="multipart/form-data"
+          data-upload-max={String(ctx.limits.uploadMax ?? 0)}
+          hx-ws:send
+        >
           <Replying threadId={thread.id} to={data.composer?.replyTo} />
           <label for={ids.composerBody(thread.id)} class="visually-hidden">
             Message
@@ -112,7 +121,6 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
             id={ids.composerBody(thread.id)}
             name="body"
             rows="1"
-            required
             maxlength={ctx.limits.bodyMax}
             placeholder={`Message ${title}`}
             aria-describedby={ids.composerError(thread.id)}
@@ -128,9 +136,18 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
           <div id={ids.mentionOptions(thread.id)} class="mention-options" role="listbox" aria-label="People to mention" hidden />
           <p id={`${ids.mentionOptions(thread.id)}-status`} class="visually-hidden" role="status" />
           <input type="hidden" name="clientId" value={data.clientId} />
+          <input type="hidden" name="attachments" value="" />
+          <span class="attach">
+            <label for={ids.composerFiles(thread.id)} class="attach-button" title="Attach file">
+              <span class="clip-icon" aria-hidden="true" />
+              <span class="attach-text">Attach file</span>
+            </label>
+            <input type="file" id={ids.composerFiles(thread.id)} name="file" multiple class="attach-input" />
+          </span>
           <button type="submit" class="primary">
             Send
           </button>
+          <ul class="uploads" aria-label="Files to send" hidden></ul>
           <p id={ids.composerError(thread.id)} class="field-error" role="alert" safe>
             {data.composer?.error ?? ""}
           </p>

@@ -1,12 +1,28 @@
 // Messages on PostgreSQL. An append takes the thread's next seq and rev, an edit or a delete its next rev,
 // under the thread's row lock.
-import { and, asc, desc, eq, gt, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
-import { fold } from "../../chat/search-query.ts";
-import { type Mentioned, type Message, noMentions, type Repository, TooManyEmoji } from "../repository.ts";
-import { groupReactions, type MessageRow, mentionsJson, type ReactionRow, toMessage, usersShown } from "../rows.ts";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, type SQL, sql } from "drizzle-orm";
+import { fold, searchableText } from "../../chat/search-query.ts";
+import {
+  AttachmentsUnavailable,
+  type Mentioned,
+  type Message,
+  noMentions,
+  type Repository,
+  TooManyEmoji,
+} from "../repository.ts";
+import {
+  attachmentsJson,
+  groupReactions,
+  type MessageRow,
+  mentionsJson,
+  type ReactionRow,
+  toMessage,
+  usersShown,
+} from "../rows.ts";
 import type { Executor, PostgresDb } from "./client.ts";
 import { selectMessages as selectMessagesOn } from "./columns.ts";
-import { memberships, mentions, messages, reactions, threads } from "./schema.ts";
+import type { postgresFiles } from "./files.repo.ts";
+import { files as fileRows, memberships, mentions, messages, reactions, threads } from "./schema.ts";
 import { isUniqueViolation } from "./unique-violation.ts";
 
 /** A message may carry at most this many distinct emoji (API.md). */
@@ -67,7 +83,7 @@ async function writeMentions(
   if (rows.length > 0) await on.insert(mentions).values(rows).onConflictDoNothing();
 }
 
-export function postgresMessages(db: PostgresDb): Repository["messages"] {
+export function postgresMessages(db: PostgresDb, files: ReturnType<typeof postgresFiles>): Repository["messages"] {
   const selectMessages = () => selectMessagesOn(db);
   /** The message as `on` sees it: inside a change's transaction, the state that change made. */
   const findMessageOn = async (on: Executor, id: number) => {
@@ -107,8 +123,26 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
         if (!changed) throw new AlreadyDeleted();
         // The text is new: so is whom it mentions (nobody, once deleted).
         await tx.delete(mentions).where(eq(mentions.messageId, id));
+        if (change.deleted) {
+          await tx
+            .update(fileRows)
+            .set({ deletedAt: sql`clock_timestamp()` })
+            .where(and(eq(fileRows.messageId, id), isNull(fileRows.deletedAt)));
+        }
         await writeMentions(tx, changed, mentioned);
-        return (await findMessageOn(tx, id))!;
+        const current = (await findMessageOn(tx, id))!;
+        // Its files are found by name as before: the new text, then their names.
+        if (!change.deleted && current.attachments.length > 0) {
+          const text = searchableText(
+            current.body,
+            current.attachments.map((a) => a.name),
+          );
+          await tx
+            .update(messages)
+            .set({ foldedBody: fold(text) })
+            .where(eq(messages.id, id));
+        }
+        return current;
       });
     } catch (error) {
       if (error instanceof AlreadyDeleted) return null;
@@ -117,7 +151,7 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
   };
 
   return {
-    async append({ threadId, authorId, body, clientId, replyToId = null, mentioned = noMentions }) {
+    async append({ threadId, authorId, body, clientId, replyToId = null, mentioned = noMentions, attachmentIds = [] }) {
       if (clientId !== null) {
         const existing = await findByClientId(authorId, clientId);
         if (existing) return { message: existing, created: false };
@@ -147,6 +181,20 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
               foldedBody: fold(body),
             })
             .returning({ id: messages.id });
+          if (attachmentIds.length > 0) {
+            // Thrown inside the transaction: the message, its seq and its rev roll back with it.
+            const taken = await files.take(tx, attachmentIds, { threadId, authorId, messageId: row!.id });
+            if (!taken) throw new AttachmentsUnavailable();
+            // Found by its files' names too (search.repo.ts).
+            const text = searchableText(
+              body,
+              taken.map((f) => f.name),
+            );
+            await tx
+              .update(messages)
+              .set({ attachments: attachmentsJson(taken), foldedBody: fold(text) })
+              .where(eq(messages.id, row!.id));
+          }
           await writeMentions(tx, { id: row!.id, threadId, seq: thread.lastSeq, authorId }, mentioned);
           // Sending a message moves the sender's read position to it: one row, the sender's.
           await tx

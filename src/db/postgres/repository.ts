@@ -2,6 +2,7 @@
 import { sql } from "drizzle-orm";
 import type { Repository } from "../repository.ts";
 import type { PostgresDb } from "./client.ts";
+import { postgresFileContent, postgresFiles } from "./files.repo.ts";
 import { postgresGames } from "./games.repo.ts";
 import { postgresMessages } from "./messages.repo.ts";
 import { postgresPush } from "./push.repo.ts";
@@ -12,9 +13,12 @@ import { postgresThreads } from "./threads.repo.ts";
 import { postgresUsers } from "./users.repo.ts";
 
 export function postgresRepository(db: PostgresDb): Repository {
-  const messages = postgresMessages(db);
+  const files = postgresFiles(db);
+  const messages = postgresMessages(db, files);
   return {
     games: postgresGames(db),
+    files,
+    fileContent: postgresFileContent(db),
     users: postgresUsers(db),
     sessions: postgresSessions(db),
     threads: postgresThreads(db),

@@ -3,6 +3,7 @@
 import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
+  customType,
   bigint,
   boolean,
   index,
@@ -98,6 +99,8 @@ export const messages = pgTable(
     mentions: text().notNull().default("[]"),
     /** The body folded for search (chat/search-query.ts `fold`), written with it; "" once deleted. */
     foldedBody: text().notNull().default(""),
+    /** Its files, `[{"id":"…","name":"…","type":"…","size":…,"width":…,"height":…}]`, as the message object carries them. */
+    attachments: text().notNull().default("[]"),
   },
   (table) => [
     // Search: trigrams of the folded text, for LIKE '%…%' (the pg_trgm extension, created by migration 0005).
@@ -192,4 +195,57 @@ export const importedIds = pgTable(
     localId: bigint({ mode: "number" }).notNull(),
   },
   (table) => [primaryKey({ columns: [table.source, table.externalId] })],
+);
+
+/**
+ * An uploaded file: its name and sniffed type, and its content by SHA-256 (stored once however many files
+ * share it). A message takes it by setting `messageId`; a deleted message, or an upload never sent within
+ * an hour, sets `deletedAt`. Rows stay, so a person's daily total counts them.
+ */
+export const files = pgTable(
+  "files",
+  {
+    /** Random, 128 bits: a file's URL names it, and cannot be guessed (membership is checked all the same). */
+    id: text().primaryKey(),
+    threadId: ref().references(() => threads.id, { onDelete: "cascade" }),
+    uploaderId: ref().references(() => users.id, { onDelete: "cascade" }),
+    messageId: bigint({ mode: "number" }).references(() => messages.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    type: text().notNull(),
+    size: bigint({ mode: "number" }).notNull(),
+    width: integer(),
+    height: integer(),
+    sha256: text().notNull(),
+    createdAt: createdAt(),
+    deletedAt: instant(),
+  },
+  (table) => [
+    index("files_uploader_created_idx").on(table.uploaderId, table.createdAt),
+    index("files_message_idx").on(table.messageId),
+    index("files_sha256_idx").on(table.sha256),
+  ],
+);
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => "bytea" });
+
+/**
+ * File content kept in the database (FILE_STORAGE=database): one row per content, named by its SHA-256
+ * once complete (null while it is being written), its bytes in `fileChunks`.
+ */
+export const fileBlobs = pgTable("file_blobs", {
+  id: id(),
+  sha256: text().unique(),
+  size: bigint({ mode: "number" }).notNull().default(0),
+  createdAt: createdAt(),
+});
+
+/** The bytes of a blob, in pieces of a fixed size (the last one shorter), numbered from 0. */
+export const fileChunks = pgTable(
+  "file_chunks",
+  {
+    blobId: ref().references(() => fileBlobs.id, { onDelete: "cascade" }),
+    n: integer().notNull(),
+    data: bytea().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.blobId, table.n] })],
 );

@@ -1,9 +1,26 @@
 // Messages on SQLite. An append takes the thread's next seq and rev, an edit or a delete its next rev, in the group commit.
 import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
-import { type Mentioned, type Message, type NewMessage, noMentions, type Repository, TooManyEmoji } from "../repository.ts";
-import { groupReactions, type MessageRow, mentionsJson, type ReactionRow, toMessage, usersShown } from "../rows.ts";
+import {
+  AttachmentsUnavailable,
+  type Mentioned,
+  type Message,
+  type NewMessage,
+  noMentions,
+  type Repository,
+  TooManyEmoji,
+} from "../repository.ts";
+import {
+  attachmentsJson,
+  groupReactions,
+  type MessageRow,
+  mentionsJson,
+  type ReactionRow,
+  toMessage,
+  usersShown,
+} from "../rows.ts";
 import type { SqliteDb } from "./client.ts";
 import { selectMessages as selectMessagesFrom } from "./columns.ts";
+import type { sqliteFiles } from "./files.repo.ts";
 import type { GroupCommit } from "./group-commit.ts";
 import { memberships, mentions, messages, reactions, threads } from "./schema.ts";
 import { sqliteSearchIndex } from "./search.repo.ts";
@@ -15,6 +32,7 @@ const emojiPerMessage = 20;
 export function sqliteMessages(
   db: SqliteDb,
   write: GroupCommit,
+  files: ReturnType<typeof sqliteFiles>,
 ): Repository["messages"] & {
   changedNow(threadId: number, rev: number, limit: number): Message[];
   byIds(ids: number[]): Message[];
@@ -132,7 +150,15 @@ export function sqliteMessages(
   };
   const emojiOf = db.$client.query<{ emoji: string }, [number]>("select distinct emoji from reactions where message_id = ?");
   /** One message, inside a group commit; a repeated (author, clientId) returns the stored one. */
-  function appendOne({ threadId, authorId, body, clientId, replyToId = null, mentioned = noMentions }: NewMessage) {
+  function appendOne({
+    threadId,
+    authorId,
+    body,
+    clientId,
+    replyToId = null,
+    mentioned = noMentions,
+    attachmentIds = [],
+  }: NewMessage) {
     if (clientId !== null) {
       const existing = messageIdByClientId.get({ authorId, clientId });
       if (existing) return { message: findMessage(existing.id)!, created: false };
@@ -149,9 +175,20 @@ export function sqliteMessages(
       replyToId,
       mentions: mentionList,
     })!;
+    let fileNames: string[] = [];
+    if (attachmentIds.length > 0) {
+      // Thrown inside the message's savepoint: the message, its seq and its rev roll back with it.
+      const taken = files.takeNow(attachmentIds, { threadId, authorId, messageId: id });
+      if (!taken) throw new AttachmentsUnavailable();
+      db.update(messages)
+        .set({ attachments: attachmentsJson(taken) })
+        .where(eq(messages.id, id))
+        .run();
+      fileNames = taken.map((f) => f.name);
+    }
     writeMentions(id, threadId, lastSeq, authorId, mentioned);
     readOwn.run({ threadId, userId: authorId, seq: lastSeq });
-    searchIndex.added({ threadId, id, body, authorId });
+    searchIndex.added({ threadId, id, body, authorId, fileNames });
     // A new message has no reactions yet: no need to read them.
     return { message: toMessage(messageById.get({ id })!), created: true };
   }
@@ -177,6 +214,7 @@ export function sqliteMessages(
       .run();
     // The text is new: so is whom it mentions (nobody, once deleted).
     db.delete(mentions).where(eq(mentions.messageId, id)).run();
+    if (change.deleted) files.releaseNow(id);
     writeMentions(id, current.threadId, current.seq, current.author.id, mentioned);
     const changed = findMessage(id)!;
     searchIndex.changed(changed);

@@ -2,6 +2,7 @@
 import { sql } from "drizzle-orm";
 import type { Repository } from "../repository.ts";
 import type { SqliteDb } from "./client.ts";
+import { sqliteFiles } from "./files.repo.ts";
 import { sqliteGames } from "./games.repo.ts";
 import { groupCommit } from "./group-commit.ts";
 import { sqliteMessages } from "./messages.repo.ts";
@@ -16,7 +17,8 @@ export function sqliteRepository(db: SqliteDb): Repository {
   // One group commit for the repository: messages and games written in the same turn share one
   // transaction on the one connection, so one fsync makes them all durable.
   const write = groupCommit(db);
-  const messages = sqliteMessages(db, write);
+  const files = sqliteFiles(db, write);
+  const messages = sqliteMessages(db, write, files);
   const games = sqliteGames(db, write);
   return {
     users: sqliteUsers(db),
@@ -24,6 +26,8 @@ export function sqliteRepository(db: SqliteDb): Repository {
     threads: sqliteThreads(db, { messages: messages.changedNow, games: games.changedNow }),
     messages,
     games,
+    files,
+    fileContent: null,
     reading: sqliteReading(db, messages.byIds),
     push: sqlitePush(db),
     search: sqliteSearch(db, messages.findNow),

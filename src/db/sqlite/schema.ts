@@ -85,6 +85,8 @@ export const messages = sqliteTable(
     replyToId: integer().references((): AnySQLiteColumn => messages.id),
     /** The members it names, `[{"id":…,"username":"…"}]`, as the message object carries them. */
     mentions: text().notNull().default("[]"),
+    /** Its files, `[{"id":"…","name":"…","type":"…","size":…,"width":…,"height":…}]`, as the message object carries them. */
+    attachments: text().notNull().default("[]"),
   },
   (table) => [
     uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
@@ -190,4 +192,37 @@ export const importedIds = sqliteTable(
     localId: integer().notNull(),
   },
   (table) => [primaryKey({ columns: [table.source, table.externalId] })],
+);
+
+/**
+ * An uploaded file: its name and sniffed type, and its content by SHA-256 (stored once however many files
+ * share it, on disk or in the database). A message takes it by setting `messageId`; a deleted message, or
+ * an upload never sent within an hour, sets `deletedAt`. Rows stay, so a person's daily total counts them.
+ */
+export const files = sqliteTable(
+  "files",
+  {
+    /** Random, 128 bits: a file's URL names it, and cannot be guessed (membership is checked all the same). */
+    id: text().primaryKey(),
+    threadId: integer()
+      .notNull()
+      .references(() => threads.id, { onDelete: "cascade" }),
+    uploaderId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    messageId: integer().references(() => messages.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    type: text().notNull(),
+    size: integer().notNull(),
+    width: integer(),
+    height: integer(),
+    sha256: text().notNull(),
+    createdAt: createdAt(),
+    deletedAt: text(),
+  },
+  (table) => [
+    index("files_uploader_created_idx").on(table.uploaderId, table.createdAt),
+    index("files_message_idx").on(table.messageId),
+    index("files_sha256_idx").on(table.sha256),
+  ],
 );

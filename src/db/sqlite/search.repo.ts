@@ -1,7 +1,7 @@
 // Search on SQLite: an FTS5 trigram index of every message's folded text (message_search, migration 0005),
 // written in the transaction that writes the message, and read thread by thread, newest first.
 import type { Statement } from "bun:sqlite";
-import { fold, fts5Match, timeBounds } from "../../chat/search-query.ts";
+import { fold, fts5Match, searchableText, timeBounds } from "../../chat/search-query.ts";
 import type { Message, Repository } from "../repository.ts";
 import type { SqliteDb } from "./client.ts";
 
@@ -39,13 +39,19 @@ export function sqliteSearchIndex(db: SqliteDb) {
   };
   return {
     /** A new message. */
-    added(m: Pick<Message, "threadId" | "id" | "body"> & { authorId: number }) {
-      insert.run(placed(m).threadId, m.id, fold(m.body), authorToken(m.authorId));
+    added(m: Pick<Message, "threadId" | "id" | "body"> & { authorId: number; fileNames?: string[] }) {
+      insert.run(placed(m).threadId, m.id, fold(searchableText(m.body, m.fileNames)), authorToken(m.authorId));
     },
     /** A message after a change: found by its current text only, and no longer once deleted. */
-    changed(m: Pick<Message, "threadId" | "id" | "body" | "deleted" | "author">) {
+    changed(m: Pick<Message, "threadId" | "id" | "body" | "deleted" | "author" | "attachments">) {
       if (m.deleted) remove.run(placed(m).threadId, m.id);
-      else update.run(placed(m).threadId, m.id, fold(m.body), authorToken(m.author.id));
+      else {
+        const text = searchableText(
+          m.body,
+          m.attachments.map((a) => a.name),
+        );
+        update.run(placed(m).threadId, m.id, fold(text), authorToken(m.author.id));
+      }
     },
   };
 }

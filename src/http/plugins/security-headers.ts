@@ -11,6 +11,14 @@ export const maxBodyBytes = 64 * 1024;
  */
 export const hardBodyLimit = 256 * 1024 * 1024;
 
+/**
+ * Where a multipart body (files) is streamed by the route itself, straight into storage: it is neither
+ * parsed here nor held to maxBodyBytes (the upload service holds it to its own limits as it reads).
+ */
+const streamedBodies = /^\/(?:api\/threads\/\d{1,16}\/files|t\/\d{1,16}\/messages)$/;
+const isMultipart = (request: Request) =>
+  request.headers.get("content-type")?.toLowerCase().startsWith("multipart/form-data") ?? false;
+
 const tooLarge = () => new TooLarge(`Request bodies are limited to ${maxBodyBytes / 1024} KB.`);
 
 /** A body sent without a declared length (chunked) is read only up to the limit. */
@@ -32,6 +40,8 @@ async function readCapped(request: Request): Promise<string> {
 export function securityHeaders() {
   return new Elysia({ name: "security-headers" })
     .onParse({ as: "global" }, async ({ request, contentType }) => {
+      // Left unread for the route, which streams it (and a route that takes no files sees no fields).
+      if (isMultipart(request)) return {};
       if (request.headers.has("content-length") || !request.body) return; // the default parsers, within the declared limit
       const text = await readCapped(request);
       if (contentType.startsWith("application/json")) return text ? JSON.parse(text) : {};
@@ -42,7 +52,7 @@ export function securityHeaders() {
       Object.assign(set.headers, securityHeadersFor(new URL(request.url).pathname));
       // Refuse a declared oversized body before anything reads it (Bun's own limit catches undeclared ones).
       const length = Number(request.headers.get("content-length") ?? 0);
-      if (length > maxBodyBytes) {
+      if (length > maxBodyBytes && !(isMultipart(request) && streamedBodies.test(new URL(request.url).pathname))) {
         return Response.json(errorBody(tooLarge()), {
           status: 413,
           headers: { connection: "close" },

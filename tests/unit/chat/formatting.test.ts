@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mentionCandidates, plainText, renderBody } from "../../../src/chat/formatting.ts";
+import { mentionCandidates, plainText, renderBody, summaryText } from "../../../src/chat/formatting.ts";
 import { hostileBodies as hostile } from "../../fixtures/hostile-bodies.ts";
 
 const A = (href: string, text: string) => `<a href="${href}" rel="noopener noreferrer nofollow" target="_blank">${text}</a>`;
@@ -394,4 +394,13 @@ test("a 4000-character mixed body renders in well under 5 ms", () => {
   const perRender = (Bun.nanoseconds() - started) / runs / 1000;
   console.log(`renderBody: ${perRender.toFixed(0)} µs per 4000-character body (${runs} renders)`);
   expect(perRender).toBeLessThan(5000);
+});
+
+describe("summaryText", () => {
+  test("the text as plain text; a message of files alone by their names", () => {
+    expect(summaryText({ body: "**hi** there", attachments: [{ name: "a.png" }] })).toBe("hi there");
+    expect(summaryText({ body: "", attachments: [{ name: "chart.png" }] })).toBe("A file: chart.png");
+    expect(summaryText({ body: "", attachments: [{ name: "a.pdf" }, { name: "b.txt" }] })).toBe("2 files: a.pdf, b.txt");
+    expect(summaryText({ body: "", attachments: [] })).toBe("");
+  });
 });

@@ -42,6 +42,9 @@ describe.if(await postgresAvailable())("migrating PostgreSQL", () => {
     const tables = await first.$client<{ name: string }[]>`
       select table_name as name from information_schema.tables where table_schema = 'public' order by 1`;
     expect(tables.map((t) => t.name)).toEqual([
+      "file_blobs",
+      "file_chunks",
+      "files",
       "games",
       "imported_ids",
       "memberships",

@@ -24,6 +24,7 @@ const message = (seq: number, rev: number, over: Partial<Message> = {}): Message
   replyTo: null,
   reactions: [],
   mentions: [],
+  attachments: [],
   ...over,
 });
 
