@@ -42,7 +42,45 @@ export interface Thread {
   lastSeq: number;
   /** The rev of the thread's newest change (see Message.rev). */
   lastRev: number;
+  /** A private room: non-members are told it does not exist. Always false for a direct thread. */
+  private: boolean;
+  /** A room's topic, shown under its name; null when none. */
+  topic: string | null;
+  /** An archived room is read-only. */
+  archived: boolean;
 }
+
+/** A member's role in a room (a direct thread's members are all "member"). */
+export type RoomRole = "owner" | "moderator" | "member";
+export const roomRoles: readonly RoomRole[] = ["owner", "moderator", "member"];
+
+export interface Member extends User {
+  role: RoomRole;
+}
+
+/** A room as a list of rooms shows it to one person. */
+export interface RoomSummary extends Thread {
+  joined: boolean;
+  memberCount: number;
+}
+
+export interface NewRoom {
+  name: string;
+  creatorId: number;
+  private?: boolean;
+  topic?: string | null;
+}
+
+/** What an owner may change about a room; only the fields given change. */
+export interface RoomChanges {
+  name?: string;
+  topic?: string | null;
+  private?: boolean;
+  archived?: boolean;
+}
+
+/** Why a membership could not be ended or a role taken away: the room would be left without an owner. */
+export type MembershipChange = "done" | "not-member" | "last-owner";
 
 /**
  * Where a reader of a thread stands: it has every message up to `seq` and every change up to `rev`.
@@ -241,16 +279,30 @@ export interface Repository {
     extend(id: string, expiresAt: number): Promise<void>;
   };
   threads: {
-    /** Creates the room with its creator as the first member; null when the name is taken. */
-    createRoom(name: string, creatorId: number): Promise<Thread | null>;
+    /** Creates the room with its creator as the first member and owner; null when the name is taken. */
+    createRoom(name: string, creatorId: number, options?: Omit<NewRoom, "name" | "creatorId">): Promise<Thread | null>;
+    /** Changes a room's settings; null when the new name is another room's. */
+    updateRoom(id: number, changes: RoomChanges): Promise<Thread | null>;
     find(id: number): Promise<Thread | null>;
     /** The newest rev of each thread that exists among `ids` (at most a few hundred per call). */
     lastRevs(ids: number[]): Promise<Map<number, number>>;
     /** The one direct thread of a pair, created with both members on first call. */
     openDirect(userId: number, otherId: number): Promise<Thread>;
+    /** Every room, private ones included (for administrators). */
     listRooms(): Promise<Thread[]>;
+    /** The rooms `userId` may see: every public room and the private rooms they are in. */
+    visibleRooms(userId: number): Promise<RoomSummary[]>;
     listForUser(userId: number): Promise<ThreadSummary[]>;
+    /** Adds the user as a member (idempotent: an existing membership, its role included, stays). */
     addMember(threadId: number, userId: number): Promise<void>;
+    /** Ends the membership, unless it is the room's last owner's. */
+    removeMember(threadId: number, userId: number): Promise<MembershipChange>;
+    /** The member's role; null for a non-member. */
+    roleOf(threadId: number, userId: number): Promise<RoomRole | null>;
+    /** Sets a member's role, unless that takes the room's last owner away. */
+    setRole(threadId: number, userId: number, role: RoomRole): Promise<MembershipChange>;
+    /** The members with their roles, by username. */
+    membersWithRoles(threadId: number): Promise<Member[]>;
     isMember(threadId: number, userId: number): Promise<boolean>;
     /** The thread if the user is a member, else null: one query for the membership check every upgrade and message makes. */
     findForMember(threadId: number, userId: number): Promise<Thread | null>;

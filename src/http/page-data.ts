@@ -73,7 +73,7 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
   async function sidebar(viewer: User, extra: Partial<SidebarData> = {}): Promise<SidebarData> {
     const [mine, online, everyone] = await Promise.all([reading.threads(viewer.id), hub.onlineUserIds(), accounts.countUsers()]);
     const directs = mine.filter((d) => d.kind === "direct");
-    const [rooms, people] = await Promise.all([threads.listRooms(viewer.id, mine), peopleFor(viewer, directs, online)]);
+    const [rooms, people] = await Promise.all([threads.listRooms(viewer.id), peopleFor(viewer, directs, online)]);
     const counts = new Map(
       mine.map(({ id, unread, mentions, lastReadSeq, level }) => [id, { unread, mentions, lastReadSeq, level }]),
     );

@@ -3,10 +3,11 @@
 import { Elysia, t } from "elysia";
 import { HomePage } from "../../views/pages/HomePage.tsx";
 import { PeoplePage } from "../../views/pages/PeoplePage.tsx";
-import type { ThreadsService } from "../chat/threads.service.ts";
+import type { RoomListing, ThreadsService } from "../chat/threads.service.ts";
+import type { Member } from "../db/repository.ts";
 import type { SessionDeps } from "../edge/session-tokens.ts";
 import type { Hub } from "../realtime/hub.ts";
-import { idParams } from "./models.ts";
+import { id, idParams } from "./models.ts";
 import type { PageData } from "./page-data.ts";
 import { formError } from "./plugins/htmx.ts";
 import { sessionPlugin } from "./plugins/session.ts";
@@ -17,10 +18,32 @@ export interface ThreadsRoutesDeps extends SessionDeps {
   pages: PageData;
 }
 
-const roomBody = t.Object({ name: t.String() });
+const roomBody = t.Object({
+  name: t.String(),
+  private: t.Optional(t.Boolean()),
+  topic: t.Optional(t.Union([t.String(), t.Null()])),
+});
+/** The sidebar's form: the Private checkbox sends "on" when ticked. */
+const roomForm = t.Object({ name: t.String(), private: t.Optional(t.String()) });
+const memberParams = t.Object({ id: id(), username: t.String() });
+
+/** API.md's room item. */
+const publicRoom = (r: RoomListing) => ({
+  id: r.id,
+  name: r.name,
+  topic: r.topic,
+  private: r.private,
+  joined: r.joined,
+  archived: r.archived,
+  memberCount: r.memberCount,
+});
 
 export function threadsRoutes(deps: ThreadsRoutesDeps) {
   const { accounts, threads, hub, pages } = deps;
+  const withOnline = async (members: Member[]) => {
+    const online = await hub.onlineUserIds();
+    return members.map((m) => ({ id: m.id, username: m.username, role: m.role, online: online.has(m.id) }));
+  };
   return new Elysia({ name: "threads-routes" })
     .use(sessionPlugin(deps))
     .get("/", async ({ user }) => <HomePage ctx={pages.context(user)} sidebar={await pages.sidebar(user)} />, { signedIn: true })
@@ -37,7 +60,7 @@ export function threadsRoutes(deps: ThreadsRoutesDeps) {
       "/rooms",
       async ({ user, body, redirect, set }) => {
         try {
-          const room = await threads.createRoom(body.name, user.id);
+          const room = await threads.createRoom(body.name, user.id, { private: body.private !== undefined });
           return redirect(`/t/${room.id}`, 303);
         } catch (error) {
           const { status, message } = formError(error);
@@ -46,7 +69,7 @@ export function threadsRoutes(deps: ThreadsRoutesDeps) {
           return <HomePage ctx={pages.context(user)} sidebar={sidebar} />;
         }
       },
-      { signedIn: true, body: roomBody },
+      { signedIn: true, body: roomForm },
     )
     .post(
       "/rooms/:id/join",
@@ -71,10 +94,59 @@ export function threadsRoutes(deps: ThreadsRoutesDeps) {
           },
           { signedIn: true },
         )
-        .post("/rooms", async ({ user, body, status }) => status(201, { thread: await threads.createRoom(body.name, user.id) }), {
+        .post(
+          "/rooms",
+          async ({ user, body, status }) => status(201, { thread: await threads.createRoom(body.name, user.id, body) }),
+          { signedIn: true, body: roomBody, detail: { summary: "Create a room (private: seen by its members only)" } },
+        )
+        .get("/rooms", async ({ user }) => ({ rooms: (await threads.listRooms(user.id)).map(publicRoom) }), {
           signedIn: true,
-          body: roomBody,
+          detail: { summary: "Every public room and the private rooms I am in" },
         })
+        .get(
+          "/threads/:id/members",
+          async ({ user, params }) => ({ members: await withOnline(await threads.roster(params.id, user.id)) }),
+          { signedIn: true, params: idParams, detail: { summary: "The members, with their roles" } },
+        )
+        .post(
+          "/threads/:id/members",
+          async ({ user, params, body }) => ({
+            members: await withOnline(await threads.addMember(params.id, user.id, body.username)),
+          }),
+          {
+            signedIn: true,
+            params: idParams,
+            body: t.Object({ username: t.String() }),
+            detail: { summary: "Add someone to a room (any member may, to a private room too)" },
+          },
+        )
+        .delete(
+          "/threads/:id/members/:username",
+          async ({ user, params, status }) => {
+            await threads.removeMember(params.id, user.id, params.username);
+            return status(204);
+          },
+          {
+            signedIn: true,
+            params: memberParams,
+            detail: {
+              summary: "Leave (oneself) or remove someone (owners, moderators, administrators)",
+              description: "Their sockets on the thread close with 4403 on every instance. The last owner cannot leave (409).",
+            },
+          },
+        )
+        .put(
+          "/threads/:id/roles/:username",
+          async ({ user, params, body }) => ({
+            members: await withOnline(await threads.setRole(params.id, user.id, params.username, body.role)),
+          }),
+          {
+            signedIn: true,
+            params: memberParams,
+            body: t.Object({ role: t.String() }),
+            detail: { summary: "Set a member's role: owner, moderator or member (owners, administrators)" },
+          },
+        )
         .post("/threads/:id/join", async ({ user, params }) => ({ thread: await threads.joinRoom(params.id, user.id) }), {
           signedIn: true,
           params: idParams,

@@ -14,7 +14,7 @@ import type { Connection, Emission, Socket } from "./connection.ts";
 import { Frames } from "./frames.tsx";
 import type { PresenceDirectory } from "./presence.ts";
 import { presenceAnnouncer } from "./presence-announcer.ts";
-import { closeEndedSessions } from "./session-ends.ts";
+import { closeEndedMemberships, closeEndedSessions } from "./session-ends.ts";
 import { watchSlowReaders } from "./slow-readers.ts";
 import { startSweep } from "./sweep.ts";
 import { ThreadFeed } from "./thread-feed.ts";
@@ -99,6 +99,7 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
 
   broker.subscribe((event) => {
     if (event.type === "session-ended") return closeEndedSessions(event, open.all());
+    if (event.type === "membership-ended") return closeEndedMemberships(event, open.of(event.threadId) ?? []);
     const feed = feeds.get(event.threadId);
     if (!feed) return; // nobody here has the thread open
     const change = changeOf(event);

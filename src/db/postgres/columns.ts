@@ -55,6 +55,9 @@ export const threadColumns = {
   name: threads.name,
   lastSeq: threads.lastSeq,
   lastRev: threads.lastRev,
+  private: threads.isPrivate,
+  topic: threads.topic,
+  archived: threads.archived,
 };
 
 /** SQLite compares text byte by byte; collation "C" does the same whatever the database's locale. */

@@ -61,6 +61,12 @@ export const threads = pgTable("threads", {
   lastSeq: integer().notNull().default(0),
   /** The rev of the newest change to the thread's messages and games; bumped under the same row lock. */
   lastRev: integer().notNull().default(0),
+  /** A private room is seen by its members only: to anyone else it does not exist. */
+  isPrivate: boolean().notNull().default(false),
+  /** Shown under a room's name. */
+  topic: text(),
+  /** An archived room is read-only and listed apart. */
+  archived: boolean().notNull().default(false),
   createdAt: createdAt(),
 });
 
@@ -74,6 +80,8 @@ export const memberships = pgTable(
     lastReadSeq: integer().notNull().default(0),
     /** What notifies this member ("all", "mentions" or "none"); null: the default for the thread's kind. */
     level: text(),
+    /** In a room: "owner", "moderator" or "member" (the room's creator is its owner). */
+    role: text().notNull().default("member"),
   },
   (table) => [primaryKey({ columns: [table.threadId, table.userId] }), index("memberships_user_idx").on(table.userId)],
 );

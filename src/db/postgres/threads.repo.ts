@@ -1,7 +1,7 @@
 // Threads (rooms and direct threads) and their members on PostgreSQL.
-import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, count, asc, eq, inArray, isNotNull, ne, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { Repository, Thread, User } from "../repository.ts";
+import type { Member, MembershipChange, Repository, RoomRole, Thread, User } from "../repository.ts";
 import type { PostgresDb } from "./client.ts";
 import { bytewise, threadColumns, userColumns } from "./columns.ts";
 import { gamesChangedSince } from "./games.repo.ts";
@@ -15,17 +15,72 @@ export function postgresThreads(db: PostgresDb): Repository["threads"] {
     return row ?? null;
   };
 
+  const membership = (threadId: number, userId: number) =>
+    and(eq(memberships.threadId, threadId), eq(memberships.userId, userId));
+
+  /**
+   * A change to one membership that may take an owner away: the thread's row is locked first, so two
+   * owners leaving at once cannot both see the other still there.
+   */
+  const changeMembership = (
+    threadId: number,
+    userId: number,
+    change: (
+      tx: Pick<PostgresDb, "update" | "delete">,
+      role: RoomRole,
+      owners: () => Promise<number>,
+    ) => Promise<MembershipChange>,
+  ) =>
+    db.transaction(async (tx) => {
+      await tx.select({ id: threads.id }).from(threads).where(eq(threads.id, threadId)).for("update");
+      const [row] = await tx.select({ role: memberships.role }).from(memberships).where(membership(threadId, userId));
+      if (!row) return "not-member" as const;
+      const owners = async () => {
+        const [counted] = await tx
+          .select({ n: count() })
+          .from(memberships)
+          .where(and(eq(memberships.threadId, threadId), eq(memberships.role, "owner")));
+        return counted!.n;
+      };
+      return change(tx, row.role as RoomRole, owners);
+    });
+
   return {
-    async createRoom(name, creatorId) {
+    async createRoom(name, creatorId, options = {}) {
       try {
         return await db.transaction(async (tx) => {
           const [thread] = await tx
             .insert(threads)
-            .values({ kind: "room", name, nameKey: name.toLowerCase() })
+            .values({
+              kind: "room",
+              name,
+              nameKey: name.toLowerCase(),
+              isPrivate: options.private ?? false,
+              topic: options.topic ?? null,
+            })
             .returning(threadColumns);
-          await tx.insert(memberships).values({ threadId: thread!.id, userId: creatorId });
+          await tx.insert(memberships).values({ threadId: thread!.id, userId: creatorId, role: "owner" });
           return thread!;
         });
+      } catch (error) {
+        if (isUniqueViolation(error, "threads_nameKey_unique")) return null;
+        throw error;
+      }
+    },
+    async updateRoom(id, changes) {
+      const { name, topic, private: isPrivate, archived } = changes;
+      const set = {
+        ...(name === undefined ? {} : { name, nameKey: name.toLowerCase() }),
+        ...(topic === undefined ? {} : { topic }),
+        ...(isPrivate === undefined ? {} : { isPrivate }),
+        ...(archived === undefined ? {} : { archived }),
+      };
+      try {
+        const [row] =
+          Object.keys(set).length === 0
+            ? await db.select(threadColumns).from(threads).where(eq(threads.id, id))
+            : await db.update(threads).set(set).where(eq(threads.id, id)).returning(threadColumns);
+        return row ?? null;
       } catch (error) {
         if (isUniqueViolation(error, "threads_nameKey_unique")) return null;
         throw error;
@@ -62,6 +117,20 @@ export function postgresThreads(db: PostgresDb): Repository["threads"] {
     async listRooms() {
       return db.select(threadColumns).from(threads).where(eq(threads.kind, "room")).orderBy(bytewise(threads.nameKey));
     },
+    async visibleRooms(userId) {
+      const mine = alias(memberships, "mine");
+      const rows = await db
+        .select({
+          ...threadColumns,
+          joinedBy: mine.userId,
+          memberCount: sql<number>`(select count(*) from ${memberships} where ${memberships.threadId} = ${threads.id})::int`,
+        })
+        .from(threads)
+        .leftJoin(mine, and(eq(mine.threadId, threads.id), eq(mine.userId, userId)))
+        .where(and(eq(threads.kind, "room"), or(eq(threads.isPrivate, false), isNotNull(mine.userId))))
+        .orderBy(bytewise(threads.nameKey));
+      return rows.map(({ joinedBy, ...room }) => ({ ...room, joined: joinedBy !== null }));
+    },
     async listForUser(userId) {
       const mine = alias(memberships, "mine");
       const other = alias(memberships, "other");
@@ -83,6 +152,33 @@ export function postgresThreads(db: PostgresDb): Repository["threads"] {
       // A newcomer has not missed what was said before: it does not count as unread.
       const lastReadSeq = sql`(select ${threads.lastSeq} from ${threads} where ${threads.id} = ${threadId})`;
       await db.insert(memberships).values({ threadId, userId, lastReadSeq }).onConflictDoNothing();
+    },
+    async removeMember(threadId, userId) {
+      return changeMembership(threadId, userId, async (tx, role, owners) => {
+        if (role === "owner" && (await owners()) <= 1) return "last-owner";
+        await tx.delete(memberships).where(membership(threadId, userId));
+        return "done";
+      });
+    },
+    async roleOf(threadId, userId) {
+      const [row] = await db.select({ role: memberships.role }).from(memberships).where(membership(threadId, userId));
+      return (row?.role as RoomRole | undefined) ?? null;
+    },
+    async setRole(threadId, userId, role) {
+      return changeMembership(threadId, userId, async (tx, current, owners) => {
+        if (current === "owner" && role !== "owner" && (await owners()) <= 1) return "last-owner";
+        await tx.update(memberships).set({ role }).where(membership(threadId, userId));
+        return "done";
+      });
+    },
+    async membersWithRoles(threadId) {
+      const rows = await db
+        .select({ ...userColumns, role: memberships.role })
+        .from(memberships)
+        .innerJoin(users, eq(users.id, memberships.userId))
+        .where(eq(memberships.threadId, threadId))
+        .orderBy(bytewise(users.username));
+      return rows.map((row) => ({ ...row, role: row.role as RoomRole })) satisfies Member[];
     },
     async isMember(threadId, userId) {
       const [row] = await db

@@ -56,4 +56,7 @@ export const threadColumns = {
   name: threads.name,
   lastSeq: threads.lastSeq,
   lastRev: threads.lastRev,
+  private: threads.isPrivate,
+  topic: threads.topic,
+  archived: threads.archived,
 };

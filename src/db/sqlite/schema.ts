@@ -42,6 +42,12 @@ export const threads = sqliteTable("threads", {
   lastSeq: integer().notNull().default(0),
   /** The rev of the newest change to the thread's messages and games; bumped in the change's transaction. */
   lastRev: integer().notNull().default(0),
+  /** A private room is seen by its members only: to anyone else it does not exist. */
+  isPrivate: integer({ mode: "boolean" }).notNull().default(false),
+  /** Shown under a room's name. */
+  topic: text(),
+  /** An archived room is read-only and listed apart. */
+  archived: integer({ mode: "boolean" }).notNull().default(false),
   createdAt: createdAt(),
 });
 
@@ -59,6 +65,10 @@ export const memberships = sqliteTable(
     lastReadSeq: integer().notNull().default(0),
     /** What notifies this member; null: the default for the thread's kind. */
     level: text({ enum: ["all", "mentions", "none"] }),
+    /** In a room: "owner", "moderator" or "member" (the room's creator is its owner). */
+    role: text({ enum: ["owner", "moderator", "member"] })
+      .notNull()
+      .default("member"),
   },
   (table) => [primaryKey({ columns: [table.threadId, table.userId] }), index("memberships_user_idx").on(table.userId)],
 );
