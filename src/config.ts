@@ -4,6 +4,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join, resolve } from "node:path";
 
 export type Durability = "full" | "relaxed";
+/** Who may sign up: anyone, only with an invitation, or nobody. */
+export type SignupMode = "open" | "invite" | "closed";
+/** Who may create rooms. */
+export type RoomCreation = "everyone" | "admins";
 
 export interface Config {
   readonly port: number;
@@ -25,6 +29,10 @@ export interface Config {
   readonly aiPace: number;
   /** Sliding session lifetime in seconds. */
   readonly sessionTtl: number;
+  readonly signup: SignupMode;
+  readonly roomCreation: RoomCreation;
+  /** Open WebSockets one account may hold on this instance. */
+  readonly maxSocketsPerUser: number;
 }
 
 export class ConfigError extends Error {
@@ -69,6 +77,9 @@ export function loadConfig(env: Env = process.env, { createSecret = true } = {})
   const rateLimits = parseChoice("RATE_LIMITS", text("RATE_LIMITS") ?? "on", ["on", "off"], problems) === "on";
   const trustProxy = parseChoice("TRUST_PROXY", text("TRUST_PROXY") ?? "off", ["on", "off"], problems) === "on";
   const durability = parseChoice("DURABILITY", text("DURABILITY") ?? "full", ["full", "relaxed"], problems);
+  const signup = parseChoice("SIGNUP", text("SIGNUP") ?? "open", ["open", "invite", "closed"], problems);
+  const roomCreation = parseChoice("ROOM_CREATION", text("ROOM_CREATION") ?? "everyone", ["everyone", "admins"], problems);
+  const maxSocketsPerUser = parseIntSetting("MAX_SOCKETS_PER_USER", text("MAX_SOCKETS_PER_USER") ?? "50", 1, 100000, problems);
   const givenSecret = text("SESSION_SECRET");
   if (givenSecret && givenSecret.length < 32) {
     problems.push("SESSION_SECRET must be at least 32 characters");
@@ -90,6 +101,9 @@ export function loadConfig(env: Env = process.env, { createSecret = true } = {})
     durability: durability as Durability,
     aiPace,
     sessionTtl: sessionDays * 24 * 60 * 60,
+    signup: signup as SignupMode,
+    roomCreation: roomCreation as RoomCreation,
+    maxSocketsPerUser,
   });
 }
 

@@ -33,7 +33,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const limits = createRateLimits({ enabled: config.rateLimits, redis: redis?.pub ?? null, prefix: config.redisPrefix });
   const accounts = accountsService(repo, { sessionTtl: config.sessionTtl, limits, broker });
   const tokens = await sessionTokens(config, accounts);
-  const threads = threadsService(repo, broker);
+  const threads = threadsService(repo, broker, { roomCreation: config.roomCreation });
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
   const messages = messagesService(repo, threads, broker, limits, { online: () => presence.onlineUserIds() });
   const reading = readingService(repo, threads, broker);

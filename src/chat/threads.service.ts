@@ -44,8 +44,13 @@ export const moderates = (role: RoomRole | null) => role === "owner" || role ===
 
 const roomFields = (t: Thread) => ({ topic: t.topic, private: t.private, archived: t.archived });
 
+export interface ThreadsOptions {
+  /** ROOM_CREATION: "admins" lets administrators alone create rooms. */
+  roomCreation?: "everyone" | "admins";
+}
+
 /** `broker`: where a new membership is told, so that the person's open pages list the thread at once. */
-export function threadsService(repo: Repository, broker?: Broker) {
+export function threadsService(repo: Repository, broker?: Broker, options: ThreadsOptions = {}) {
   /** `members`, when the caller has read them anyway, spares a direct thread's read of them. */
   async function view(thread: Thread, viewerId: number, members?: User[]): Promise<ThreadView> {
     const { id, kind, lastSeq, lastRev } = thread;
@@ -93,8 +98,13 @@ export function threadsService(repo: Repository, broker?: Broker) {
   return {
     view,
     requireMember,
+    /** Whether this person may create rooms (ROOM_CREATION), for pages to offer it or not. */
+    mayCreateRooms: async (userId: number) => options.roomCreation !== "admins" || (await isAdmin(userId)),
 
     async createRoom(rawName: string, creatorId: number, input: Omit<NewRoomInput, "name"> = {}): Promise<ThreadView> {
+      if (options.roomCreation === "admins" && !(await isAdmin(creatorId))) {
+        throw new Forbidden("Only administrators can create rooms here.");
+      }
       const name = normalizeRoomName(rawName);
       const topic = normalizeTopic(input.topic);
       const room = await repo.threads.createRoom(name, creatorId, { private: input.private ?? false, topic });
