@@ -4,6 +4,7 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { AppDeps } from "./deps.ts";
 import { accountsRoutes } from "./http/accounts.routes.tsx";
+import { adminRoutes } from "./http/admin.routes.tsx";
 import { errorHandler } from "./http/errors.plugin.tsx";
 import { gameRoutes } from "./http/games.routes.tsx";
 import { healthRoutes } from "./http/health.routes.ts";
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps) {
     .use(deps.assetRoutes)
     .use(healthRoutes(deps))
     // One plugin per feature, each with its pages and its JSON API.
+    .use(adminRoutes(deps))
     .use(accountsRoutes(deps))
     .use(threadsRoutes(deps))
     .use(readingRoutes(deps))

@@ -1,6 +1,7 @@
 // Builds the services the app runs on, from the configuration; the one place they are wired together.
 import { messageRenderer } from "../views/message-html.tsx";
 import { accountsService } from "./chat/accounts.service.ts";
+import { adminService } from "./chat/admin.service.ts";
 import type { Broker } from "./chat/events.ts";
 import { gamesService } from "./chat/games.service.ts";
 import { messagesService } from "./chat/messages.service.ts";
@@ -31,7 +32,14 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
   const broker = overrides.broker ?? (redis ? redisBroker(redis, `${config.redisPrefix}events`) : memoryBroker());
   const assets = loadAssets();
   const limits = createRateLimits({ enabled: config.rateLimits, redis: redis?.pub ?? null, prefix: config.redisPrefix });
-  const accounts = accountsService(repo, { sessionTtl: config.sessionTtl, limits, broker });
+  const admin = adminService(repo);
+  const accounts = accountsService(repo, {
+    sessionTtl: config.sessionTtl,
+    limits,
+    broker,
+    signup: config.signup,
+    audit: admin.audit,
+  });
   const tokens = await sessionTokens(config, accounts);
   const threads = threadsService(repo, broker, { roomCreation: config.roomCreation });
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
@@ -50,6 +58,7 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     assets: assets.urls,
     assetRoutes: assets.plugin,
     accounts,
+    admin,
     tokens,
     threads,
     messages,

@@ -2,6 +2,7 @@
 import pLimit from "p-limit";
 import type { Repository, User } from "../db/repository.ts";
 import { BadRequest, Conflict, Forbidden, NotFound, Unauthorized } from "../errors.ts";
+import { type Audit, hashToken } from "./admin.service.ts";
 import type { Broker } from "./events.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import { checkPassword, couldBeUsername, normalizeUsername } from "./validation.ts";
@@ -33,6 +34,10 @@ export interface AccountsOptions {
   sessionTtl: number;
   limits: RateLimits;
   broker: Broker;
+  /** SIGNUP: anyone, only with an invitation code, or nobody (the first account of a server is always welcome). */
+  signup?: "open" | "invite" | "closed";
+  /** Where administrative actions are recorded. */
+  audit?: Audit;
 }
 
 /** How long the directory below is kept (a sign-up on another instance shows within it). */
@@ -40,7 +45,9 @@ const directoryMs = 2000;
 /** The most people a page lists from the directory. */
 const directorySize = 128;
 
-export function accountsService(repo: Repository, { sessionTtl, limits, broker }: AccountsOptions) {
+export function accountsService(repo: Repository, options: AccountsOptions) {
+  const { sessionTtl, limits, broker, signup = "open" } = options;
+  const audit: Audit = options.audit ?? (async () => {});
   const now = () => Math.floor(Date.now() / 1000);
 
   // The first people by name, and how many there are: every page's sidebar asks, and they change only
@@ -57,14 +64,39 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
   };
 
   return {
-    async register(rawUsername: string, password: string, requester: Requester): Promise<User> {
+    /**
+     * SIGNUP=open: anyone; invite: only with a live invitation code (one use of it taken with the
+     * insert); closed: nobody. The first account of a server (its administrator) needs neither.
+     */
+    async register(rawUsername: string, password: string, requester: Requester, invite?: string | null): Promise<User> {
       const username = normalizeUsername(rawUsername);
       checkPassword(password);
+      const gated = signup !== "open" && (await repo.users.count()) > 0;
+      if (gated && signup === "closed") throw new Forbidden("Sign-up is closed on this server.");
+      const code = invite?.trim() ?? "";
+      if (gated && code === "") throw new Forbidden("Sign-up needs an invitation on this server.");
       await limits.signUpPerClient.consume(requester.client);
       const passwordHash = await hashing(() => Bun.password.hash(password, hashOptions));
-      const user = await repo.users.insert(username, passwordHash);
-      if (!user) throw new Conflict("That username is taken.", { code: "username_taken", field: "username" });
+      const user = gated
+        ? await repo.users.insertInvited(username, passwordHash, code)
+        : await repo.users.insert(username, passwordHash);
+      if (user === "bad-invite") throw new Forbidden("That invitation is not valid: expired, used up or revoked.");
+      if (!user || user === "taken") throw new Conflict("That username is taken.", { code: "username_taken", field: "username" });
       directory = null;
+      return user;
+    },
+
+    /** A reset link's new password: one use, within its 24 hours; every session of the person ends. */
+    async resetPassword(token: string, password: string): Promise<User> {
+      checkPassword(password);
+      const passwordHash = await hashing(() => Bun.password.hash(password, hashOptions));
+      const userId = token ? await repo.admin.resets.consume(hashToken(token)) : null;
+      const user = userId === null ? null : await repo.users.findById(userId);
+      if (!user)
+        throw new BadRequest("That reset link was used already or has expired.", { code: "invalid_token", field: "token" });
+      await repo.users.setPasswordHash(user.id, passwordHash);
+      await repo.sessions.revokeAllOf(user.id);
+      broker.publish({ type: "session-ended", userId: user.id, sessionId: null });
       return user;
     },
 
@@ -134,6 +166,7 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
       if (!target) throw new NotFound("No such person.");
       if (target.id === admin.id) throw new BadRequest("You cannot disable your own account.", { code: "self" });
       await repo.users.setDisabled(target.id, disabled);
+      await audit(admin.id, disabled ? "user.disable" : "user.enable", target.username);
       if (disabled) {
         await repo.sessions.revokeAllOf(target.id);
         broker.publish({ type: "session-ended", userId: target.id, sessionId: null });

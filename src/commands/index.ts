@@ -5,8 +5,9 @@ import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { backupCommand, restoreCommand } from "./backup.command.ts";
 import { type Command, CommandFailed, UsageError } from "./command.ts";
+import { resetPasswordCommand } from "./reset-password.command.ts";
 
-const commands: Command[] = [backupCommand, restoreCommand];
+const commands: Command[] = [backupCommand, restoreCommand, resetPasswordCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.usage.length));

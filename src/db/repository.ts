@@ -248,12 +248,62 @@ export interface SearchRepository {
   messages(search: MessageSearch): Promise<Message[]>;
 }
 
+/** An invitation to sign up. */
+export interface Invite {
+  code: string;
+  maxUses: number;
+  uses: number;
+  /** ISO-8601 UTC. */
+  expiresAt: string;
+  revoked: boolean;
+  createdAt: string;
+}
+
+/** Why a sign-up with an invitation did not happen. */
+export type InvitedSignUp = User | "taken" | "bad-invite";
+
+export interface AuditEntry {
+  id: number;
+  /** ISO-8601 UTC. */
+  at: string;
+  /** Null: done from the command line. */
+  actor: User | null;
+  action: string;
+  target: string;
+}
+
+export interface AdminRepository {
+  invites: {
+    insert(invite: { code: string; createdBy: number; maxUses: number; expiresAt: string }): Promise<Invite>;
+    /** Newest first. */
+    list(): Promise<Invite[]>;
+    /** Answers whether a live invitation was revoked. */
+    revoke(code: string): Promise<boolean>;
+  };
+  resets: {
+    insert(reset: { tokenHash: string; userId: number; expiresAt: string }): Promise<void>;
+    /** Marks the reset used, if it is unused and unexpired (one use, even at once); answers its user's id. */
+    consume(tokenHash: string): Promise<number | null>;
+  };
+  audit: {
+    insert(entry: { actorId: number | null; action: string; target: string }): Promise<void>;
+    /** Newest first. */
+    list(limit: number): Promise<AuditEntry[]>;
+  };
+}
+
 export interface Repository {
   games: GamesRepository;
+  admin: AdminRepository;
   search: SearchRepository;
   users: {
     /** null when the username is taken. The first user of a server becomes its administrator. */
     insert(username: string, passwordHash: string): Promise<User | null>;
+    /**
+     * Signs up with an invitation: one use of it is taken in the same transaction as the insert, so a
+     * code is good for exactly maxUses sign-ups even when they arrive at once (a taken username gives the use back).
+     */
+    insertInvited(username: string, passwordHash: string, code: string): Promise<InvitedSignUp>;
     status(id: number): Promise<AccountStatus | null>;
     setPasswordHash(id: number, passwordHash: string): Promise<void>;
     setDisabled(id: number, disabled: boolean): Promise<void>;

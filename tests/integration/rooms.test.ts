@@ -44,7 +44,7 @@ interface MemberItem {
 
 /** API.md's error shape with the given status. */
 function expectError(response: { status: number; body: unknown }, status: number, code?: string) {
-  expect({ status: response.status, body: response.body }).toMatchObject({
+  expect(structuredClone({ status: response.status, body: response.body })).toMatchObject({
     status,
     body: { error: { code: code ?? expect.any(String), message: expect.any(String) } },
   });

@@ -2,6 +2,7 @@
 import { sql } from "drizzle-orm";
 import type { Repository } from "../repository.ts";
 import type { PostgresDb } from "./client.ts";
+import { postgresAdmin } from "./admin.repo.ts";
 import { postgresGames } from "./games.repo.ts";
 import { postgresMessages } from "./messages.repo.ts";
 import { postgresPush } from "./push.repo.ts";
@@ -16,6 +17,7 @@ export function postgresRepository(db: PostgresDb): Repository {
   return {
     games: postgresGames(db),
     users: postgresUsers(db),
+    admin: postgresAdmin(db),
     sessions: postgresSessions(db),
     threads: postgresThreads(db),
     messages,

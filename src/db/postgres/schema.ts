@@ -31,6 +31,8 @@ export const users = pgTable("users", {
   /** The first account on a server administers it. */
   isAdmin: boolean().notNull().default(false),
   disabledAt: instant(),
+  /** Banned by an administrator: disabled, and its messages marked as a banned person's. */
+  bannedAt: instant(),
   createdAt: createdAt(),
 });
 
@@ -181,4 +183,54 @@ export const pushSubscriptions = pgTable(
     createdAt: createdAt(),
   },
   (table) => [index("push_subscriptions_user_idx").on(table.userId)],
+);
+
+/** An invitation to sign up (SIGNUP=invite): good for `maxUses` sign-ups until it expires or is revoked. */
+export const invites = pgTable("invites", {
+  code: text().primaryKey(),
+  createdBy: bigint({ mode: "number" }).references(() => users.id, { onDelete: "set null" }),
+  maxUses: integer().notNull(),
+  /** Counted in the transaction of each sign-up, never past maxUses. */
+  uses: integer().notNull().default(0),
+  expiresAt: instant().notNull(),
+  revokedAt: instant(),
+  createdAt: createdAt(),
+});
+
+/** A one-time password reset link; only a hash of its token is kept. */
+export const passwordResets = pgTable(
+  "password_resets",
+  {
+    tokenHash: text().primaryKey(),
+    userId: ref().references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: instant().notNull(),
+    usedAt: instant(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("password_resets_user_idx").on(table.userId)],
+);
+
+/** Every administrative and moderation action: who (null: the command line), what, on what, when. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: id(),
+    actorId: bigint({ mode: "number" }).references(() => users.id, { onDelete: "set null" }),
+    action: text().notNull(),
+    target: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("audit_log_created_idx").on(table.createdAt)],
+);
+
+/** Someone a room's owner banned from it: they cannot join or be added again. */
+export const roomBans = pgTable(
+  "room_bans",
+  {
+    threadId: ref().references(() => threads.id, { onDelete: "cascade" }),
+    userId: ref().references(() => users.id, { onDelete: "cascade" }),
+    bannedBy: bigint({ mode: "number" }).references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.threadId, table.userId] })],
 );

@@ -11,6 +11,8 @@ export const users = sqliteTable("users", {
   /** The first account on a server administers it. */
   isAdmin: integer({ mode: "boolean" }).notNull().default(false),
   disabledAt: text(),
+  /** Banned by an administrator: disabled, and its messages marked as a banned person's. */
+  bannedAt: text(),
   createdAt: createdAt(),
 });
 
@@ -181,4 +183,60 @@ export const pushSubscriptions = sqliteTable(
     createdAt: createdAt(),
   },
   (table) => [index("push_subscriptions_user_idx").on(table.userId)],
+);
+
+/** An invitation to sign up (SIGNUP=invite): good for `maxUses` sign-ups until it expires or is revoked. */
+export const invites = sqliteTable("invites", {
+  code: text().primaryKey(),
+  createdBy: integer().references(() => users.id, { onDelete: "set null" }),
+  maxUses: integer().notNull(),
+  /** Counted in the transaction of each sign-up, never past maxUses. */
+  uses: integer().notNull().default(0),
+  expiresAt: text().notNull(),
+  revokedAt: text(),
+  createdAt: createdAt(),
+});
+
+/** A one-time password reset link; only a hash of its token is kept. */
+export const passwordResets = sqliteTable(
+  "password_resets",
+  {
+    tokenHash: text().primaryKey(),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: text().notNull(),
+    usedAt: text(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("password_resets_user_idx").on(table.userId)],
+);
+
+/** Every administrative and moderation action: who (null: the command line), what, on what, when. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    actorId: integer().references(() => users.id, { onDelete: "set null" }),
+    action: text().notNull(),
+    target: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("audit_log_created_idx").on(table.createdAt)],
+);
+
+/** Someone a room's owner banned from it: they cannot join or be added again. */
+export const roomBans = sqliteTable(
+  "room_bans",
+  {
+    threadId: integer()
+      .notNull()
+      .references(() => threads.id, { onDelete: "cascade" }),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    bannedBy: integer().references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.threadId, table.userId] })],
 );
