@@ -41,9 +41,12 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     audit: admin.audit,
   });
   const tokens = await sessionTokens(config, accounts);
-  const threads = threadsService(repo, broker, { roomCreation: config.roomCreation });
+  const threads = threadsService(repo, broker, { roomCreation: config.roomCreation, audit: admin.audit });
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
-  const messages = messagesService(repo, threads, broker, limits, { online: () => presence.onlineUserIds() });
+  const messages = messagesService(repo, threads, broker, limits, {
+    online: () => presence.onlineUserIds(),
+    audit: admin.audit,
+  });
   const reading = readingService(repo, threads, broker);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
   const search = searchService(repo, threads);

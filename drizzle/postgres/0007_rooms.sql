@@ -37,6 +37,7 @@ CREATE TABLE "room_bans" (
 );
 --> statement-breakpoint
 ALTER TABLE "memberships" ADD COLUMN "role" text DEFAULT 'member' NOT NULL;--> statement-breakpoint
+ALTER TABLE "messages" ADD COLUMN "kind" text DEFAULT 'message' NOT NULL;--> statement-breakpoint
 ALTER TABLE "threads" ADD COLUMN "is_private" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "threads" ADD COLUMN "topic" text;--> statement-breakpoint
 ALTER TABLE "threads" ADD COLUMN "archived" boolean DEFAULT false NOT NULL;--> statement-breakpoint

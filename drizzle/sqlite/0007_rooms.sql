@@ -45,6 +45,7 @@ CREATE TABLE `room_bans` (
 );
 --> statement-breakpoint
 ALTER TABLE `memberships` ADD `role` text DEFAULT 'member' NOT NULL;--> statement-breakpoint
+ALTER TABLE `messages` ADD `kind` text DEFAULT 'message' NOT NULL;--> statement-breakpoint
 ALTER TABLE `threads` ADD `is_private` integer DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE `threads` ADD `topic` text;--> statement-breakpoint
 ALTER TABLE `threads` ADD `archived` integer DEFAULT false NOT NULL;--> statement-breakpoint

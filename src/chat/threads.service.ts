@@ -1,7 +1,8 @@
 // Rooms, direct threads and membership. Non-members are told "not found" so that ids do not leak; a
 // private room is, to anyone outside it, a thread that does not exist.
-import type { Member, MembershipChange, Repository, RoomRole, RoomSummary, Thread, User } from "../db/repository.ts";
+import type { Member, MembershipChange, Repository, RoomChanges, RoomRole, RoomSummary, Thread, User } from "../db/repository.ts";
 import { roomRoles } from "../db/repository.ts";
+import type { Audit } from "./admin.service.ts";
 import type { Broker } from "./events.ts";
 import { BadRequest, Conflict, Forbidden, NotFound } from "../errors.ts";
 import { couldBeUsername, normalizeRoomName, normalizeTopic } from "./validation.ts";
@@ -44,13 +45,50 @@ export const moderates = (role: RoomRole | null) => role === "owner" || role ===
 
 const roomFields = (t: Thread) => ({ topic: t.topic, private: t.private, archived: t.archived });
 
+/** How the audit log names a room. */
+export const roomLabel = (t: Thread) => `#${t.id} ${t.name ?? "(direct)"}`;
+
+export const archivedRoom = () => new Conflict("This room is archived: it is read-only.", { code: "archived" });
+
 export interface ThreadsOptions {
   /** ROOM_CREATION: "admins" lets administrators alone create rooms. */
   roomCreation?: "everyone" | "admins";
+  /** Where moderation and administration are recorded. */
+  audit?: Audit;
 }
+
+/** PATCH /api/threads/:id: what an owner may change, as given (validated here). */
+export interface RoomSettingsInput {
+  name?: string;
+  topic?: string | null;
+  private?: boolean;
+  archived?: boolean;
+}
+
+/** A room's name or topic in an event line: quoted, and short. */
+const quoted = (text: string) => `“${text.length > 80 ? `${text.slice(0, 79)}…` : text}”`;
 
 /** `broker`: where a new membership is told, so that the person's open pages list the thread at once. */
 export function threadsService(repo: Repository, broker?: Broker, options: ThreadsOptions = {}) {
+  const audit: Audit = options.audit ?? (async () => {});
+
+  /**
+   * An event line in the thread: stored as a message of kind "event", so it takes the thread's next seq
+   * and rev like any message (API.md "Resuming every change" holds unchanged), and reaches every socket.
+   */
+  async function announce(threadId: number, actor: User, text: string): Promise<void> {
+    const { message } = await repo.messages.append({
+      threadId,
+      authorId: actor.id,
+      body: `${actor.username} ${text}`,
+      clientId: null,
+      kind: "event",
+    });
+    broker?.publish({ type: "message", threadId, message });
+  }
+
+  const person = async (userId: number): Promise<User> =>
+    (await repo.users.findById(userId)) ?? { id: userId, username: "someone" };
   /** `members`, when the caller has read them anyway, spares a direct thread's read of them. */
   async function view(thread: Thread, viewerId: number, members?: User[]): Promise<ThreadView> {
     const { id, kind, lastSeq, lastRev } = thread;
@@ -172,9 +210,14 @@ export function threadsService(repo: Repository, broker?: Broker, options: Threa
     async addMember(threadId: number, actorId: number, username: string): Promise<Member[]> {
       const thread = await requireMember(threadId, actorId);
       if (thread.kind !== "room") throw new Forbidden("People cannot be added to a direct thread.");
-      const person = await findPerson(username);
-      await repo.threads.addMember(threadId, person.id);
-      broker?.publish({ type: "joined", userId: person.id, threadId });
+      if (thread.archived) throw archivedRoom();
+      const added = await findPerson(username);
+      const wasMember = await repo.threads.isMember(threadId, added.id);
+      await repo.threads.addMember(threadId, added.id);
+      if (!wasMember) {
+        broker?.publish({ type: "joined", userId: added.id, threadId });
+        await announce(threadId, await person(actorId), `added ${added.username}`);
+      }
       return repo.threads.membersWithRoles(threadId);
     },
 
@@ -185,15 +228,18 @@ export function threadsService(repo: Repository, broker?: Broker, options: Threa
     async removeMember(threadId: number, actorId: number, username: string): Promise<void> {
       const { room, role, admin } = await roomFor(threadId, actorId);
       if (room.kind !== "room") throw new Forbidden("Nobody leaves a direct thread.");
-      const person = await findPerson(username);
-      if (person.id !== actorId) {
+      const leaving = await findPerson(username);
+      const self = leaving.id === actorId;
+      if (!self) {
         if (!admin && !moderates(role)) throw new Forbidden("Only the room's owners and moderators can remove people.");
-        const theirs = await repo.threads.roleOf(threadId, person.id);
+        const theirs = await repo.threads.roleOf(threadId, leaving.id);
         // A moderator removes members, not those who run the room.
         if (!admin && role === "moderator" && theirs === "owner") throw new Forbidden("A moderator cannot remove an owner.");
       }
-      membershipEnded(await repo.threads.removeMember(threadId, person.id));
-      broker?.publish({ type: "membership-ended", userId: person.id, threadId });
+      membershipEnded(await repo.threads.removeMember(threadId, leaving.id));
+      broker?.publish({ type: "membership-ended", userId: leaving.id, threadId });
+      if (!self) await audit(actorId, "member.remove", `${leaving.username} from ${roomLabel(room)}`);
+      await announce(threadId, self ? leaving : await person(actorId), self ? "left the room" : `removed ${leaving.username}`);
     },
 
     /** An owner or an administrator sets a member's role; the last owner cannot step down. */
@@ -204,10 +250,58 @@ export function threadsService(repo: Repository, broker?: Broker, options: Threa
       }
       if (room.kind !== "room") throw new Forbidden("A direct thread has no roles.");
       if (!admin && actorRole !== "owner") throw new Forbidden("Only the room's owners can change roles.");
-      const person = await findPerson(username);
-      membershipEnded(await repo.threads.setRole(threadId, person.id, role as RoomRole));
+      const target = await findPerson(username);
+      const before = await repo.threads.roleOf(threadId, target.id);
+      membershipEnded(await repo.threads.setRole(threadId, target.id, role as RoomRole));
+      if (before !== role) {
+        await audit(actorId, "member.role", `${target.username} in ${roomLabel(room)}: ${role}`);
+        await announce(
+          threadId,
+          await person(actorId),
+          `made ${target.username} ${role === "member" ? "a member" : `a ${role}`}`,
+        );
+      }
       return repo.threads.membersWithRoles(threadId);
     },
+
+    /**
+     * An owner or an administrator changes a room's name, topic, privacy or archiving; each change is
+     * an event line in the thread. An archived room is read-only until unarchived.
+     */
+    async updateRoom(threadId: number, actorId: number, input: RoomSettingsInput): Promise<ThreadView> {
+      const { room, role, admin } = await roomFor(threadId, actorId);
+      if (room.kind !== "room") throw new Forbidden("A direct thread has no settings.");
+      if (!admin && role !== "owner") throw new Forbidden("Only the room's owners can change its settings.");
+      const changes: RoomChanges = {};
+      if (input.name !== undefined) {
+        const name = normalizeRoomName(input.name);
+        if (name !== room.name) changes.name = name;
+      }
+      if (input.topic !== undefined) {
+        const topic = normalizeTopic(input.topic);
+        if (topic !== room.topic) changes.topic = topic;
+      }
+      if (input.private !== undefined && input.private !== room.private) changes.private = input.private;
+      if (input.archived !== undefined && input.archived !== room.archived) changes.archived = input.archived;
+      if (Object.keys(changes).length === 0) return view(room, actorId);
+      const updated = await repo.threads.updateRoom(threadId, changes);
+      if (!updated) throw new Conflict("A room with that name exists.", { code: "room_exists", field: "name" });
+      const actor = await person(actorId);
+      const lines = [
+        changes.name !== undefined && `renamed the room to ${quoted(changes.name)}`,
+        changes.topic !== undefined &&
+          (changes.topic === null ? "cleared the topic" : `set the topic to ${quoted(changes.topic)}`),
+        changes.private !== undefined && (changes.private ? "made the room private" : "made the room public"),
+        changes.archived !== undefined && (changes.archived ? "archived the room" : "unarchived the room"),
+      ].filter((line): line is string => typeof line === "string");
+      // Unarchiving opens the room before its line; archiving shows the line as the room's last word.
+      for (const line of lines) await announce(threadId, actor, line);
+      await audit(actorId, "room.update", `${roomLabel(updated)}: ${lines.join("; ")}`);
+      return view((await repo.threads.find(threadId)) ?? updated, actorId);
+    },
+
+    /** The room an administrator may act on, member or not (NotFound for anyone else if not a member). */
+    roomFor,
   };
 }
 

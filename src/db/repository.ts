@@ -108,6 +108,9 @@ export interface Reaction {
   users: User[];
 }
 
+/** "event": a line about a change to the room ("ann renamed the room to …"), numbered like any message. */
+export type MessageKind = "message" | "event";
+
 export interface Message {
   id: number;
   threadId: number;
@@ -125,6 +128,7 @@ export interface Message {
   reactions: Reaction[];
   /** The members it names with @username (not those an @here reached). */
   mentions: User[];
+  kind: MessageKind;
 }
 
 /** Whom a message mentions: the members it names, and everyone it reaches (those named and, for @here, those online). */
@@ -172,6 +176,8 @@ export interface NewMessage {
   replyToId?: number | null;
   /** Members of the thread (the caller checks). */
   mentioned?: Mentioned;
+  /** "event" for a room's event line; a message by default. */
+  kind?: MessageKind;
 }
 
 /** A reaction with a 21st distinct emoji on one message. */

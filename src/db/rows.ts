@@ -1,6 +1,6 @@
 // Rows as both dialects select them, turned into the Repository's domain objects. SQLite stores
 // times as ISO-8601 text, PostgreSQL as timestamptz (a Date here): both leave as ISO-8601 strings.
-import type { Game, Message, Reaction, ResolvedSession, User } from "./repository.ts";
+import type { Game, Message, MessageKind, Reaction, ResolvedSession, User } from "./repository.ts";
 
 type Instant = string | Date;
 const iso = (value: Instant) => (typeof value === "string" ? value : value.toISOString());
@@ -26,6 +26,7 @@ export interface MessageRow {
   replyDeleted: boolean | null;
   /** JSON: `[{"id":…,"username":"…"}]`. */
   mentions: string;
+  kind: string;
 }
 
 /** What a message stores of the members it names, for `mentions` to give back. */
@@ -46,6 +47,7 @@ export const toMessage = (
     replyExcerpt,
     replyDeleted,
     mentions,
+    kind,
     ...row
   }: MessageRow,
   reactions: Reaction[] = [],
@@ -66,6 +68,7 @@ export const toMessage = (
         },
   reactions,
   mentions: mentions === noOne || row.deleted ? [] : (JSON.parse(mentions) as User[]),
+  kind: kind as MessageKind,
 });
 
 export interface ReactionRow {

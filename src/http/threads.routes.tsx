@@ -103,6 +103,24 @@ export function threadsRoutes(deps: ThreadsRoutesDeps) {
           signedIn: true,
           detail: { summary: "Every public room and the private rooms I am in" },
         })
+        .patch(
+          "/threads/:id",
+          async ({ user, params, body }) => ({ thread: await threads.updateRoom(params.id, user.id, body) }),
+          {
+            signedIn: true,
+            params: idParams,
+            body: t.Object({
+              name: t.Optional(t.String()),
+              topic: t.Optional(t.Union([t.String(), t.Null()])),
+              private: t.Optional(t.Boolean()),
+              archived: t.Optional(t.Boolean()),
+            }),
+            detail: {
+              summary: "Change a room's name, topic, privacy or archiving (owners, administrators)",
+              description: "Each change shows in the thread as an event line. An archived room is read-only: posting is 409.",
+            },
+          },
+        )
         .get(
           "/threads/:id/members",
           async ({ user, params }) => ({ members: await withOnline(await threads.roster(params.id, user.id)) }),

@@ -21,6 +21,7 @@ export const message = (seq: number, rev = seq, body = `m${seq}`): Message => ({
   replyTo: null,
   reactions: [],
   mentions: [],
+  kind: "message",
 });
 
 export const game = (id: number, rev: number, board = "........."): Game => ({

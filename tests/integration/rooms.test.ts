@@ -237,8 +237,14 @@ describe("private rooms", () => {
       ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
     );
     expect((await rooms(cat)).find((r) => r.id === secret.id)).toMatchObject({ joined: true, memberCount: 3 });
-    const read = await api<{ messages: { body: string }[] }>("GET", `/api/threads/${secret.id}/messages`, { token: cat.token });
-    expect(read.body.messages.map((m) => m.body)).toEqual(["welcome"]);
+    const read = await api<{ messages: { body: string; kind: string }[] }>("GET", `/api/threads/${secret.id}/messages`, {
+      token: cat.token,
+    });
+    expect(read.body.messages.map((m) => [m.kind, m.body])).toEqual([
+      ["event", `${ann.user.username} added ${ben.user.username}`],
+      ["message", "welcome"],
+      ["event", `${ben.user.username} added ${cat.user.username}`],
+    ]);
     // Adding someone twice changes nothing; an unknown person is 404.
     expect(
       (await api("POST", `/api/threads/${secret.id}/members`, { token: ann.token, body: { username: cat.user.username } }))
@@ -361,5 +367,187 @@ describe("leaving and removing", () => {
     const [ann, ben] = [await register("ann"), await register("ben")];
     const direct = await api<{ thread: ApiThread }>("POST", `/api/dm/${ben.user.username}`, { token: ann.token });
     expectError(await remove(ann, direct.body.thread.id, ann.user.username), 403);
+  });
+});
+
+interface Message {
+  id: number;
+  seq: number;
+  rev: number;
+  body: string;
+  kind: string;
+  deleted: boolean;
+}
+const messagesOf = async (person: Person, threadId: number) => {
+  const response = await api<{ messages: Message[] }>("GET", `/api/threads/${threadId}/messages`, { token: person.token });
+  expect(response.status).toBe(200);
+  return response.body.messages;
+};
+const patch = (person: Person, threadId: number, body: unknown) =>
+  api<{ thread: Record<string, unknown> }>("PATCH", `/api/threads/${threadId}`, { token: person.token, body });
+
+describe("room settings", () => {
+  test("an owner renames, sets the topic, makes it private and archives it; each change is an event line with the next seq and rev", async () => {
+    const [ann, ben] = [await register("ann"), await register("ben")];
+    const room = await roomWith(ann, ben);
+    await post(ann, room.id, "hello");
+    const socket = await open(ben, room.id);
+    const name = uniqueName("Renamed");
+
+    const renamed = await patch(ann, room.id, { name: ` ${name} `, topic: "Plans for the week" });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.thread).toMatchObject({
+      id: room.id,
+      name,
+      topic: "Plans for the week",
+      private: false,
+      archived: false,
+    });
+    expect((await patch(ann, room.id, { private: true })).body.thread).toMatchObject({ private: true });
+    // The same values again change nothing, and write no line.
+    expect((await patch(ann, room.id, { name, private: true })).status).toBe(200);
+    expect((await patch(ann, room.id, { topic: "" })).body.thread).toMatchObject({ topic: null });
+
+    const all = await messagesOf(ben, room.id);
+    expect(all.map((m) => [m.kind, m.body])).toEqual([
+      ["message", "hello"],
+      ["event", `${ann.user.username} renamed the room to “${name}”`],
+      ["event", `${ann.user.username} set the topic to “Plans for the week”`],
+      ["event", `${ann.user.username} made the room private`],
+      ["event", `${ann.user.username} cleared the topic`],
+    ]);
+    expect(all.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(all.map((m) => m.rev)).toEqual([1, 2, 3, 4, 5]);
+    // Live, like any message.
+    const live = await socket.collect(ofType("message"), 4);
+    expect(live.map((f) => (f.message as Message).seq)).toEqual([2, 3, 4, 5]);
+    // Event lines are not unread, and cannot be edited, deleted, reacted to or replied to.
+    const listed = await api<{ threads: { id: number; unread: number }[] }>("GET", "/api/threads", { token: ben.token });
+    expect(listed.body.threads.find((t) => t.id === room.id)?.unread).toBe(1);
+    const line = all[1]!;
+    expectError(await api("PATCH", `/api/messages/${line.id}`, { token: ann.token, body: { body: "x" } }), 403);
+    expectError(await api("DELETE", `/api/messages/${line.id}`, { token: ann.token }), 403);
+    expectError(await api("PUT", `/api/messages/${line.id}/reactions/${encodeURIComponent("👍")}`, { token: ann.token }), 403);
+    expectError(
+      await api("POST", `/api/threads/${room.id}/messages`, { token: ann.token, body: { body: "re", replyTo: line.id } }),
+      400,
+    );
+  });
+
+  test("an archived room is read-only (posting 409, on the socket too) and listed as archived; unarchiving opens it again", async () => {
+    const [ann, ben] = [await register("ann"), await register("ben")];
+    const room = await roomWith(ann, ben);
+    const before = await post(ben, room.id, "before");
+    const socket = await open(ben, room.id);
+    expect((await patch(ann, room.id, { archived: true })).body.thread).toMatchObject({ archived: true });
+    expect((await rooms(ben)).find((r) => r.id === room.id)).toMatchObject({ archived: true });
+
+    expectError(
+      await api("POST", `/api/threads/${room.id}/messages`, { token: ben.token, body: { body: "after" } }),
+      409,
+      "archived",
+    );
+    expectError(
+      await api("PATCH", `/api/messages/${before.id}`, { token: ben.token, body: { body: "edited" } }),
+      409,
+      "archived",
+    );
+    expectError(await api("DELETE", `/api/messages/${before.id}`, { token: ben.token }), 409, "archived");
+    expectError(
+      await api("PUT", `/api/messages/${before.id}/reactions/${encodeURIComponent("👍")}`, { token: ben.token }),
+      409,
+      "archived",
+    );
+    expectError(
+      await api("POST", `/api/threads/${room.id}/games`, { token: ben.token, body: { x: "me", o: "ai" } }),
+      409,
+      "archived",
+    );
+    expectError(
+      await api("POST", `/api/threads/${room.id}/members`, { token: ann.token, body: { username: admin.user.username } }),
+      409,
+    );
+    const seen = socket.frames.length;
+    socket.send({ type: "send", body: "through the socket", clientId: "archived-1" });
+    expect(await socket.next(ofType("error"), 5000, seen)).toMatchObject({ code: "archived" });
+    // Still readable.
+    expect((await messagesOf(ben, room.id)).map((m) => m.body)).toEqual(["before", `${ann.user.username} archived the room`]);
+
+    expect((await patch(ann, room.id, { archived: false })).body.thread).toMatchObject({ archived: false });
+    expect((await post(ben, room.id, "after")).seq).toBe(4);
+  });
+
+  test("only owners and administrators change settings (403); bad input 400; a taken name 409; a direct thread 403", async () => {
+    const [ann, ben] = [await register("ann"), await register("ben")];
+    const room = await roomWith(ann, ben);
+    const other = await roomWith(ann);
+    expectError(await patch(ben, room.id, { topic: "mine" }), 403, "forbidden");
+    expect((await setRole(ann, room.id, ben.user.username, "moderator")).status).toBe(200);
+    expectError(await patch(ben, room.id, { topic: "mine" }), 403, "forbidden");
+    // The administrator, not a member.
+    expect((await patch(admin, room.id, { topic: "set by the admin" })).status).toBe(200);
+    expectError(await patch(ann, room.id, { name: "" }), 400);
+    expectError(await patch(ann, room.id, { name: "r".repeat(65) }), 400);
+    expectError(await patch(ann, room.id, { topic: "t".repeat(251) }), 400);
+    expectError(await patch(ann, room.id, { archived: "yes" }), 400);
+    expectError(await patch(ann, room.id, { name: other.name.toUpperCase() }), 409, "room_exists");
+    const direct = await api<{ thread: ApiThread }>("POST", `/api/dm/${ben.user.username}`, { token: ann.token });
+    expectError(await patch(ann, direct.body.thread.id, { private: true }), 403);
+  });
+
+  test("a public room made private disappears for outsiders (404) and comes back when made public", async () => {
+    const [ann, out] = [await register("ann"), await register("out")];
+    const room = await roomWith(ann);
+    expect((await patch(ann, room.id, { private: true })).status).toBe(200);
+    expect((await rooms(out)).some((r) => r.id === room.id)).toBe(false);
+    expectError(await api("POST", `/api/threads/${room.id}/join`, { token: out.token }), 404);
+    expect((await patch(ann, room.id, { private: false })).status).toBe(200);
+    expect((await api("POST", `/api/threads/${room.id}/join`, { token: out.token })).status).toBe(200);
+  });
+});
+
+describe("moderation", () => {
+  test("owners, moderators and administrators delete anyone's message in their room; a member only their own (403)", async () => {
+    const [ann, ben, cat] = [await register("ann"), await register("ben"), await register("cat")];
+    const room = await roomWith(ann, ben, cat);
+    await api("POST", `/api/threads/${room.id}/join`, { token: admin.token });
+    const [byAnn, byBen1, byBen2, byBen3] = [
+      await post(ann, room.id, "owner's"),
+      await post(ben, room.id, "one"),
+      await post(ben, room.id, "two"),
+      await post(ben, room.id, "three"),
+    ];
+    expectError(await api("DELETE", `/api/messages/${byBen1.id}`, { token: cat.token }), 403, "forbidden");
+    expectError(await api("DELETE", `/api/messages/${byAnn.id}`, { token: ben.token }), 403, "forbidden");
+    expect((await api("DELETE", `/api/messages/${byBen1.id}`, { token: ann.token })).status).toBe(204);
+    expect((await setRole(ann, room.id, cat.user.username, "moderator")).status).toBe(200);
+    expect((await api("DELETE", `/api/messages/${byBen2.id}`, { token: cat.token })).status).toBe(204);
+    expect((await api("DELETE", `/api/messages/${byBen3.id}`, { token: admin.token })).status).toBe(204);
+    // Nobody edits someone else's message, moderators included.
+    expectError(await api("PATCH", `/api/messages/${byAnn.id}`, { token: cat.token, body: { body: "x" } }), 403);
+    const deleted = (await messagesOf(ann, room.id)).filter((m) => m.kind === "message" && m.deleted).map((m) => m.id);
+    expect(deleted).toEqual([byBen1.id, byBen2.id, byBen3.id]);
+
+    const log = await api<{ entries: { actor: { username: string } | null; action: string; target: string }[] }>(
+      "GET",
+      "/api/admin/audit",
+      {
+        token: admin.token,
+      },
+    );
+    const mine = log.body.entries.filter((e) => e.target.includes(`#${room.id} `));
+    expect(mine.map((e) => [e.actor?.username, e.action])).toEqual([
+      [admin.user.username, "message.delete"],
+      [cat.user.username, "message.delete"],
+      [ann.user.username, "member.role"],
+      [ann.user.username, "message.delete"],
+    ]);
+  });
+
+  test("in a direct thread, nobody deletes the other person's message", async () => {
+    const [ann, ben] = [await register("ann"), await register("ben")];
+    const direct = await api<{ thread: ApiThread }>("POST", `/api/dm/${ben.user.username}`, { token: ann.token });
+    const message = await post(ben, direct.body.thread.id, "mine");
+    expectError(await api("DELETE", `/api/messages/${message.id}`, { token: ann.token }), 403);
   });
 });

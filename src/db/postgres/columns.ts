@@ -31,6 +31,7 @@ export const messageColumns = {
   replyExcerpt: sql<string | null>`substring(${original.body} from 1 for 100)`,
   replyDeleted: original.deleted,
   mentions: messages.mentions,
+  kind: messages.kind,
 };
 
 /** Messages with their authors and the messages they answer (rows for toMessage), on a connection or a transaction. */

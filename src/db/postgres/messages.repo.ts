@@ -117,7 +117,7 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
   };
 
   return {
-    async append({ threadId, authorId, body, clientId, replyToId = null, mentioned = noMentions }) {
+    async append({ threadId, authorId, body, clientId, replyToId = null, mentioned = noMentions, kind = "message" }) {
       if (clientId !== null) {
         const existing = await findByClientId(authorId, clientId);
         if (existing) return { message: existing, created: false };
@@ -143,6 +143,7 @@ export function postgresMessages(db: PostgresDb): Repository["messages"] {
               clientId,
               replyToId,
               mentions: mentionsJson(mentioned.named),
+              kind,
               // What search matches (search.repo.ts), written in the same statement.
               foldedBody: fold(body),
             })

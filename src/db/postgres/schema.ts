@@ -106,6 +106,8 @@ export const messages = pgTable(
     replyToId: bigint({ mode: "number" }).references((): AnyPgColumn => messages.id),
     /** The members it names, `[{"id":…,"username":"…"}]`, as the message object carries them. */
     mentions: text().notNull().default("[]"),
+    /** "message", or "event": a line the room shows about a change to it ("ann renamed the room to …"), numbered like any message. */
+    kind: text().notNull().default("message"),
     /** The body folded for search (chat/search-query.ts `fold`), written with it; "" once deleted. */
     foldedBody: text().notNull().default(""),
   },

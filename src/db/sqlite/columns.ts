@@ -32,6 +32,7 @@ export const messageColumns = {
   replyExcerpt: sql<string | null>`substr(${original.body}, 1, 100)`,
   replyDeleted: original.deleted,
   mentions: messages.mentions,
+  kind: messages.kind,
 };
 
 /** Messages with their authors and the messages they answer (rows for toMessage). */

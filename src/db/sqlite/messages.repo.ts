@@ -51,6 +51,7 @@ export function sqliteMessages(
       clientId: sql.placeholder("clientId"),
       replyToId: sql.placeholder("replyToId"),
       mentions: sql.placeholder("mentions"),
+      kind: sql.placeholder("kind"),
     })
     .returning({ id: messages.id })
     .prepare();
@@ -128,7 +129,15 @@ export function sqliteMessages(
   };
   const emojiOf = db.$client.query<{ emoji: string }, [number]>("select distinct emoji from reactions where message_id = ?");
   /** One message, inside a group commit; a repeated (author, clientId) returns the stored one. */
-  function appendOne({ threadId, authorId, body, clientId, replyToId = null, mentioned = noMentions }: NewMessage) {
+  function appendOne({
+    threadId,
+    authorId,
+    body,
+    clientId,
+    replyToId = null,
+    mentioned = noMentions,
+    kind = "message",
+  }: NewMessage) {
     if (clientId !== null) {
       const existing = messageIdByClientId.get({ authorId, clientId });
       if (existing) return { message: findMessage(existing.id)!, created: false };
@@ -144,6 +153,7 @@ export function sqliteMessages(
       clientId,
       replyToId,
       mentions: mentionList,
+      kind,
     })!;
     writeMentions(id, threadId, lastSeq, authorId, mentioned);
     readOwn.run({ threadId, userId: authorId, seq: lastSeq });

@@ -326,6 +326,7 @@ for (const factory of await repositoryFactories()) {
           replyTo: null,
           reactions: [],
           mentions: [],
+          kind: "message",
         });
         expect(Date.parse(first.createdAt)).toBeGreaterThanOrEqual(before - 1000);
         expect(Date.parse(first.createdAt)).toBeLessThanOrEqual(Date.now() + 1000);
