@@ -37,6 +37,17 @@ export interface NewRoomInput {
 }
 
 const notFound = () => new NotFound("No such thread.");
+
+/** A group conversation is the caller and 1 to 8 others (API.md). */
+export const groupMax = 8;
+
+/** A direct thread is named by its other members (by username), or by its one member talking to themselves. */
+const directName = (members: User[], viewerId: number) =>
+  members
+    .filter((m) => m.id !== viewerId)
+    .map((m) => m.username)
+    .join(", ") ||
+  (members[0]?.username ?? "");
 const noSuchPerson = () => new NotFound("No such person.");
 const lastOwner = () => new Conflict("A room needs an owner: make another member owner first.", { code: "last_owner" });
 
@@ -94,8 +105,7 @@ export function threadsService(repo: Repository, broker?: Broker, options: Threa
     const { id, kind, lastSeq, lastRev } = thread;
     if (kind === "room") return { id, kind, name: thread.name ?? "", lastSeq, lastRev, ...roomFields(thread) };
     const everyone = members ?? (await repo.threads.members(thread.id));
-    const peer = everyone.find((m) => m.id !== viewerId) ?? everyone[0];
-    return { id, kind, name: peer?.username ?? "", lastSeq, lastRev, ...roomFields(thread) };
+    return { id, kind, name: directName(everyone, viewerId), lastSeq, lastRev, ...roomFields(thread) };
   }
 
   const isAdmin = async (userId: number) => (await repo.users.status(userId))?.isAdmin ?? false;
@@ -170,12 +180,34 @@ export function threadsService(repo: Repository, broker?: Broker, options: Threa
       return view(thread, userId);
     },
 
+    /**
+     * A direct thread of the caller and 1 to 8 others: the same set of people always gets the same
+     * thread (with one other, the same as openDirect's).
+     */
+    async openConversation(userId: number, usernames: string[]): Promise<ThreadView> {
+      const names = [...new Set(usernames.map((u) => u.trim().toLowerCase()))];
+      const people = await Promise.all(names.map(findPerson));
+      const others = people.filter((p) => p.id !== userId);
+      if (others.length === 0) {
+        throw new BadRequest("A conversation needs someone else.", { code: "direct_with_self", field: "usernames" });
+      }
+      if (others.length > groupMax) {
+        throw new BadRequest(`A conversation has at most ${groupMax} others.`, { field: "usernames" });
+      }
+      const thread =
+        others.length === 1
+          ? await repo.threads.openDirect(userId, others[0]!.id)
+          : await repo.threads.openGroup([userId, ...others.map((p) => p.id)]);
+      if (thread.lastSeq === 0) for (const p of others) broker?.publish({ type: "joined", userId: p.id, threadId: thread.id });
+      return view(thread, userId);
+    },
+
     async listForUser(userId: number): Promise<OwnThread[]> {
       const threads = await repo.threads.listForUser(userId);
       return threads.map((t) => ({
         id: t.id,
         kind: t.kind,
-        name: t.kind === "room" ? (t.name ?? "") : (t.peer?.username ?? ""),
+        name: t.kind === "room" ? (t.name ?? "") : t.peers.map((p) => p.username).join(", ") || (t.peer?.username ?? ""),
         lastSeq: t.lastSeq,
         lastRev: t.lastRev,
         ...roomFields(t),

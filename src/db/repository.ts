@@ -190,8 +190,10 @@ export interface MessagePage {
 }
 
 export interface ThreadSummary extends Thread {
-  /** For direct threads: the other member. */
+  /** For a direct thread of two: the other member (null for a group, or someone talking to themselves). */
   peer: User | null;
+  /** For direct threads: every other member, by username. */
+  peers: User[];
 }
 
 /** One side of a game: a member of the thread, or the built-in AI. */
@@ -344,6 +346,8 @@ export interface Repository {
     lastRevs(ids: number[]): Promise<Map<number, number>>;
     /** The one direct thread of a pair, created with both members on first call. */
     openDirect(userId: number, otherId: number): Promise<Thread>;
+    /** The one direct thread of a group of three to nine people (distinct ids), created with them all on first call. */
+    openGroup(memberIds: number[]): Promise<Thread>;
     /** Every room, private ones included (for administrators). */
     listRooms(): Promise<Thread[]>;
     /** The rooms `userId` may see: every public room and the private rooms they are in. */

@@ -171,6 +171,13 @@ export function threadsRoutes(deps: ThreadsRoutesDeps) {
         })
         .post("/dm/:username", async ({ user, params }) => ({ thread: await threads.openDirect(user.id, params.username) }), {
           signedIn: true,
+        })
+        .post("/dm", async ({ user, body }) => ({ thread: await threads.openConversation(user.id, body.usernames) }), {
+          signedIn: true,
+          body: t.Object({ usernames: t.Array(t.String({ maxLength: 64 }), { minItems: 1, maxItems: 16 }) }),
+          detail: {
+            summary: "A group conversation: the direct thread of me and 1 to 8 others (the same people, the same thread)",
+          },
         }),
     );
 }

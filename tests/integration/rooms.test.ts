@@ -551,3 +551,55 @@ describe("moderation", () => {
     expectError(await api("DELETE", `/api/messages/${message.id}`, { token: ann.token }), 403);
   });
 });
+
+describe("group conversations", () => {
+  const openConversation = (person: Person, usernames: unknown) =>
+    api<{ thread: ApiThread }>("POST", "/api/dm", { token: person.token, body: { usernames } });
+
+  test("POST /api/dm {usernames}: the same people always get the same thread, named by the others", async () => {
+    const [ann, ben, cat] = [await register("ann"), await register("ben"), await register("cat")];
+    const opened = await openConversation(ann, [ben.user.username, cat.user.username.toUpperCase()]);
+    expect(opened.status).toBe(200);
+    expect(opened.body.thread).toMatchObject({ kind: "direct", name: [ben.user.username, cat.user.username].sort().join(", ") });
+    const again = await openConversation(cat, [ben.user.username, ann.user.username, cat.user.username]);
+    expect(again.body.thread.id).toBe(opened.body.thread.id);
+    expect(again.body.thread.name).toBe([ann.user.username, ben.user.username].sort().join(", "));
+    // Everyone in it reads and posts; it is among their threads, named for each.
+    await post(ben, opened.body.thread.id, "hi both");
+    const threads = await api<{ threads: ApiThread[] }>("GET", "/api/threads", { token: cat.token });
+    expect(threads.body.threads.find((t) => t.id === opened.body.thread.id)?.name).toBe(
+      [ann.user.username, ben.user.username].sort().join(", "),
+    );
+    // With one other person it is the plain direct thread.
+    const pair = await openConversation(ann, [ben.user.username]);
+    const direct = await api<{ thread: ApiThread }>("POST", `/api/dm/${ben.user.username}`, { token: ann.token });
+    expect(pair.body.thread).toEqual(direct.body.thread);
+    // Someone outside it: 404, like any thread not theirs.
+    const dan = await register("dan");
+    expectError(await api("GET", `/api/threads/${opened.body.thread.id}/messages`, { token: dan.token }), 404);
+  });
+
+  test("1 to 8 others: none, more than 8, an unknown person or a bad list is refused", async () => {
+    const ann = await register("ann");
+    const others = await Promise.all(Array.from({ length: 9 }, () => register("many")));
+    expect(
+      (
+        await openConversation(
+          ann,
+          others.slice(0, 8).map((p) => p.user.username),
+        )
+      ).status,
+    ).toBe(200);
+    expectError(
+      await openConversation(
+        ann,
+        others.map((p) => p.user.username),
+      ),
+      400,
+    );
+    expectError(await openConversation(ann, [ann.user.username]), 400);
+    expectError(await openConversation(ann, []), 400);
+    expectError(await openConversation(ann, [others[0]!.user.username, "nobody_here"]), 404);
+    expectError(await openConversation(ann, "not-a-list"), 400);
+  });
+});

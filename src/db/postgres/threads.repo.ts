@@ -1,7 +1,7 @@
 // Threads (rooms and direct threads) and their members on PostgreSQL.
 import { and, count, asc, eq, inArray, isNotNull, ne, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { Member, MembershipChange, Repository, RoomRole, Thread, User } from "../repository.ts";
+import type { Member, MembershipChange, Repository, RoomRole, Thread, ThreadSummary, User } from "../repository.ts";
 import type { PostgresDb } from "./client.ts";
 import { bytewise, threadColumns, userColumns } from "./columns.ts";
 import { gamesChangedSince } from "./games.repo.ts";
@@ -13,6 +13,30 @@ export function postgresThreads(db: PostgresDb): Repository["threads"] {
   const findDirect = async (pairKey: string) => {
     const [row] = await db.select(threadColumns).from(threads).where(eq(threads.pairKey, pairKey));
     return row ?? null;
+  };
+
+  /**
+   * The one direct thread of these people, created with all of them as members on first call. Its key
+   * is their ids in order ("<low>:<high>" for a pair, as before groups; "3:3" for someone alone).
+   */
+  const openByKey = async (memberIds: number[]) => {
+    const pairKey = [...memberIds].sort((a, b) => a - b).join(":");
+    // Read first: the thread nearly always exists, and a conflicting insert would still use up an id.
+    const existing = await findDirect(pairKey);
+    if (existing) return existing;
+    // Two first contacts at once: the second insert waits for the first to commit, then does nothing,
+    // and the read after it sees the winner's thread, members included (same transaction).
+    const created = await db.transaction(async (tx) => {
+      const [thread] = await tx
+        .insert(threads)
+        .values({ kind: "direct", pairKey })
+        .onConflictDoNothing({ target: threads.pairKey })
+        .returning(threadColumns);
+      if (!thread) return null;
+      await tx.insert(memberships).values([...new Set(memberIds)].map((id) => ({ threadId: thread.id, userId: id })));
+      return thread;
+    });
+    return created ?? (await findDirect(pairKey))!;
   };
 
   const membership = (threadId: number, userId: number) =>
@@ -96,23 +120,10 @@ export function postgresThreads(db: PostgresDb): Repository["threads"] {
       return new Map(rows.map((row) => [row.id, row.lastRev]));
     },
     async openDirect(userId, otherId) {
-      const pairKey = [userId, otherId].sort((a, b) => a - b).join(":");
-      // Read first: the thread nearly always exists, and a conflicting insert would still use up an id.
-      const existing = await findDirect(pairKey);
-      if (existing) return existing;
-      // Two first contacts at once: the second insert waits for the first to commit, then does nothing,
-      // and the read after it sees the winner's thread, members included (same transaction).
-      const created = await db.transaction(async (tx) => {
-        const [thread] = await tx
-          .insert(threads)
-          .values({ kind: "direct", pairKey })
-          .onConflictDoNothing({ target: threads.pairKey })
-          .returning(threadColumns);
-        if (!thread) return null;
-        await tx.insert(memberships).values([...new Set([userId, otherId])].map((id) => ({ threadId: thread.id, userId: id })));
-        return thread;
-      });
-      return created ?? (await findDirect(pairKey))!;
+      return openByKey([userId, otherId]);
+    },
+    async openGroup(memberIds) {
+      return openByKey(memberIds);
     },
     async listRooms() {
       return db.select(threadColumns).from(threads).where(eq(threads.kind, "room")).orderBy(bytewise(threads.nameKey));
@@ -143,10 +154,18 @@ export function postgresThreads(db: PostgresDb): Repository["threads"] {
         .leftJoin(users, eq(users.id, other.userId))
         .where(eq(mine.userId, userId))
         .orderBy(asc(threads.id));
-      return rows.map(({ peerId, peerName, ...thread }) => ({
-        ...(thread satisfies Thread),
-        peer: peerId !== null && peerName !== null ? { id: peerId, username: peerName } : null,
-      }));
+      // A group's thread comes once per other member: one summary each, its peers gathered.
+      const byId = new Map<number, ThreadSummary>();
+      for (const { peerId, peerName, ...thread } of rows) {
+        const summary = byId.get(thread.id) ?? { ...(thread satisfies Thread), peers: [], peer: null };
+        if (peerId !== null && peerName !== null) summary.peers.push({ id: peerId, username: peerName });
+        byId.set(thread.id, summary);
+      }
+      for (const summary of byId.values()) {
+        summary.peers.sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+        summary.peer = summary.peers.length === 1 ? summary.peers[0]! : null;
+      }
+      return [...byId.values()];
     },
     async addMember(threadId, userId) {
       // A newcomer has not missed what was said before: it does not count as unread.

@@ -44,6 +44,7 @@ export function sqliteThreads(
     .innerJoin(theirs, and(eq(theirs.threadId, threads.id), ne(theirs.userId, mine.userId)))
     .innerJoin(users, eq(users.id, theirs.userId))
     .where(eq(mine.userId, sql.placeholder("userId")))
+    .orderBy(asc(users.username))
     .prepare();
   const visibleRooms = db
     .select({
@@ -80,6 +81,26 @@ export function sqliteThreads(
     .where(eq(memberships.threadId, sql.placeholder("threadId")))
     .orderBy(asc(users.username))
     .prepare();
+
+  /**
+   * The one direct thread of these people, created with all of them as members on first call. Its key
+   * is their ids in order ("<low>:<high>" for a pair, as before groups; "3:3" for someone alone).
+   */
+  const openByKey = (memberIds: number[]) => {
+    const pairKey = [...memberIds].sort((a, b) => a - b).join(":");
+    return db.transaction(
+      (tx) => {
+        const existing = tx.select(threadColumns).from(threads).where(eq(threads.pairKey, pairKey)).get();
+        if (existing) return existing;
+        const thread = tx.insert(threads).values({ kind: "direct", pairKey }).returning(threadColumns).get();
+        tx.insert(memberships)
+          .values([...new Set(memberIds)].map((id) => ({ threadId: thread.id, userId: id })))
+          .run();
+        return thread;
+      },
+      { behavior: "immediate" },
+    );
+  };
 
   return {
     async createRoom(name, creatorId, options = {}) {
@@ -128,19 +149,10 @@ export function sqliteThreads(
       return new Map(rows.map((row) => [row.id, row.lastRev]));
     },
     async openDirect(userId, otherId) {
-      const pairKey = [userId, otherId].sort((a, b) => a - b).join(":");
-      return db.transaction(
-        (tx) => {
-          const existing = tx.select(threadColumns).from(threads).where(eq(threads.pairKey, pairKey)).get();
-          if (existing) return existing;
-          const thread = tx.insert(threads).values({ kind: "direct", pairKey }).returning(threadColumns).get();
-          tx.insert(memberships)
-            .values([...new Set([userId, otherId])].map((id) => ({ threadId: thread.id, userId: id })))
-            .run();
-          return thread;
-        },
-        { behavior: "immediate" },
-      );
+      return openByKey([userId, otherId]);
+    },
+    async openGroup(memberIds) {
+      return openByKey(memberIds);
     },
     async listRooms() {
       return rooms.all();
@@ -149,9 +161,15 @@ export function sqliteThreads(
       return visibleRooms.all({ userId }).map(({ joinedBy, ...room }) => ({ ...room, joined: joinedBy !== null }));
     },
     async listForUser(userId) {
-      const peers = directPeersOfUser.all({ userId });
-      const peerOf = new Map(peers.map((p) => [p.threadId, { id: p.id, username: p.username }]));
-      return threadsOfUser.all({ userId }).map((thread: Thread) => ({ ...thread, peer: peerOf.get(thread.id) ?? null }));
+      const peersOf = new Map<number, User[]>();
+      for (const { threadId, ...peer } of directPeersOfUser.all({ userId })) {
+        const list = peersOf.get(threadId) ?? [];
+        peersOf.set(threadId, [...list, peer]);
+      }
+      return threadsOfUser.all({ userId }).map((thread: Thread) => {
+        const peers = peersOf.get(thread.id) ?? [];
+        return { ...thread, peers, peer: peers.length === 1 ? peers[0]! : null };
+      });
     },
     async addMember(threadId, userId) {
       // A newcomer has not missed what was said before: it does not count as unread.

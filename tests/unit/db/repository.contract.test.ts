@@ -225,6 +225,24 @@ for (const factory of await repositoryFactories()) {
         expect(await repo.threads.updateRoom(a.id, {})).toMatchObject({ name: "A2" });
       });
 
+      test("openGroup: one direct thread per set of people, whoever opens it; listed with every other member", async () => {
+        const [kim, lea, max, ned] = [await user("kim"), await user("lea"), await user("max"), await user("ned")];
+        const group = await repo.threads.openGroup([max.id, kim.id, lea.id]);
+        expect(group).toMatchObject({ kind: "direct", name: null });
+        expect(await repo.threads.openGroup([lea.id, max.id, kim.id])).toEqual(group);
+        expect(await repo.threads.members(group.id)).toEqual([kim, lea, max]);
+        const bigger = await repo.threads.openGroup([kim.id, lea.id, max.id, ned.id]);
+        expect(bigger.id).not.toBe(group.id);
+        const pair = await repo.threads.openDirect(kim.id, lea.id);
+        expect([group.id, bigger.id]).not.toContain(pair.id);
+        const mine = await repo.threads.listForUser(kim.id);
+        expect(mine.map((t) => [t.id, t.peer, t.peers.map((p) => p.username)])).toEqual([
+          [group.id, null, ["lea", "max"]],
+          [bigger.id, null, ["lea", "max", "ned"]],
+          [pair.id, lea, ["lea"]],
+        ]);
+      });
+
       test("listForUser lists the user's threads in creation order, with the peer of each direct thread", async () => {
         const [hal, ivy, jo] = [await user("hal"), await user("ivy"), await user("jo")];
         const lobby = await room("lobby", hal);
@@ -234,13 +252,13 @@ for (const factory of await repositoryFactories()) {
         const self = await repo.threads.openDirect(hal.id, hal.id);
         await repo.threads.openDirect(ivy.id, jo.id);
         expect(await repo.threads.listForUser(hal.id)).toEqual([
-          { ...lobby, peer: null },
-          { ...withIvy, peer: ivy },
-          { ...withJo, peer: jo },
-          { ...self, peer: null },
+          { ...lobby, peer: null, peers: [] },
+          { ...withIvy, peer: ivy, peers: [ivy] },
+          { ...withJo, peer: jo, peers: [jo] },
+          { ...self, peer: null, peers: [] },
         ]);
         expect(await repo.threads.listForUser(ivy.id)).toEqual([
-          { ...withIvy, peer: hal },
+          { ...withIvy, peer: hal, peers: [hal] },
           expect.objectContaining({ kind: "direct", peer: jo }),
         ]);
       });
