@@ -47,6 +47,9 @@ export async function openDeps(config: Config, overrides: { repo?: Repository; b
     online: () => presence.onlineUserIds(),
     audit: admin.audit,
   });
+  broker.subscribe((event) => {
+    if (event.type === "user-banned") messages.forgetPages();
+  });
   const reading = readingService(repo, threads, broker);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
   const search = searchService(repo, threads);

@@ -173,6 +173,25 @@ export function accountsService(repo: Repository, options: AccountsOptions) {
       }
     },
 
+    /**
+     * An administrator bans an account (or lifts the ban): like disabling, its sessions end everywhere
+     * at once; its messages stay, marked as a banned person's.
+     */
+    async setBanned(admin: User, username: string, banned: boolean): Promise<void> {
+      if (!(await repo.users.status(admin.id))?.isAdmin) throw new Forbidden("Only an administrator can do that.");
+      const name = username.trim().toLowerCase();
+      const target = couldBeUsername(name) ? await repo.users.findByUsername(name) : null;
+      if (!target) throw new NotFound("No such person.");
+      if (target.id === admin.id) throw new BadRequest("You cannot ban yourself.", { code: "self" });
+      await repo.users.setBanned(target.id, banned);
+      await audit(admin.id, banned ? "user.ban" : "user.unban", target.username);
+      if (banned) {
+        await repo.sessions.revokeAllOf(target.id);
+        broker.publish({ type: "session-ended", userId: target.id, sessionId: null });
+      }
+      broker.publish({ type: "user-banned", userId: target.id });
+    },
+
     listUsers: () => repo.users.list(),
     countUsers: () => currentDirectory().count,
     /** The first `limit` people by username (at most 128 from the directory, more from storage). */

@@ -38,7 +38,13 @@ export interface MembershipEnded {
   threadId: number;
 }
 
-export type BrokerEvent = ChatEvent | SessionEnded | ReadingEvent | MembershipEnded;
+/** An account was banned or its ban lifted: what each instance keeps of messages shows their author as they are now. */
+export interface UserBanned {
+  type: "user-banned";
+  userId: number;
+}
+
+export type BrokerEvent = ChatEvent | SessionEnded | ReadingEvent | MembershipEnded | UserBanned;
 
 /** Carries events between the services and every instance's fan-out. */
 export interface Broker {

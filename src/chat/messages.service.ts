@@ -139,6 +139,9 @@ export function messagesService(
       return history(threadId, query);
     },
 
+    /** Forgets the newest pages kept: a ban changed how their authors show, without a new rev. */
+    forgetPages: () => newestPages.clear(),
+
     /** A page of history for a caller that has already checked membership (a page that read the thread). */
     history,
 

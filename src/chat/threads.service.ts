@@ -59,6 +59,8 @@ const roomFields = (t: Thread) => ({ topic: t.topic, private: t.private, archive
 /** How the audit log names a room. */
 export const roomLabel = (t: Thread) => `#${t.id} ${t.name ?? "(direct)"}`;
 
+const bannedHere = (who?: string) => new Forbidden(who ? `${who} is banned from this room.` : "You are banned from this room.");
+
 export const archivedRoom = () => new Conflict("This room is archived: it is read-only.", { code: "archived" });
 
 export interface ThreadsOptions {
@@ -164,7 +166,9 @@ export function threadsService(repo: Repository, broker?: Broker, options: Threa
     async joinRoom(threadId: number, userId: number): Promise<ThreadView> {
       const thread = await repo.threads.find(threadId);
       if (thread?.kind !== "room") throw notFound();
-      if (thread.private && !(await repo.threads.isMember(threadId, userId))) throw notFound();
+      const member = await repo.threads.isMember(threadId, userId);
+      if (thread.private && !member) throw notFound();
+      if (!member && (await repo.threads.isBanned(threadId, userId))) throw bannedHere();
       await repo.threads.addMember(threadId, userId);
       broker?.publish({ type: "joined", userId, threadId });
       return view(thread, userId);
@@ -245,6 +249,7 @@ export function threadsService(repo: Repository, broker?: Broker, options: Threa
       if (thread.archived) throw archivedRoom();
       const added = await findPerson(username);
       const wasMember = await repo.threads.isMember(threadId, added.id);
+      if (!wasMember && (await repo.threads.isBanned(threadId, added.id))) throw bannedHere(added.username);
       await repo.threads.addMember(threadId, added.id);
       if (!wasMember) {
         broker?.publish({ type: "joined", userId: added.id, threadId });
@@ -334,6 +339,45 @@ export function threadsService(repo: Repository, broker?: Broker, options: Threa
 
     /** The room an administrator may act on, member or not (NotFound for anyone else if not a member). */
     roomFor,
+
+    /**
+     * A room's owner (or an administrator) bans someone from it: they are removed (their sockets close
+     * with 4403 everywhere) and can neither join again nor be added until the ban is lifted.
+     */
+    async banFromRoom(threadId: number, actorId: number, username: string): Promise<void> {
+      const { room, role, admin } = await roomFor(threadId, actorId);
+      if (room.kind !== "room") throw new Forbidden("Nobody is banned from a direct thread.");
+      if (!admin && role !== "owner") throw new Forbidden("Only the room's owners can ban people from it.");
+      const target = await findPerson(username);
+      if (target.id === actorId) throw new BadRequest("You cannot ban yourself.", { code: "self" });
+      const theirs = await repo.threads.roleOf(threadId, target.id);
+      if (theirs === "owner" && !admin)
+        throw new Forbidden("An owner cannot be banned by another owner: make them a member first.");
+      if (theirs === "owner" && (await repo.threads.membersWithRoles(threadId)).filter((m) => m.role === "owner").length <= 1) {
+        throw lastOwner();
+      }
+      await repo.threads.ban(threadId, target.id, actorId);
+      await audit(actorId, "room.ban", `${target.username} from ${roomLabel(room)}`);
+      if (theirs !== null) {
+        broker?.publish({ type: "membership-ended", userId: target.id, threadId });
+        await announce(threadId, await person(actorId), `banned ${target.username} from the room`);
+      }
+    },
+
+    async unbanFromRoom(threadId: number, actorId: number, username: string): Promise<void> {
+      const { room, role, admin } = await roomFor(threadId, actorId);
+      if (!admin && role !== "owner") throw new Forbidden("Only the room's owners can lift bans.");
+      const target = await findPerson(username);
+      if (!(await repo.threads.unban(threadId, target.id))) throw new NotFound("That person is not banned here.");
+      await audit(actorId, "room.unban", `${target.username} from ${roomLabel(room)}`);
+    },
+
+    /** Who is banned from a room, for its owners and moderators. */
+    async roomBans(threadId: number, actorId: number): Promise<User[]> {
+      const { role, admin } = await roomFor(threadId, actorId);
+      if (!admin && !moderates(role)) throw new Forbidden("Only the room's owners and moderators see its bans.");
+      return repo.threads.bans(threadId);
+    },
   };
 }
 

@@ -129,6 +129,8 @@ export interface Message {
   /** The members it names with @username (not those an @here reached). */
   mentions: User[];
   kind: MessageKind;
+  /** Its author was banned from the server: the message stays, marked. */
+  authorBanned: boolean;
 }
 
 /** Whom a message mentions: the members it names, and everyone it reaches (those named and, for @here, those online). */
@@ -315,6 +317,8 @@ export interface Repository {
     status(id: number): Promise<AccountStatus | null>;
     setPasswordHash(id: number, passwordHash: string): Promise<void>;
     setDisabled(id: number, disabled: boolean): Promise<void>;
+    /** A ban disables the account too; lifting it enables the account again. */
+    setBanned(id: number, banned: boolean): Promise<void>;
     findCredentials(username: string): Promise<UserCredentials | null>;
     findById(id: number): Promise<User | null>;
     findByUsername(username: string): Promise<User | null>;
@@ -363,6 +367,13 @@ export interface Repository {
     setRole(threadId: number, userId: number, role: RoomRole): Promise<MembershipChange>;
     /** The members with their roles, by username. */
     membersWithRoles(threadId: number): Promise<Member[]>;
+    /** Bans the user from the room (idempotent) and ends their membership, in one transaction. */
+    ban(threadId: number, userId: number, bannedBy: number): Promise<void>;
+    /** Answers whether there was a ban to lift. */
+    unban(threadId: number, userId: number): Promise<boolean>;
+    isBanned(threadId: number, userId: number): Promise<boolean>;
+    /** Those banned from the room, by username. */
+    bans(threadId: number): Promise<User[]>;
     isMember(threadId: number, userId: number): Promise<boolean>;
     /** The thread if the user is a member, else null: one query for the membership check every upgrade and message makes. */
     findForMember(threadId: number, userId: number): Promise<Thread | null>;

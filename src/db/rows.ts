@@ -27,6 +27,7 @@ export interface MessageRow {
   /** JSON: `[{"id":…,"username":"…"}]`. */
   mentions: string;
   kind: string;
+  authorBanned: boolean | number;
 }
 
 /** What a message stores of the members it names, for `mentions` to give back. */
@@ -48,6 +49,7 @@ export const toMessage = (
     replyDeleted,
     mentions,
     kind,
+    authorBanned,
     ...row
   }: MessageRow,
   reactions: Reaction[] = [],
@@ -69,6 +71,7 @@ export const toMessage = (
   reactions,
   mentions: mentions === noOne || row.deleted ? [] : (JSON.parse(mentions) as User[]),
   kind: kind as MessageKind,
+  authorBanned: Boolean(authorBanned),
 });
 
 export interface ReactionRow {

@@ -164,9 +164,19 @@ export function accountsRoutes(deps: AccountsRoutesDeps) {
     .post(
       "/api/admin/users/:username/:action",
       async ({ user, params, status }) => {
-        await accounts.setDisabled(user, params.username, params.action === "disable");
+        const { action } = params;
+        if (action === "ban" || action === "unban") await accounts.setBanned(user, params.username, action === "ban");
+        else await accounts.setDisabled(user, params.username, action === "disable");
         return status(204);
       },
-      { signedIn: true, params: t.Object({ username: t.String(), action: t.UnionEnum(["disable", "enable"]) }) },
+      {
+        signedIn: true,
+        params: t.Object({ username: t.String(), action: t.UnionEnum(["disable", "enable", "ban", "unban"]) }),
+        detail: {
+          summary: "Disable, enable, ban or unban an account (administrators)",
+          description:
+            "Disabling and banning end its sessions and close its sockets everywhere at once; a ban marks its messages.",
+        },
+      },
     );
 }

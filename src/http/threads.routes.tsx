@@ -153,6 +153,35 @@ export function threadsRoutes(deps: ThreadsRoutesDeps) {
             },
           },
         )
+        .get("/threads/:id/bans", async ({ user, params }) => ({ users: await threads.roomBans(params.id, user.id) }), {
+          signedIn: true,
+          params: idParams,
+          detail: { summary: "Who is banned from the room (owners, moderators, administrators)" },
+        })
+        .post(
+          "/threads/:id/bans",
+          async ({ user, params, body, status }) => {
+            await threads.banFromRoom(params.id, user.id, body.username);
+            return status(204);
+          },
+          {
+            signedIn: true,
+            params: idParams,
+            body: t.Object({ username: t.String() }),
+            detail: {
+              summary: "Ban someone from the room (owners, administrators)",
+              description: "They are removed (sockets closed with 4403 everywhere) and cannot join or be added until unbanned.",
+            },
+          },
+        )
+        .delete(
+          "/threads/:id/bans/:username",
+          async ({ user, params, status }) => {
+            await threads.unbanFromRoom(params.id, user.id, params.username);
+            return status(204);
+          },
+          { signedIn: true, params: memberParams, detail: { summary: "Lift a ban from the room" } },
+        )
         .put(
           "/threads/:id/roles/:username",
           async ({ user, params, body }) => ({

@@ -100,6 +100,7 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
   broker.subscribe((event) => {
     if (event.type === "session-ended") return closeEndedSessions(event, open.all());
     if (event.type === "membership-ended") return closeEndedMemberships(event, open.of(event.threadId) ?? []);
+    if (event.type === "user-banned") return;
     const feed = feeds.get(event.threadId);
     if (!feed) return; // nobody here has the thread open
     const change = changeOf(event);

@@ -28,6 +28,15 @@ for (const dialect of dialects) {
     let instances: Instance[] = [];
     const sockets: JsonSocket[] = [];
 
+    /** The cluster's administrator: the first account registered on it, signed in again. */
+    let first: { username: string } | null = null;
+    const firstAccount = async () => {
+      const { body } = await apiClient(instances[0]!.url)<Person>("POST", "/api/auth/login", {
+        body: { username: first!.username, password: "password1" },
+      });
+      return body;
+    };
+
     beforeAll(async () => {
       redis = redisPrefix();
       if (dialect.name === "postgres") database = await createPostgresDatabase();
@@ -35,6 +44,9 @@ for (const dialect of dialects) {
       // One first, so that it migrates alone; then the second.
       instances.push(await startInstance({ ...settings.env, REDIS_PREFIX: redis.prefix }));
       instances.push(await startInstance({ ...settings.env, REDIS_PREFIX: redis.prefix }));
+      const username = uniqueName("admin");
+      await apiClient(instances[0]!.url)("POST", "/api/auth/register", { body: { username, password: "password1" } });
+      first = { username };
     }, 60_000);
 
     afterAll(async () => {
@@ -93,6 +105,42 @@ for (const dialect of dialects) {
         expect((await apiClient(instance.url)("GET", `/api/threads/${threadId}/messages`, { token: member.token })).status).toBe(
           404,
         );
+      }
+    }, 60_000);
+
+    test("a ban by an administrator ends the account's sockets on both instances at once, and its messages stay marked", async () => {
+      const [one, two] = instances as [Instance, Instance];
+      const api = apiClient(one.url);
+      const people: Person[] = [];
+      for (const prefix of ["first", "troll"]) {
+        const { body } = await api<Person>("POST", "/api/auth/register", {
+          body: { username: uniqueName(prefix), password: "password1" },
+        });
+        people.push(body);
+      }
+      const [someone, troll] = people as [Person, Person];
+      const room = await api<{ thread: { id: number } }>("POST", "/api/rooms", {
+        token: someone.token,
+        body: { name: uniqueName("r") },
+      });
+      await api("POST", `/api/threads/${room.body.thread.id}/join`, { token: troll.token });
+      await api("POST", `/api/threads/${room.body.thread.id}/messages`, { token: troll.token, body: { body: "spam" } });
+      const onOne = await connect(`${one.url}/t/${room.body.thread.id}/ws`, troll.token);
+      const onTwo = await connect(`${two.url}/t/${room.body.thread.id}/ws`, troll.token);
+      sockets.push(onOne, onTwo);
+      await Promise.all([onOne, onTwo].map((s) => s.next(ofType("presence"))));
+      const admin = await firstAccount();
+      expect(
+        (await apiClient(two.url)("POST", `/api/admin/users/${troll.user.username}/ban`, { token: admin.token })).status,
+      ).toBe(204);
+      expect(await Promise.all([onOne.closed, onTwo.closed])).toEqual([1008, 1008]);
+      for (const instance of [one, two]) {
+        const read = await apiClient(instance.url)<{ messages: { body: string; authorBanned: boolean }[] }>(
+          "GET",
+          `/api/threads/${room.body.thread.id}/messages`,
+          { token: someone.token },
+        );
+        expect(read.body.messages.find((m) => m.body === "spam")?.authorBanned).toBe(true);
       }
     }, 60_000);
   });

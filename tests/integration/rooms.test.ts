@@ -603,3 +603,62 @@ describe("group conversations", () => {
     expectError(await openConversation(ann, "not-a-list"), 400);
   });
 });
+
+describe("bans", () => {
+  test("an administrator bans an account: its sessions and sockets end at once, it cannot sign in, its messages stay, marked", async () => {
+    const [ann, troll] = [await register("ann"), await register("troll")];
+    const room = await roomWith(ann, troll);
+    const said = await post(troll, room.id, "something nasty");
+    const socket = await open(troll, room.id);
+    expectError(await api("POST", `/api/admin/users/${troll.user.username}/ban`, { token: ann.token }), 403, "forbidden");
+    expect((await api("POST", `/api/admin/users/${troll.user.username}/ban`, { token: admin.token })).status).toBe(204);
+    expect(await socket.closed).toBe(1008);
+    expect((await api("GET", "/api/me", { token: troll.token })).status).toBe(401);
+    const login = await api("POST", "/api/auth/login", { body: { username: troll.user.username, password: "password1" } });
+    expect(login.status).toBe(401);
+    const kept = (await messagesOf(ann, room.id)).find((m) => m.id === said.id) as Message & { authorBanned: boolean };
+    expect(kept).toMatchObject({ body: "something nasty", authorBanned: true, deleted: false });
+    // The page marks it too.
+    expect(await (await page(ann, `/t/${room.id}`)).text()).toContain('class="banned-mark"');
+    // Lifting the ban: the account works again, unmarked.
+    expect((await api("POST", `/api/admin/users/${troll.user.username}/unban`, { token: admin.token })).status).toBe(204);
+    expect(
+      (await api("POST", "/api/auth/login", { body: { username: troll.user.username, password: "password1" } })).status,
+    ).toBe(200);
+    expect((await messagesOf(ann, room.id)).find((m) => m.id === said.id)).toMatchObject({ authorBanned: false });
+    expectError(await api("POST", `/api/admin/users/${admin.user.username}/ban`, { token: admin.token }), 400);
+    const log = await api<{ entries: { action: string; target: string }[] }>("GET", "/api/admin/audit", { token: admin.token });
+    expect(log.body.entries.slice(0, 2).map((e) => [e.action, e.target])).toEqual([
+      ["user.unban", troll.user.username],
+      ["user.ban", troll.user.username],
+    ]);
+  });
+
+  test("a room owner bans someone from the room: removed (4403), cannot join or be added again until the ban is lifted", async () => {
+    const [ann, ben, cat] = [await register("ann"), await register("ben"), await register("cat")];
+    const room = await roomWith(ann, ben, cat);
+    const socket = await open(cat, room.id);
+    const ban = (actor: Person, username: string) =>
+      api("POST", `/api/threads/${room.id}/bans`, { token: actor.token, body: { username } });
+    expectError(await ban(ben, cat.user.username), 403, "forbidden");
+    expect((await setRole(ann, room.id, ben.user.username, "moderator")).status).toBe(200);
+    expectError(await ban(ben, cat.user.username), 403, "forbidden");
+    expectError(await ban(ann, ann.user.username), 400);
+    expect((await ban(ann, cat.user.username)).status).toBe(204);
+    expect(await socket.closed).toBe(4403);
+    expectError(await api("GET", `/api/threads/${room.id}/messages`, { token: cat.token }), 404);
+    expectError(await api("POST", `/api/threads/${room.id}/join`, { token: cat.token }), 403, "forbidden");
+    expectError(
+      await api("POST", `/api/threads/${room.id}/members`, { token: ben.token, body: { username: cat.user.username } }),
+      403,
+    );
+    const bans = await api<{ users: { username: string }[] }>("GET", `/api/threads/${room.id}/bans`, { token: ben.token });
+    expect(bans.body.users.map((u) => u.username)).toEqual([cat.user.username]);
+    expect((await messagesOf(ann, room.id)).at(-1)?.body).toBe(`${ann.user.username} banned ${cat.user.username} from the room`);
+
+    expectError(await api("DELETE", `/api/threads/${room.id}/bans/${cat.user.username}`, { token: ben.token }), 403);
+    expect((await api("DELETE", `/api/threads/${room.id}/bans/${cat.user.username}`, { token: ann.token })).status).toBe(204);
+    expectError(await api("DELETE", `/api/threads/${room.id}/bans/${cat.user.username}`, { token: ann.token }), 404);
+    expect((await api("POST", `/api/threads/${room.id}/join`, { token: cat.token })).status).toBe(200);
+  });
+});

@@ -54,6 +54,7 @@ export function MessageItem({ m, oob, grouped }: { m: Message; oob?: boolean; gr
         <span class="author" safe>
           {m.author.username}
         </span>
+        {m.authorBanned ? <span class="banned-mark">banned</span> : null}
         <time datetime={m.createdAt} title={m.createdAt} safe>
           {clock(m.createdAt)}
         </time>

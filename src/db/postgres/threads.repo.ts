@@ -6,7 +6,7 @@ import type { PostgresDb } from "./client.ts";
 import { bytewise, threadColumns, userColumns } from "./columns.ts";
 import { gamesChangedSince } from "./games.repo.ts";
 import { messagesChangedSince } from "./messages.repo.ts";
-import { memberships, threads, users } from "./schema.ts";
+import { memberships, roomBans, threads, users } from "./schema.ts";
 import { isUniqueViolation } from "./unique-violation.ts";
 
 export function postgresThreads(db: PostgresDb): Repository["threads"] {
@@ -198,6 +198,34 @@ export function postgresThreads(db: PostgresDb): Repository["threads"] {
         .where(eq(memberships.threadId, threadId))
         .orderBy(bytewise(users.username));
       return rows.map((row) => ({ ...row, role: row.role as RoomRole })) satisfies Member[];
+    },
+    async ban(threadId, userId, bannedBy) {
+      await db.transaction(async (tx) => {
+        await tx.insert(roomBans).values({ threadId, userId, bannedBy }).onConflictDoNothing();
+        await tx.delete(memberships).where(membership(threadId, userId));
+      });
+    },
+    async unban(threadId, userId) {
+      const removed = await db
+        .delete(roomBans)
+        .where(and(eq(roomBans.threadId, threadId), eq(roomBans.userId, userId)))
+        .returning({ userId: roomBans.userId });
+      return removed.length > 0;
+    },
+    async isBanned(threadId, userId) {
+      const [row] = await db
+        .select({ one: sql`1` })
+        .from(roomBans)
+        .where(and(eq(roomBans.threadId, threadId), eq(roomBans.userId, userId)));
+      return row !== undefined;
+    },
+    async bans(threadId) {
+      return db
+        .select(userColumns)
+        .from(roomBans)
+        .innerJoin(users, eq(users.id, roomBans.userId))
+        .where(eq(roomBans.threadId, threadId))
+        .orderBy(bytewise(users.username));
     },
     async isMember(threadId, userId) {
       const [row] = await db

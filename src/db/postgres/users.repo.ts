@@ -72,6 +72,10 @@ export function postgresUsers(db: PostgresDb): Repository["users"] {
         .set({ disabledAt: disabled ? sql`clock_timestamp()` : null })
         .where(eq(users.id, id));
     },
+    async setBanned(id, banned) {
+      const at = banned ? sql`clock_timestamp()` : null;
+      await db.update(users).set({ bannedAt: at, disabledAt: at }).where(eq(users.id, id));
+    },
     async findById(id) {
       const [row] = await db.select(userColumns).from(users).where(eq(users.id, id));
       return row ?? null;

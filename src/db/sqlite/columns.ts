@@ -33,6 +33,7 @@ export const messageColumns = {
   replyDeleted: original.deleted,
   mentions: messages.mentions,
   kind: messages.kind,
+  authorBanned: sql<boolean>`${users.bannedAt} is not null`,
 };
 
 /** Messages with their authors and the messages they answer (rows for toMessage). */

@@ -4,7 +4,7 @@ import { alias } from "drizzle-orm/sqlite-core";
 import type { Game, Member, Message, Repository, RoomRole, Thread, User } from "../repository.ts";
 import type { SqliteDb } from "./client.ts";
 import { threadColumns, userColumns } from "./columns.ts";
-import { memberships, threads, users } from "./schema.ts";
+import { memberships, roomBans, threads, users } from "./schema.ts";
 import { isUniqueViolation } from "./unique-violation.ts";
 
 /** A changed-since read as a plain call, so that `changesSince` can run several in one transaction. */
@@ -206,6 +206,37 @@ export function sqliteThreads(
     },
     async membersWithRoles(threadId) {
       return membersWithRolesOf.all({ threadId }) satisfies Member[];
+    },
+    async ban(threadId, userId, bannedBy) {
+      db.transaction((tx) => {
+        tx.insert(roomBans).values({ threadId, userId, bannedBy }).onConflictDoNothing().run();
+        tx.delete(memberships).where(membership(threadId, userId)).run();
+      });
+    },
+    async unban(threadId, userId) {
+      const removed = db
+        .delete(roomBans)
+        .where(and(eq(roomBans.threadId, threadId), eq(roomBans.userId, userId)))
+        .returning({ userId: roomBans.userId })
+        .all();
+      return removed.length > 0;
+    },
+    async isBanned(threadId, userId) {
+      const row = db
+        .select({ one: sql`1` })
+        .from(roomBans)
+        .where(and(eq(roomBans.threadId, threadId), eq(roomBans.userId, userId)))
+        .get();
+      return row !== undefined;
+    },
+    async bans(threadId) {
+      return db
+        .select(userColumns)
+        .from(roomBans)
+        .innerJoin(users, eq(users.id, roomBans.userId))
+        .where(eq(roomBans.threadId, threadId))
+        .orderBy(asc(users.username))
+        .all();
     },
     async isMember(threadId, userId) {
       return (

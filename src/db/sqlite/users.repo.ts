@@ -85,6 +85,10 @@ export function sqliteUsers(db: SqliteDb): Repository["users"] {
         .where(eq(users.id, id))
         .run();
     },
+    async setBanned(id, banned) {
+      const at = banned ? new Date().toISOString() : null;
+      db.update(users).set({ bannedAt: at, disabledAt: at }).where(eq(users.id, id)).run();
+    },
     async findById(id) {
       return db.select(userColumns).from(users).where(eq(users.id, id)).get() ?? null;
     },

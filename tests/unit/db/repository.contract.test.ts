@@ -345,6 +345,7 @@ for (const factory of await repositoryFactories()) {
           reactions: [],
           mentions: [],
           kind: "message",
+          authorBanned: false,
         });
         expect(Date.parse(first.createdAt)).toBeGreaterThanOrEqual(before - 1000);
         expect(Date.parse(first.createdAt)).toBeLessThanOrEqual(Date.now() + 1000);
