@@ -235,6 +235,8 @@ export function threadsService(repo: Repository, broker?: Broker, options: Threa
     },
 
     members: (threadId: number): Promise<User[]> => repo.threads.members(threadId),
+    /** With their roles, for a caller that has checked membership (a page that read the thread). */
+    membersWithRoles: (threadId: number): Promise<Member[]> => repo.threads.membersWithRoles(threadId),
 
     /** The members of a thread with their roles, for a member to see. */
     async roster(threadId: number, viewerId: number): Promise<Member[]> {

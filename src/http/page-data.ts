@@ -71,13 +71,18 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
   }
 
   async function sidebar(viewer: User, extra: Partial<SidebarData> = {}): Promise<SidebarData> {
-    const [mine, online, everyone] = await Promise.all([reading.threads(viewer.id), hub.onlineUserIds(), accounts.countUsers()]);
+    const [mine, online, everyone, mayCreateRooms] = await Promise.all([
+      reading.threads(viewer.id),
+      hub.onlineUserIds(),
+      accounts.countUsers(),
+      threads.mayCreateRooms(viewer.id),
+    ]);
     const directs = mine.filter((d) => d.kind === "direct");
     const [rooms, people] = await Promise.all([threads.listRooms(viewer.id), peopleFor(viewer, directs, online)]);
     const counts = new Map(
       mine.map(({ id, unread, mentions, lastReadSeq, level }) => [id, { unread, mentions, lastReadSeq, level }]),
     );
-    return { rooms, people, peopleCount: everyone - 1, directs, counts, ...extra };
+    return { rooms, people, peopleCount: everyone - 1, directs, counts, mayCreateRooms, ...extra };
   }
 
   /**
@@ -89,7 +94,13 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
   async function threadPage(
     viewer: User,
     threadId: number,
-    options: { before?: number; around?: number; composer?: ThreadPageData["composer"]; replyTo?: number } = {},
+    options: {
+      before?: number;
+      around?: number;
+      composer?: ThreadPageData["composer"];
+      replyTo?: number;
+      peopleError?: string;
+    } = {},
   ): Promise<ThreadPageData> {
     const thread = await threads.requireMember(threadId, viewer.id);
     const window = async () => {
@@ -101,7 +112,7 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
     const [{ list, newer }, allGames, members, online, side, answered] = await Promise.all([
       window(),
       games.listForThread(threadId),
-      threads.members(threadId),
+      threads.membersWithRoles(threadId),
       hub.online(threadId),
       sidebar(viewer, { currentThreadId: threadId }),
       options.replyTo === undefined ? null : messages.find(options.replyTo, viewer.id).catch(() => null),
@@ -120,6 +131,7 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
       olderWindow: options.before !== undefined && options.around === undefined,
       around: options.around === undefined ? undefined : { seq: options.around, newer },
       composer: replyTo ? { ...options.composer, replyTo } : options.composer,
+      peopleError: options.peopleError,
       render,
     };
   }

@@ -3,8 +3,9 @@
 import { Elysia, t } from "elysia";
 import { HomePage } from "../../views/pages/HomePage.tsx";
 import { PeoplePage } from "../../views/pages/PeoplePage.tsx";
+import { ThreadPage } from "../../views/pages/ThreadPage.tsx";
 import type { RoomListing, ThreadsService } from "../chat/threads.service.ts";
-import type { Member } from "../db/repository.ts";
+import type { Member, User } from "../db/repository.ts";
 import type { SessionDeps } from "../edge/session-tokens.ts";
 import type { Hub } from "../realtime/hub.ts";
 import { id, idParams } from "./models.ts";
@@ -44,6 +45,15 @@ export function threadsRoutes(deps: ThreadsRoutesDeps) {
     const online = await hub.onlineUserIds();
     return members.map((m) => ({ id: m.id, username: m.username, role: m.role, online: online.has(m.id) }));
   };
+  /** A room page's Add people or Leave room that failed: the page again with why, beside its people (a 404 stays one). */
+  async function peopleFailed(user: User, threadId: number, error: unknown, set: { status?: number | string }) {
+    // Someone unknown goes beside the field; a thread that is not theirs stays a 404 page.
+    const { status, message } = formError(error, [401]);
+    if (status === 404 && message === "No such thread.") throw error;
+    set.status = status;
+    return <ThreadPage ctx={pages.context(user)} data={await pages.threadPage(user, threadId, { peopleError: message })} />;
+  }
+
   return new Elysia({ name: "threads-routes" })
     .use(sessionPlugin(deps))
     .get("/", async ({ user }) => <HomePage ctx={pages.context(user)} sidebar={await pages.sidebar(user)} />, { signedIn: true })
@@ -65,11 +75,39 @@ export function threadsRoutes(deps: ThreadsRoutesDeps) {
         } catch (error) {
           const { status, message } = formError(error);
           set.status = status;
-          const sidebar = await pages.sidebar(user, { roomError: message, roomName: body.name });
+          const sidebar = await pages.sidebar(user, {
+            roomError: message,
+            roomName: body.name,
+            roomPrivate: body.private !== undefined,
+          });
           return <HomePage ctx={pages.context(user)} sidebar={sidebar} />;
         }
       },
       { signedIn: true, body: roomForm },
+    )
+    .post(
+      "/t/:id/members",
+      async ({ user, params, body, redirect, set }) => {
+        try {
+          await threads.addMember(params.id, user.id, body.username);
+          return redirect(`/t/${params.id}`, 303);
+        } catch (error) {
+          return peopleFailed(user, params.id, error, set);
+        }
+      },
+      { signedIn: true, params: idParams, body: t.Object({ username: t.String({ maxLength: 64 }) }) },
+    )
+    .post(
+      "/t/:id/leave",
+      async ({ user, params, redirect, set }) => {
+        try {
+          await threads.removeMember(params.id, user.id, user.username);
+          return redirect("/", 303);
+        } catch (error) {
+          return peopleFailed(user, params.id, error, set);
+        }
+      },
+      { signedIn: true, params: idParams },
     )
     .post(
       "/rooms/:id/join",

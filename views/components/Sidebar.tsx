@@ -6,6 +6,8 @@ import type { FormLimits } from "../page-context.ts";
 
 export interface SidebarData {
   rooms: RoomListing[];
+  /** ROOM_CREATION: whether the viewer may create rooms (the form is shown only then). */
+  mayCreateRooms?: boolean;
   /** The first few people (the viewer left out): those one talks to, then who is online. */
   people: (User & { online: boolean })[];
   /** Everyone but the viewer. */
@@ -16,6 +18,8 @@ export interface SidebarData {
   currentThreadId?: number;
   roomError?: string;
   roomName?: string;
+  /** The Private checkbox as the failed form had it. */
+  roomPrivate?: boolean;
 }
 
 /** Unread messages of threads that are not muted: the number the page's title starts with. */
@@ -123,47 +127,72 @@ export function Sidebar({ data, limits }: { data: SidebarData; limits: FormLimit
       <section>
         <h2>Rooms</h2>
         <ul id={ids.roomList} class="rooms">
-          {data.rooms.map((room) => (
-            <li>
-              {room.joined ? (
-                <a href={`/t/${room.id}`} aria-current={current(room.id)}>
-                  <span aria-hidden="true"># </span>
-                  <span safe>{room.name}</span>
-                  <ThreadCounts threadId={room.id} counts={data.counts.get(room.id)} />
-                </a>
-              ) : (
-                <form method="post" action={`/rooms/${room.id}/join`} class="join">
-                  <span class="muted">
-                    # <span safe>{room.name}</span>
-                  </span>
-                  <button type="submit" class="link" aria-label={`Join ${room.name}`}>
-                    Join
-                  </button>
-                </form>
-              )}
-            </li>
-          ))}
+          {data.rooms
+            .filter((room) => !room.archived)
+            .map((room) => (
+              <li>
+                {room.joined ? (
+                  <a href={`/t/${room.id}`} aria-current={current(room.id)}>
+                    <span aria-hidden="true"># </span>
+                    <span safe>{room.name}</span>
+                    {room.private ? <span class="private-mark">private</span> : null}
+                    <ThreadCounts threadId={room.id} counts={data.counts.get(room.id)} />
+                  </a>
+                ) : (
+                  <form method="post" action={`/rooms/${room.id}/join`} class="join">
+                    <span class="muted">
+                      # <span safe>{room.name}</span>
+                    </span>
+                    <button type="submit" class="link" aria-label={`Join ${room.name}`}>
+                      Join
+                    </button>
+                  </form>
+                )}
+              </li>
+            ))}
         </ul>
-        <form method="post" action="/rooms" class="create-room">
-          <label for={ids.roomName}>Room name</label>
-          <div class="inline">
-            <input
-              id={ids.roomName}
-              name="name"
-              required
-              maxlength={limits.roomNameMax}
-              value={data.roomName}
-              aria-invalid={data.roomError ? "true" : undefined}
-              aria-describedby={data.roomError ? ids.fieldError(ids.roomName) : undefined}
-            />
-            <button type="submit">Create room</button>
-          </div>
-          {data.roomError ? (
-            <p class="field-error" id={ids.fieldError(ids.roomName)} role="alert" safe>
-              {data.roomError}
-            </p>
-          ) : null}
-        </form>
+        {data.rooms.some((room) => room.archived && room.joined) ? (
+          <details class="archived-rooms">
+            <summary>Archived rooms</summary>
+            <ul id={ids.archivedRoomList} class="rooms">
+              {data.rooms
+                .filter((room) => room.archived && room.joined)
+                .map((room) => (
+                  <li>
+                    <a href={`/t/${room.id}`} aria-current={current(room.id)}>
+                      <span aria-hidden="true"># </span>
+                      <span safe>{room.name}</span>
+                    </a>
+                  </li>
+                ))}
+            </ul>
+          </details>
+        ) : null}
+        {data.mayCreateRooms === false ? null : (
+          <form method="post" action="/rooms" class="create-room">
+            <label for={ids.roomName}>Room name</label>
+            <div class="inline">
+              <input
+                id={ids.roomName}
+                name="name"
+                required
+                maxlength={limits.roomNameMax}
+                value={data.roomName}
+                aria-invalid={data.roomError ? "true" : undefined}
+                aria-describedby={data.roomError ? ids.fieldError(ids.roomName) : undefined}
+              />
+              <button type="submit">Create room</button>
+            </div>
+            <label class="checkbox" for={ids.roomPrivate}>
+              <input type="checkbox" id={ids.roomPrivate} name="private" value="on" checked={data.roomPrivate} /> Private
+            </label>
+            {data.roomError ? (
+              <p class="field-error" id={ids.fieldError(ids.roomName)} role="alert" safe>
+                {data.roomError}
+              </p>
+            ) : null}
+          </form>
+        )}
       </section>
       <section>
         <h2>People</h2>

@@ -1,5 +1,5 @@
 import type { ThreadView } from "../../src/chat/threads.service.ts";
-import type { Game, Message, User } from "../../src/db/repository.ts";
+import type { Game, Member, Message, User } from "../../src/db/repository.ts";
 import { GameCard } from "../components/GameCard.tsx";
 import { continuesRun } from "../components/MessageItem.tsx";
 import { quoteLine } from "../components/MessageParts.tsx";
@@ -16,8 +16,10 @@ export interface ThreadPageData {
   messages: Message[];
   /** Games to show among the messages, by when they started. */
   games: Game[];
-  /** Who may play: the thread's members. */
-  members: User[];
+  /** Who may play: the thread's members, with their roles in a room. */
+  members: Member[];
+  /** Without JavaScript: why adding someone or leaving failed, beside the room's people. */
+  peopleError?: string;
   online: User[];
   sidebar: SidebarData;
   /** A fresh clientId for the no-JavaScript form post (app.js sets a new one per send). */
@@ -47,7 +49,14 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
         data-around={data.around ? String(data.around.seq) : undefined}
       >
         <header class="thread-head">
-          <h1 safe>{title}</h1>
+          <div class="thread-title">
+            <h1 safe>{title}</h1>
+            {thread.topic ? (
+              <p class="topic" safe>
+                {thread.topic}
+              </p>
+            ) : null}
+          </div>
           <PresenceList threadId={thread.id} online={data.online} />
           <span id={ids.connection(thread.id)} class="connection" data-state="connecting" role="status">
             Connecting…
@@ -56,6 +65,15 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
             Search this thread
           </a>
           <ResumePoint threadId={thread.id} at={resumeAt(thread, messages, data.around)} />
+          {thread.kind === "room" ? (
+            <RoomPeople
+              thread={thread}
+              members={data.members}
+              viewer={ctx.viewer!}
+              suggestions={data.sidebar.people}
+              error={data.peopleError}
+            />
+          ) : null}
         </header>
         {/* The log scrolls; the list in it is what messages are appended to (a log is not a list itself). */}
         <div class="log" role="log" aria-label="Messages" tabindex="0">
@@ -88,7 +106,19 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
         </button>
         <TypingNotice threadId={thread.id} user={null} />
         <NewGameForm threadId={thread.id} members={data.members} viewer={ctx.viewer!} direct={thread.kind === "direct"} />
-        <form id={ids.composer(thread.id)} class="composer" method="post" action={`/t/${thread.id}/messages`} hx-ws:send>
+        {thread.archived ? (
+          <p class="archived-notice" role="status">
+            This room is archived: it is read-only.
+          </p>
+        ) : null}
+        <form
+          id={ids.composer(thread.id)}
+          class="composer"
+          method="post"
+          action={`/t/${thread.id}/messages`}
+          hx-ws:send
+          hidden={thread.archived}
+        >
           <Replying threadId={thread.id} to={data.composer?.replyTo} />
           <label for={ids.composerBody(thread.id)} class="visually-hidden">
             Message
@@ -205,5 +235,75 @@ function NewGameForm({
       </label>
       <button type="submit">New game</button>
     </form>
+  );
+}
+
+const roleNames = { owner: "owner", moderator: "moderator", member: "" } as const;
+
+/**
+ * A room's people: who is in it and their roles, Add people (by username, suggested from the people
+ * the sidebar lists) and Leave room. Plain forms: they work without JavaScript.
+ */
+function RoomPeople({
+  thread,
+  members,
+  viewer,
+  suggestions,
+  error,
+}: {
+  thread: ThreadView;
+  members: Member[];
+  viewer: User;
+  suggestions: User[];
+  error?: string;
+}) {
+  const notIn = suggestions.filter((p) => !members.some((m) => m.id === p.id));
+  return (
+    <details class="room-people" open={error !== undefined}>
+      <summary>
+        <span safe>{`People (${members.length})`}</span>
+        {thread.private ? <span class="private-mark">private</span> : null}
+      </summary>
+      <div class="room-panel">
+        <ul id={ids.roomPeople(thread.id)} class="members" aria-label="Members">
+          {members.map((m) => (
+            <li>
+              <span safe>{m.username}</span>
+              {m.id === viewer.id ? <span class="muted"> (you)</span> : null}
+              {roleNames[m.role] ? <span class="role">{roleNames[m.role]}</span> : null}
+            </li>
+          ))}
+        </ul>
+        {thread.archived ? null : (
+          <form method="post" action={`/t/${thread.id}/members`} class="add-people">
+            <label for={ids.addPerson(thread.id)}>Username</label>
+            <input
+              id={ids.addPerson(thread.id)}
+              name="username"
+              required
+              autocomplete="off"
+              list={ids.personSuggestions(thread.id)}
+              aria-describedby={error ? ids.fieldError(ids.addPerson(thread.id)) : undefined}
+            />
+            <datalist id={ids.personSuggestions(thread.id)}>
+              {notIn.map((p) => (
+                <option value={p.username} />
+              ))}
+            </datalist>
+            <button type="submit">Add people</button>
+          </form>
+        )}
+        {error ? (
+          <p class="field-error" id={ids.fieldError(ids.addPerson(thread.id))} role="alert" safe>
+            {error}
+          </p>
+        ) : null}
+        <form method="post" action={`/t/${thread.id}/leave`} class="leave-room">
+          <button type="submit" class="link danger">
+            Leave room
+          </button>
+        </form>
+      </div>
+    </details>
   );
 }
