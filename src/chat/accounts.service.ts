@@ -19,6 +19,10 @@ const dummyHash =
 
 const badCredentials = () => new Unauthorized("Wrong username or password.");
 
+/** What an administrator does to an account (POST /api/admin/users/:username/:action, and the admin page). */
+export const accountActions = ["disable", "enable", "ban", "unban", "make-admin", "revoke-admin"] as const;
+export type AccountAction = (typeof accountActions)[number];
+
 export interface StartedSession {
   sessionId: string;
   expiresAt: number;
@@ -63,7 +67,7 @@ export function accountsService(repo: Repository, options: AccountsOptions) {
     return read;
   };
 
-  return {
+  const service = {
     /**
      * SIGNUP=open: anyone; invite: only with a live invitation code (one use of it taken with the
      * insert); closed: nobody. The first account of a server (its administrator) needs neither.
@@ -192,7 +196,28 @@ export function accountsService(repo: Repository, options: AccountsOptions) {
       broker.publish({ type: "user-banned", userId: target.id });
     },
 
+    /** An administrator makes someone an administrator, or takes that away (never from themselves). */
+    async setAdmin(admin: User, username: string, isAdmin: boolean): Promise<void> {
+      if (!(await repo.users.status(admin.id))?.isAdmin) throw new Forbidden("Only an administrator can do that.");
+      const name = username.trim().toLowerCase();
+      const target = couldBeUsername(name) ? await repo.users.findByUsername(name) : null;
+      if (!target) throw new NotFound("No such person.");
+      if (target.id === admin.id && !isAdmin)
+        throw new BadRequest("You cannot stop being an administrator yourself.", { code: "self" });
+      await repo.users.setAdmin(target.id, isAdmin);
+      await audit(admin.id, isAdmin ? "user.make-admin" : "user.revoke-admin", target.username);
+    },
+
+    /** One of accountActions, by an administrator. */
+    act(admin: User, username: string, action: AccountAction): Promise<void> {
+      if (action === "ban" || action === "unban") return service.setBanned(admin, username, action === "ban");
+      if (action === "make-admin" || action === "revoke-admin") return service.setAdmin(admin, username, action === "make-admin");
+      return service.setDisabled(admin, username, action === "disable");
+    },
+
     listUsers: () => repo.users.list(),
+    /** For the admin page, which checks who asks. */
+    listAccounts: (search: string, limit: number) => repo.users.listAccounts(search, limit),
     countUsers: () => currentDirectory().count,
     /** The first `limit` people by username (at most 128 from the directory, more from storage). */
     async firstUsers(limit: number): Promise<User[]> {
@@ -201,6 +226,7 @@ export function accountsService(repo: Repository, options: AccountsOptions) {
     },
     usersByIds: (ids: number[]) => repo.users.byIds(ids),
   };
+  return service;
 }
 
 export type AccountsService = ReturnType<typeof accountsService>;

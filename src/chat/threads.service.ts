@@ -235,6 +235,8 @@ export function threadsService(repo: Repository, broker?: Broker, options: Threa
     },
 
     members: (threadId: number): Promise<User[]> => repo.threads.members(threadId),
+    /** Every room, private ones too: for the admin page, which checks who asks. */
+    allRooms: (): Promise<Thread[]> => repo.threads.listRooms(),
     /** With their roles, for a caller that has checked membership (a page that read the thread). */
     membersWithRoles: (threadId: number): Promise<Member[]> => repo.threads.membersWithRoles(threadId),
 

@@ -16,6 +16,13 @@ export interface AccountStatus {
   disabled: boolean;
 }
 
+/** A person as the admin page lists them. */
+export interface AccountListing extends User {
+  isAdmin: boolean;
+  disabled: boolean;
+  banned: boolean;
+}
+
 export interface Session {
   id: string;
   userId: number;
@@ -319,6 +326,9 @@ export interface Repository {
     setDisabled(id: number, disabled: boolean): Promise<void>;
     /** A ban disables the account too; lifting it enables the account again. */
     setBanned(id: number, banned: boolean): Promise<void>;
+    setAdmin(id: number, isAdmin: boolean): Promise<void>;
+    /** People whose username contains `search` (lower-case), by username, at most `limit`, with their status. */
+    listAccounts(search: string, limit: number): Promise<AccountListing[]>;
     findCredentials(username: string): Promise<UserCredentials | null>;
     findById(id: number): Promise<User | null>;
     findByUsername(username: string): Promise<User | null>;

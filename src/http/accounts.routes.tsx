@@ -3,6 +3,7 @@
 import { Elysia, t } from "elysia";
 import { AccountPage } from "../../views/pages/AccountPage.tsx";
 import { type AuthFormState, AuthPage, ResetPasswordPage } from "../../views/pages/AuthPage.tsx";
+import { accountActions } from "../chat/accounts.service.ts";
 import type { User } from "../db/repository.ts";
 import type { SessionDeps } from "../edge/session-tokens.ts";
 import type { AppError } from "../errors.ts";
@@ -165,15 +166,14 @@ export function accountsRoutes(deps: AccountsRoutesDeps) {
       "/api/admin/users/:username/:action",
       async ({ user, params, status }) => {
         const { action } = params;
-        if (action === "ban" || action === "unban") await accounts.setBanned(user, params.username, action === "ban");
-        else await accounts.setDisabled(user, params.username, action === "disable");
+        await accounts.act(user, params.username, action);
         return status(204);
       },
       {
         signedIn: true,
-        params: t.Object({ username: t.String(), action: t.UnionEnum(["disable", "enable", "ban", "unban"]) }),
+        params: t.Object({ username: t.String(), action: t.UnionEnum(accountActions) }),
         detail: {
-          summary: "Disable, enable, ban or unban an account (administrators)",
+          summary: "Disable, enable, ban, unban, make-admin or revoke-admin an account (administrators)",
           description:
             "Disabling and banning end its sessions and close its sockets everywhere at once; a ban marks its messages.",
         },

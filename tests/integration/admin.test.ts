@@ -333,3 +333,93 @@ describe("administration on an open server", () => {
     },
   );
 });
+
+describe("the admin page", () => {
+  let server: TestServer;
+  let api: ReturnType<typeof apiClient>;
+  let admin: Person;
+  const pageAs = (person: Person | null, path: string, form?: Record<string, string>) =>
+    fetch(server.url + path, {
+      method: form ? "POST" : "GET",
+      redirect: "manual",
+      headers: {
+        ...(person ? { authorization: `Bearer ${person.token}` } : {}),
+        ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+      },
+      body: form ? new URLSearchParams(form) : undefined,
+    });
+
+  beforeAll(async () => {
+    server = await startServer({ SIGNUP: "invite", ROOM_CREATION: "admins", MAX_SOCKETS_PER_USER: "7" });
+    api = apiClient(server.url);
+    admin = (await signUp(api, uniqueName("admin"))).body;
+  });
+  afterAll(() => server.stop());
+
+  test("administrators only: 403 for anyone else, the sign-in page when signed out", async () => {
+    const code = (
+      await api<{ invite: InviteItem }>("POST", "/api/admin/invites", {
+        token: admin.token,
+        body: { maxUses: 5, expiresInHours: 1 },
+      })
+    ).body.invite.code;
+    const someone = (await signUp(api, uniqueName("someone"), code)).body;
+    expect((await pageAs(someone, "/admin")).status).toBe(403);
+    expect((await pageAs(someone, `/admin/users/${admin.user.username}/ban`, {})).status).toBe(403);
+    expect((await pageAs(someone, "/admin/invites", { maxUses: "1", expiresInHours: "1" })).status).toBe(403);
+    expect((await pageAs(null, "/admin")).status).toBe(303);
+  });
+
+  test("settings in force, people with their status and actions, invitations, rooms and the audit log, all as plain forms", async () => {
+    const made = await pageAs(admin, "/admin/invites", { maxUses: "2", expiresInHours: "48" });
+    expect(made.status).toBe(200);
+    const madeHtml = await made.text();
+    const url = /New invitation: <code>([^<]+)<\/code>/.exec(madeHtml)?.[1];
+    expect(url).toStartWith(`${server.url}/signup?invite=`);
+    const code = decodeURIComponent(url!.split("invite=")[1]!);
+    const guest = (await signUp(api, uniqueName("guest"), code)).body;
+    const room = await api<{ thread: { id: number; name: string } }>("POST", "/api/rooms", {
+      token: admin.token,
+      body: { name: uniqueName("Hall") },
+    });
+
+    const html = await (await pageAs(admin, `/admin?q=${guest.user.username}`)).text();
+    for (const text of [
+      "SIGNUP",
+      "invite",
+      "ROOM_CREATION",
+      "admins",
+      "MAX_SOCKETS_PER_USER",
+      "7",
+      "1 of 2",
+      room.body.thread.name,
+    ]) {
+      expect(html).toContain(text);
+    }
+    expect(html).toContain(`aria-label="Ban ${guest.user.username}"`);
+    expect(html).not.toContain(`aria-label="Ban ${admin.user.username}"`); // the search found the guest only
+
+    // Ban, reset link, make admin and archive, each from its form.
+    expect((await pageAs(admin, `/admin/users/${guest.user.username}/ban`, {})).status).toBe(200);
+    expect((await api("GET", "/api/me", { token: guest.token })).status).toBe(401);
+    const reset = await (await pageAs(admin, `/admin/users/${guest.user.username}/reset-link`, {})).text();
+    expect(reset).toContain(`${server.url}/reset?token=`);
+    expect((await pageAs(admin, `/admin/rooms/${room.body.thread.id}/archive`, {})).status).toBe(200);
+    expect(
+      (await api<{ rooms: { id: number; archived: boolean }[] }>("GET", "/api/rooms", { token: admin.token })).body.rooms.find(
+        (r) => r.id === room.body.thread.id,
+      )?.archived,
+    ).toBe(true);
+    const someoneElse = (await signUp(api, uniqueName("helper"), code)).body;
+    expect((await pageAs(admin, `/admin/users/${someoneElse.user.username}/make-admin`, {})).status).toBe(200);
+    expect((await api("GET", "/api/admin/audit", { token: someoneElse.token })).status).toBe(200);
+    // A mistake is shown on the page, not as a crash.
+    const wrong = await pageAs(admin, `/admin/users/${admin.user.username}/ban`, {});
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain("You cannot ban yourself.");
+
+    const log = await (await pageAs(admin, "/admin")).text();
+    for (const action of ["user.ban", "user.reset-link", "room.update", "user.make-admin", "invite.create"])
+      expect(log).toContain(action);
+  });
+});

@@ -76,6 +76,22 @@ export function postgresUsers(db: PostgresDb): Repository["users"] {
       const at = banned ? sql`clock_timestamp()` : null;
       await db.update(users).set({ bannedAt: at, disabledAt: at }).where(eq(users.id, id));
     },
+    async setAdmin(id, isAdmin) {
+      await db.update(users).set({ isAdmin }).where(eq(users.id, id));
+    },
+    async listAccounts(search, limit) {
+      const rows = await db
+        .select({ ...userColumns, isAdmin: users.isAdmin, disabledAt: users.disabledAt, bannedAt: users.bannedAt })
+        .from(users)
+        .where(sql`strpos(${users.username}, ${search}) > 0`)
+        .orderBy(bytewise(users.username))
+        .limit(limit);
+      return rows.map(({ disabledAt, bannedAt, ...row }) => ({
+        ...row,
+        disabled: disabledAt !== null,
+        banned: bannedAt !== null,
+      }));
+    },
     async findById(id) {
       const [row] = await db.select(userColumns).from(users).where(eq(users.id, id));
       return row ?? null;

@@ -89,6 +89,23 @@ export function sqliteUsers(db: SqliteDb): Repository["users"] {
       const at = banned ? new Date().toISOString() : null;
       db.update(users).set({ bannedAt: at, disabledAt: at }).where(eq(users.id, id)).run();
     },
+    async setAdmin(id, isAdmin) {
+      db.update(users).set({ isAdmin }).where(eq(users.id, id)).run();
+    },
+    async listAccounts(search, limit) {
+      const rows = db
+        .select({ ...userColumns, isAdmin: users.isAdmin, disabledAt: users.disabledAt, bannedAt: users.bannedAt })
+        .from(users)
+        .where(sql`instr(${users.username}, ${search}) > 0`)
+        .orderBy(asc(users.username))
+        .limit(limit)
+        .all();
+      return rows.map(({ disabledAt, bannedAt, ...row }) => ({
+        ...row,
+        disabled: disabledAt !== null,
+        banned: bannedAt !== null,
+      }));
+    },
     async findById(id) {
       return db.select(userColumns).from(users).where(eq(users.id, id)).get() ?? null;
     },
