@@ -82,7 +82,9 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
     const counts = new Map(
       mine.map(({ id, unread, mentions, lastReadSeq, level }) => [id, { unread, mentions, lastReadSeq, level }]),
     );
-    return { rooms, people, peopleCount: everyone - 1, directs, counts, mayCreateRooms, ...extra };
+    // Group conversations: direct threads with more than one other person (named "ben, cat").
+    const groups = directs.filter((d) => d.peer === null && d.name.includes(", "));
+    return { rooms, people, peopleCount: everyone - 1, directs, groups, counts, mayCreateRooms, ...extra };
   }
 
   /**

@@ -117,6 +117,20 @@ export function threadsRoutes(deps: ThreadsRoutesDeps) {
       },
       { signedIn: true, params: idParams },
     )
+    .post(
+      "/dm",
+      async ({ user, body, redirect }) => {
+        const usernames = typeof body.usernames === "string" ? [body.usernames] : (body.usernames ?? []);
+        return redirect(`/t/${(await threads.openConversation(user.id, usernames)).id}`, 303);
+      },
+      {
+        signedIn: true,
+        // The people page's checkboxes: one field per person chosen, none when nobody was.
+        body: t.Object({
+          usernames: t.Optional(t.Union([t.String({ maxLength: 64 }), t.Array(t.String({ maxLength: 64 }), { maxItems: 16 })])),
+        }),
+      },
+    )
     .get(
       "/dm/:username",
       async ({ user, params, redirect }) => redirect(`/t/${(await threads.openDirect(user.id, params.username)).id}`, 303),

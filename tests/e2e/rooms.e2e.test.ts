@@ -87,3 +87,35 @@ suite.test("someone removed from a room while looking at it is taken off its pag
   expect(removed).toBe(204);
   await ben.waitForURL(`${suite.server.url}/`);
 });
+
+suite.test("a group conversation opened by choosing several people; the same people get the same thread", async () => {
+  const [annName, benName, catName] = [uniqueName("ann"), uniqueName("ben"), uniqueName("cat")];
+  const ann = await suite.signUp(annName);
+  const ben = await suite.signUp(benName);
+  await suite.signUp(catName);
+  await ann.goto(`${suite.server.url}/people`);
+  await ann.getByRole("checkbox", { name: benName }).check();
+  await ann.getByRole("checkbox", { name: catName }).check();
+  await ann.getByRole("button", { name: "Start conversation" }).click();
+  await ann.waitForURL(/\/t\/\d+$/);
+  const url = ann.url();
+  await expect(ann.getByRole("heading", { level: 1 }).innerText()).resolves.toBe([benName, catName].sort().join(", "));
+  await live(ann);
+  await send(ann, "Hello you two");
+  await log(ann).getByText("Hello you two").waitFor();
+
+  // Ben finds it among his conversations, named by the others.
+  await ben.reload();
+  await ben
+    .getByRole("navigation")
+    .getByRole("link", { name: new RegExp([annName, catName].sort().join(", ")) })
+    .click();
+  await ben.waitForURL(url);
+  await log(ben).getByText("Hello you two").waitFor();
+  // Choosing the same people again opens the same thread.
+  await ben.goto(`${suite.server.url}/people`);
+  await ben.getByRole("checkbox", { name: annName }).check();
+  await ben.getByRole("checkbox", { name: catName }).check();
+  await ben.getByRole("button", { name: "Start conversation" }).click();
+  await ben.waitForURL(url);
+});

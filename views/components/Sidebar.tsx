@@ -13,6 +13,8 @@ export interface SidebarData {
   /** Everyone but the viewer. */
   peopleCount: number;
   directs: ThreadView[];
+  /** Group conversations (direct threads of three or more), named by their other members. */
+  groups?: ThreadView[];
   /** What is new in each of the viewer's threads. */
   counts: Map<number, Counts>;
   currentThreadId?: number;
@@ -194,6 +196,21 @@ export function Sidebar({ data, limits }: { data: SidebarData; limits: FormLimit
           </form>
         )}
       </section>
+      {data.groups && data.groups.length > 0 ? (
+        <section>
+          <h2>Conversations</h2>
+          <ul class="rooms">
+            {data.groups.map((g) => (
+              <li>
+                <a href={`/t/${g.id}`} aria-current={current(g.id)}>
+                  <span safe>{g.name}</span>
+                  <ThreadCounts threadId={g.id} counts={data.counts.get(g.id)} />
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <section>
         <h2>People</h2>
         <PeopleList
