@@ -148,6 +148,7 @@ export function threadsService(repo: Repository, broker?: Broker, options: Threa
   return {
     view,
     requireMember,
+    isAdmin,
     /** Whether this person may create rooms (ROOM_CREATION), for pages to offer it or not. */
     mayCreateRooms: async (userId: number) => options.roomCreation !== "admins" || (await isAdmin(userId)),
 

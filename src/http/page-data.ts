@@ -71,12 +71,13 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
   }
 
   async function sidebar(viewer: User, extra: Partial<SidebarData> = {}): Promise<SidebarData> {
-    const [mine, online, everyone, mayCreateRooms] = await Promise.all([
+    const [mine, online, everyone, isAdmin] = await Promise.all([
       reading.threads(viewer.id),
       hub.onlineUserIds(),
       accounts.countUsers(),
-      threads.mayCreateRooms(viewer.id),
+      threads.isAdmin(viewer.id),
     ]);
+    const mayCreateRooms = isAdmin || (await threads.mayCreateRooms(viewer.id));
     const directs = mine.filter((d) => d.kind === "direct");
     const [rooms, people] = await Promise.all([threads.listRooms(viewer.id), peopleFor(viewer, directs, online)]);
     const counts = new Map(
@@ -84,7 +85,7 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
     );
     // Group conversations: direct threads with more than one other person (named "ben, cat").
     const groups = directs.filter((d) => d.peer === null && d.name.includes(", "));
-    return { rooms, people, peopleCount: everyone - 1, directs, groups, counts, mayCreateRooms, ...extra };
+    return { rooms, people, peopleCount: everyone - 1, directs, groups, counts, mayCreateRooms, isAdmin, ...extra };
   }
 
   /**

@@ -15,6 +15,8 @@ export interface SidebarData {
   directs: ThreadView[];
   /** Group conversations (direct threads of three or more), named by their other members. */
   groups?: ThreadView[];
+  /** The viewer administers the server: the sidebar links to /admin. */
+  isAdmin?: boolean;
   /** What is new in each of the viewer's threads. */
   counts: Map<number, Counts>;
   currentThreadId?: number;
@@ -226,6 +228,11 @@ export function Sidebar({ data, limits }: { data: SidebarData; limits: FormLimit
           </p>
         ) : null}
       </section>
+      {data.isAdmin ? (
+        <p class="all-people">
+          <a href="/admin">Administration</a>
+        </p>
+      ) : null}
     </nav>
   );
 }
