@@ -377,6 +377,16 @@ export function threadsService(repo: Repository, broker?: Broker, options: Threa
       await audit(actorId, "room.unban", `${target.username} from ${roomLabel(room)}`);
     },
 
+    /** An administrator deletes a room with everything in it; its members' sockets on it close with 4403. */
+    async deleteRoom(threadId: number, actorId: number): Promise<void> {
+      if (!(await isAdmin(actorId))) throw new Forbidden("Only an administrator can do that.");
+      const room = await repo.threads.find(threadId);
+      if (room?.kind !== "room") throw notFound();
+      const members = await repo.threads.deleteRoom(threadId);
+      for (const userId of members) broker?.publish({ type: "membership-ended", userId, threadId });
+      await audit(actorId, "room.delete", roomLabel(room));
+    },
+
     /** Who is banned from a room, for its owners and moderators. */
     async roomBans(threadId: number, actorId: number): Promise<User[]> {
       const { role, admin } = await roomFor(threadId, actorId);

@@ -362,6 +362,8 @@ export interface Repository {
     openDirect(userId: number, otherId: number): Promise<Thread>;
     /** The one direct thread of a group of three to nine people (distinct ids), created with them all on first call. */
     openGroup(memberIds: number[]): Promise<Thread>;
+    /** Deletes a room and everything in it; answers who its members were (none when there was no such room). */
+    deleteRoom(id: number): Promise<number[]>;
     /** Every room, private ones included (for administrators). */
     listRooms(): Promise<Thread[]>;
     /** The rooms `userId` may see: every public room and the private rooms they are in. */

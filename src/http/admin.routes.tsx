@@ -123,10 +123,11 @@ export function adminRoutes(deps: AdminRoutesDeps) {
       ({ user, params, request, set }) =>
         act(user, request, set, async () => {
           await admin.requireAdmin(user.id);
-          await threads.updateRoom(params.id, user.id, { archived: params.action === "archive" });
+          if (params.action === "delete") await threads.deleteRoom(params.id, user.id);
+          else await threads.updateRoom(params.id, user.id, { archived: params.action === "archive" });
           return undefined;
         }),
-      { signedIn: true, params: t.Object({ id: id(), action: t.UnionEnum(["archive", "unarchive"]) }) },
+      { signedIn: true, params: t.Object({ id: id(), action: t.UnionEnum(["archive", "unarchive", "delete"]) }) },
     )
     .group("/api/admin", (api) =>
       api
@@ -160,6 +161,18 @@ export function adminRoutes(deps: AdminRoutesDeps) {
             signedIn: true,
             params: t.Object({ username: t.String() }),
             detail: { summary: "A one-time password reset link for someone (24 hours; using it ends their sessions)" },
+          },
+        )
+        .delete(
+          "/rooms/:id",
+          async ({ user, params, status }) => {
+            await threads.deleteRoom(params.id, user.id);
+            return status(204);
+          },
+          {
+            signedIn: true,
+            params: t.Object({ id: id() }),
+            detail: { summary: "Delete a room and everything in it; its members' sockets on it close with 4403" },
           },
         )
         .get(

@@ -135,6 +135,7 @@ export function AdminPage({ ctx, sidebar, data }: { ctx: PageContext; sidebar: S
                     ) : (
                       <Action action={`/admin/rooms/${r.id}/archive`} label="Archive" name={`Archive ${r.name ?? ""}`} />
                     )}
+                    <Action action={`/admin/rooms/${r.id}/delete`} label="Delete" name={`Delete ${r.name ?? ""}`} />
                   </td>
                 </tr>
               ))}

@@ -125,6 +125,16 @@ export function postgresThreads(db: PostgresDb): Repository["threads"] {
     async openGroup(memberIds) {
       return openByKey(memberIds);
     },
+    async deleteRoom(id) {
+      return db.transaction(async (tx) => {
+        const members = await tx.select({ userId: memberships.userId }).from(memberships).where(eq(memberships.threadId, id));
+        const deleted = await tx
+          .delete(threads)
+          .where(and(eq(threads.id, id), eq(threads.kind, "room")))
+          .returning({ id: threads.id });
+        return deleted.length > 0 ? members.map((m) => m.userId) : [];
+      });
+    },
     async listRooms() {
       return db.select(threadColumns).from(threads).where(eq(threads.kind, "room")).orderBy(bytewise(threads.nameKey));
     },

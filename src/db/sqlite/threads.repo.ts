@@ -154,6 +154,20 @@ export function sqliteThreads(
     async openGroup(memberIds) {
       return openByKey(memberIds);
     },
+    async deleteRoom(id) {
+      return db.transaction(
+        (tx) => {
+          const members = tx.select({ userId: memberships.userId }).from(memberships).where(eq(memberships.threadId, id)).all();
+          const deleted = tx
+            .delete(threads)
+            .where(and(eq(threads.id, id), eq(threads.kind, "room")))
+            .returning({ id: threads.id })
+            .all();
+          return deleted.length > 0 ? members.map((m) => m.userId) : [];
+        },
+        { behavior: "immediate" },
+      );
+    },
     async listRooms() {
       return rooms.all();
     },
