@@ -14,7 +14,7 @@ import type { Connection, Emission, Socket } from "./connection.ts";
 import { Frames } from "./frames.tsx";
 import type { PresenceDirectory } from "./presence.ts";
 import { presenceAnnouncer } from "./presence-announcer.ts";
-import { closeEndedMemberships, closeEndedSessions } from "./session-ends.ts";
+import { closeEndedMemberships, closeEndedSessions, endedMemberships, removedMemberCode } from "./session-ends.ts";
 import { watchSlowReaders } from "./slow-readers.ts";
 import { startSweep } from "./sweep.ts";
 import { ThreadFeed } from "./thread-feed.ts";
@@ -72,6 +72,7 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
   const catchingUp = new ThreadSets();
   const feeds = new Map<number, ThreadFeed>();
   const typing = typingPolicy(instanceId);
+  const ended = endedMemberships();
   let server: TopicServer = { publish: () => {}, subscriberCount: () => 0 };
 
   /**
@@ -99,7 +100,10 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
 
   broker.subscribe((event) => {
     if (event.type === "session-ended") return closeEndedSessions(event, open.all());
-    if (event.type === "membership-ended") return closeEndedMemberships(event, open.of(event.threadId) ?? []);
+    if (event.type === "membership-ended") {
+      ended.add(event);
+      return closeEndedMemberships(event, open.of(event.threadId) ?? []);
+    }
     if (event.type === "user-banned") return;
     const feed = feeds.get(event.threadId);
     if (!feed) return; // nobody here has the thread open
@@ -163,6 +167,12 @@ export function createHub({ instanceId, broker, presence, changes, render }: Hub
 
     open(conn: Connection, socket: Socket): void {
       conn.socket = socket;
+      // Removed between its check and now: it never joins.
+      if (ended.outlived(conn)) {
+        conn.closed = true;
+        socket.close(removedMemberCode, "no longer a member");
+        return;
+      }
       open.add(conn);
       catchingUp.add(conn);
       const feed = feedFor(conn.threadId, conn.threadAt);

@@ -20,3 +20,27 @@ export function closeEndedMemberships(event: MembershipEnded, open: Iterable<Con
     if (conn.user.id === event.userId) conn.socket.close(removedMemberCode, "no longer a member");
   }
 }
+
+/** How long an ended membership is remembered: far longer than an upgrade takes from its check to its open. */
+const rememberedMs = 60_000;
+
+/**
+ * Memberships that ended lately, so that a socket authorised just before (its membership read, its
+ * open still to come) is closed when it opens instead of slipping past the event.
+ */
+export function endedMemberships() {
+  const ended = new Map<string, number>();
+  const key = (threadId: number, userId: number) => `${threadId}:${userId}`;
+  return {
+    add(event: MembershipEnded) {
+      const now = Date.now();
+      for (const [k, at] of ended) if (now - at > rememberedMs) ended.delete(k);
+      ended.set(key(event.threadId, event.userId), now);
+    },
+    /** The connection was authorised before its person's membership of the thread ended. */
+    outlived(conn: Connection): boolean {
+      const at = ended.get(key(conn.threadId, conn.user.id));
+      return at !== undefined && at >= conn.authorisedAt;
+    },
+  };
+}

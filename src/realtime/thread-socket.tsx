@@ -160,6 +160,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
   /** Who is asking, for which thread, from where: what the socket starts with, or the AppError to answer. */
   async function authorise(request: BunRequest) {
     // Not a WebSocket handshake (a GET asking to upgrade): no such page, as for any unknown path.
+    const authorisedAt = Date.now();
     const handshake = request.method === "GET" && request.headers.get("upgrade")?.toLowerCase() === "websocket";
     if (!handshake) throw new NotFound("No such page.");
     if (isForeignOrigin(request, deps.config.publicOrigin)) throw new Forbidden("Cross-origin request refused.");
@@ -176,6 +177,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
       sessionId: session.sessionId,
       threadId,
       format: query.get("format") === "json" ? "json" : "html",
+      authorisedAt,
       ...(await resumeFrom(query, thread, deps.changes)),
     };
     // Last, after every await: the place is taken in the same turn as the upgrade that uses it.
