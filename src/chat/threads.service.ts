@@ -342,9 +342,6 @@ export function threadsService(repo: Repository, broker?: Broker, options: Threa
       return view((await repo.threads.find(threadId)) ?? updated, actorId);
     },
 
-    /** The room an administrator may act on, member or not (NotFound for anyone else if not a member). */
-    roomFor,
-
     /**
      * A room's owner (or an administrator) bans someone from it: they are removed (their sockets close
      * with 4403 everywhere) and can neither join again nor be added until the ban is lifted.
