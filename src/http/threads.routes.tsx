@@ -98,6 +98,18 @@ export function threadsRoutes(deps: ThreadsRoutesDeps) {
       { signedIn: true, params: idParams, body: t.Object({ username: t.String({ maxLength: 64 }) }) },
     )
     .post(
+      "/t/:id/members/:username/remove",
+      async ({ user, params, redirect, set }) => {
+        try {
+          await threads.removeMember(params.id, user.id, params.username);
+          return redirect(`/t/${params.id}`, 303);
+        } catch (error) {
+          return peopleFailed(user, params.id, error, set);
+        }
+      },
+      { signedIn: true, params: memberParams },
+    )
+    .post(
       "/t/:id/leave",
       async ({ user, params, redirect, set }) => {
         try {

@@ -198,6 +198,9 @@ describe("private rooms", () => {
       ["POST /t/:id/games", pagePost((t) => `/t/${t}/games`, { x: "me", o: "ai" })],
       ["POST /games/:id/moves", pagePost((_t, _m, g) => `/games/${g}/moves`, { cell: "4" })],
       ["POST /rooms/:id/join", pagePost((t) => `/rooms/${t}/join`)],
+      ["POST /t/:id/members", pagePost((t) => `/t/${t}/members`, { username: out.user.username })],
+      ["POST /t/:id/members/:username/remove", pagePost((t) => `/t/${t}/members/${ann.user.username}/remove`)],
+      ["POST /t/:id/leave", pagePost((t) => `/t/${t}/leave`)],
       ["GET /t/:id/ws (upgrade)", (t) => upgradeStatus(threadSocketUrl(server.url, t), { authorization: `Bearer ${out.token}` })],
     ];
     for (const [name, call] of routes) {
@@ -361,6 +364,22 @@ describe("leaving and removing", () => {
     expect((await setRole(ann, room.id, ben.user.username, "owner")).status).toBe(200);
     const results = await Promise.all([remove(ann, room.id, ann.user.username), remove(ben, room.id, ben.user.username)]);
     expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
+  });
+
+  test("on the page: owners see Remove beside others, members do not; the form removes, or says why not", async () => {
+    const [ann, ben, cat] = [await register("ann"), await register("ben"), await register("cat")];
+    const room = await roomWith(ann, ben, cat);
+    expect(await (await page(ann, `/t/${room.id}`)).text()).toContain(`aria-label="Remove ${ben.user.username}"`);
+    expect(await (await page(ben, `/t/${room.id}`)).text()).not.toContain('aria-label="Remove ');
+    const refused = await form(ben, `/t/${room.id}/members/${cat.user.username}/remove`, {});
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("Only the room&#x27;s owners and moderators can remove people.");
+    expect((await form(ann, `/t/${room.id}/members/${cat.user.username}/remove`, {})).status).toBe(303);
+    expect((await members(ann, room.id)).map((m) => m.id)).not.toContain(cat.user.id);
+    // Add people with an unknown name: the page says so beside the field.
+    const unknown = await form(ann, `/t/${room.id}/members`, { username: "nobody_here" });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain("No such person.");
   });
 
   test("nobody leaves a direct thread (403)", async () => {

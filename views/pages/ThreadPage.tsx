@@ -258,6 +258,9 @@ function RoomPeople({
   error?: string;
 }) {
   const notIn = suggestions.filter((p) => !members.some((m) => m.id === p.id));
+  const mine = members.find((m) => m.id === viewer.id)?.role;
+  // Owners and moderators remove others (a moderator not an owner); the server decides, this only offers.
+  const mayRemove = (m: Member) => m.id !== viewer.id && (mine === "owner" || (mine === "moderator" && m.role !== "owner"));
   return (
     <details class="room-people" open={error !== undefined}>
       <summary>
@@ -271,6 +274,17 @@ function RoomPeople({
               <span safe>{m.username}</span>
               {m.id === viewer.id ? <span class="muted"> (you)</span> : null}
               {roleNames[m.role] ? <span class="role">{roleNames[m.role]}</span> : null}
+              {mayRemove(m) ? (
+                <form
+                  method="post"
+                  action={`/t/${thread.id}/members/${encodeURIComponent(m.username)}/remove`}
+                  class="inline-action"
+                >
+                  <button type="submit" class="link danger" aria-label={`Remove ${m.username}`}>
+                    Remove
+                  </button>
+                </form>
+              ) : null}
             </li>
           ))}
         </ul>
