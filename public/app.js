@@ -66,6 +66,11 @@
       reconnectCodes.includes(code) ? "reconnecting" : "offline",
       reconnectCodes.includes(code) ? "Reconnecting…" : "Offline",
     );
+    // 4403: no longer a member of this thread (left, removed or banned from it): it is gone for this page.
+    if (code === 4403) {
+      location.assign("/");
+      return;
+    }
     // A refused upgrade looks like 1006: if the session is gone, go to sign-in instead of retrying forever.
     try {
       const me = await fetch("/api/me", { credentials: "same-origin", cache: "no-store" });

@@ -5,6 +5,7 @@ import { Elysia } from "elysia";
 import type { AppDeps } from "./deps.ts";
 import { accountsRoutes } from "./http/accounts.routes.tsx";
 import { filesPerMessage } from "./chat/files.service.ts";
+import { adminRoutes } from "./http/admin.routes.tsx";
 import { errorHandler } from "./http/errors.plugin.tsx";
 import { filesRoutes } from "./http/files.routes.ts";
 import { gameRoutes } from "./http/games.routes.tsx";
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps) {
     .use(healthRoutes(deps))
     .use(metricsRoutes(deps))
     // One plugin per feature, each with its pages and its JSON API.
+    .use(adminRoutes(deps))
     .use(accountsRoutes(deps))
     .use(threadsRoutes(deps))
     .use(readingRoutes(deps))

@@ -5,6 +5,10 @@ import { join, resolve } from "node:path";
 
 export type Durability = "full" | "relaxed";
 export type FileStorage = "disk" | "database";
+/** Who may sign up: anyone, only with an invitation, or nobody. */
+export type SignupMode = "open" | "invite" | "closed";
+/** Who may create rooms. */
+export type RoomCreation = "everyone" | "admins";
 
 export interface Config {
   readonly port: number;
@@ -26,6 +30,10 @@ export interface Config {
   readonly aiPace: number;
   /** Sliding session lifetime in seconds. */
   readonly sessionTtl: number;
+  readonly signup: SignupMode;
+  readonly roomCreation: RoomCreation;
+  /** Open WebSockets one account may hold on this instance. */
+  readonly maxSocketsPerUser: number;
   /** Bearer token that may read GET /metrics from anywhere; null: loopback clients only. */
   readonly metricsToken: string | null;
   /** Messages older than this many days are deleted (in small batches); null keeps everything. */
@@ -106,6 +114,9 @@ export function loadConfig(env: Env = process.env, { createSecret = true } = {})
   if (fileStorage === "database" && !databaseUrl) {
     problems.push("FILE_STORAGE=database needs DATABASE_URL (files go into PostgreSQL); use disk with SQLite");
   }
+  const signup = parseChoice("SIGNUP", text("SIGNUP") ?? "open", ["open", "invite", "closed"], problems);
+  const roomCreation = parseChoice("ROOM_CREATION", text("ROOM_CREATION") ?? "everyone", ["everyone", "admins"], problems);
+  const maxSocketsPerUser = parseIntSetting("MAX_SOCKETS_PER_USER", text("MAX_SOCKETS_PER_USER") ?? "50", 1, 100000, problems);
   const givenSecret = text("SESSION_SECRET");
   if (givenSecret && givenSecret.length < 32) {
     problems.push("SESSION_SECRET must be at least 32 characters");
@@ -135,6 +146,9 @@ export function loadConfig(env: Env = process.env, { createSecret = true } = {})
     maxUploadBytes: maxUploadMb * 1024 * 1024,
     uploadBytesPerDay: uploadMbPerDay * 1024 * 1024,
     push,
+    signup: signup as SignupMode,
+    roomCreation: roomCreation as RoomCreation,
+    maxSocketsPerUser,
   });
 }
 

@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { messageRenderer } from "../views/message-html.tsx";
 import { accountsService } from "./chat/accounts.service.ts";
+import { adminService } from "./chat/admin.service.ts";
 import type { Broker } from "./chat/events.ts";
 import { filesService } from "./chat/files.service.ts";
 import { gamesService } from "./chat/games.service.ts";
@@ -49,9 +50,16 @@ export async function openDeps(
     prefix: config.redisPrefix,
     refused: (limit) => metrics.refused(limit),
   });
-  const accounts = accountsService(repo, { sessionTtl: config.sessionTtl, limits, broker });
+  const admin = adminService(repo);
+  const accounts = accountsService(repo, {
+    sessionTtl: config.sessionTtl,
+    limits,
+    broker,
+    signup: config.signup,
+    audit: admin.audit,
+  });
   const tokens = await sessionTokens(config, accounts);
-  const threads = threadsService(repo, broker);
+  const threads = threadsService(repo, broker, { roomCreation: config.roomCreation, audit: admin.audit });
   const presence = redis ? redisPresence(redis, config.redisPrefix, instanceId) : memoryPresence();
   const keys = vapidKeys(config);
   const push = pushSender({
@@ -68,12 +76,16 @@ export async function openDeps(
     online: () => presence.onlineUserIds(),
     stored: push.stored,
     observe: metrics,
+    audit: admin.audit,
     // A deleted message's files go once no other message uses their content: after the answer, not before it.
     released: (fileIds) => void files.release(fileIds).catch((error) => log.error("file release failed", { error })),
   });
   // Uploads never sent, and writes a crash left, removed every ten minutes, off every request's path.
   const sweep = setInterval(() => void files.sweep().catch((error) => log.error("file sweep failed", { error })), 10 * 60 * 1000);
   sweep.unref();
+  broker.subscribe((event) => {
+    if (event.type === "user-banned") messages.forgetPages();
+  });
   const reading = readingService(repo, threads, broker);
   const games = gamesService(repo, threads, broker, { aiPace: config.aiPace });
   const search = searchService(repo, threads);
@@ -90,7 +102,9 @@ export async function openDeps(
     render: renderMessage,
     reading,
     async peerOf(threadId, userId) {
-      return (await repo.threads.members(threadId)).find((member) => member.id !== userId) ?? null;
+      // A group conversation has no one peer: it is listed with the conversations on the next page.
+      const others = (await repo.threads.members(threadId)).filter((member) => member.id !== userId);
+      return others.length === 1 ? others[0]! : null;
     },
     observe: metrics,
   });
@@ -113,6 +127,7 @@ export async function openDeps(
     assets: assets.urls,
     assetRoutes: assets.plugin,
     accounts,
+    admin,
     tokens,
     threads,
     messages,

@@ -37,6 +37,15 @@ export const ids = {
   /** What is new in a thread, inside its sidebar link. */
   counts: (threadId: number) => `counts-${threadId}`,
   roomList: "rooms",
+  /** The sidebar's archived rooms, listed apart. */
+  archivedRoomList: "archived-rooms",
+  /** The sidebar's Private checkbox for a new room. */
+  roomPrivate: "room-private",
+  /** A room page's list of its people, and the field to add someone by username. */
+  roomPeople: (threadId: number) => `room-people-${threadId}`,
+  addPerson: (threadId: number) => `add-person-${threadId}`,
+  /** The usernames the Add people field suggests. */
+  personSuggestions: (threadId: number) => `people-suggestions-${threadId}`,
   /** The sidebar's field for a new room's name. */
   roomName: "room-name",
   /** A form field of the sign-in, sign-up and account pages: its name. */

@@ -28,7 +28,8 @@ export function messageRenderer(capacity = 5000): (m: Message, options?: RenderO
   const kept = new Map<string, string>();
   return (m, { grouped = false, oob = false } = {}) => {
     // The original's excerpt is its own: editing or deleting it moves its rev, not this one's.
-    const key = `${m.id}:${m.rev}:${grouped ? "g" : ""}${oob ? "o" : ""}${m.replyTo ? `:${m.replyTo.excerpt}` : ""}`;
+    // A ban marks the author without a new rev.
+    const key = `${m.id}:${m.rev}:${grouped ? "g" : ""}${oob ? "o" : ""}${m.authorBanned ? "b" : ""}${m.replyTo ? `:${m.replyTo.excerpt}` : ""}`;
     let html = kept.get(key);
     if (html === undefined) {
       html = renderMessage(m, { grouped, oob });

@@ -2,6 +2,7 @@
 import pLimit from "p-limit";
 import type { Repository, User } from "../db/repository.ts";
 import { BadRequest, Conflict, Forbidden, NotFound, Unauthorized } from "../errors.ts";
+import { type Audit, hashToken } from "./admin.service.ts";
 import type { Broker } from "./events.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import { checkPassword, couldBeUsername, normalizeUsername } from "./validation.ts";
@@ -27,6 +28,10 @@ export const noPasswordHash = "!no-password";
 /** The hash to verify against: an account without a password does the same work against the dummy, and fails. */
 const verifiable = (hash: string | undefined) => (hash?.startsWith("$") ? hash : dummyHash);
 
+/** What an administrator does to an account (POST /api/admin/users/:username/:action, and the admin page). */
+export const accountActions = ["disable", "enable", "ban", "unban", "make-admin", "revoke-admin"] as const;
+export type AccountAction = (typeof accountActions)[number];
+
 export interface StartedSession {
   sessionId: string;
   expiresAt: number;
@@ -42,6 +47,10 @@ export interface AccountsOptions {
   sessionTtl: number;
   limits: RateLimits;
   broker: Broker;
+  /** SIGNUP: anyone, only with an invitation code, or nobody (the first account of a server is always welcome). */
+  signup?: "open" | "invite" | "closed";
+  /** Where administrative actions are recorded. */
+  audit?: Audit;
 }
 
 /** How long the directory below is kept (a sign-up on another instance shows within it). */
@@ -49,7 +58,9 @@ const directoryMs = 2000;
 /** The most people a page lists from the directory. */
 const directorySize = 128;
 
-export function accountsService(repo: Repository, { sessionTtl, limits, broker }: AccountsOptions) {
+export function accountsService(repo: Repository, options: AccountsOptions) {
+  const { sessionTtl, limits, broker, signup = "open" } = options;
+  const audit: Audit = options.audit ?? (async () => {});
   const now = () => Math.floor(Date.now() / 1000);
 
   // The first people by name, and how many there are: every page's sidebar asks, and they change only
@@ -65,15 +76,40 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
     return read;
   };
 
-  return {
-    async register(rawUsername: string, password: string, requester: Requester): Promise<User> {
+  const service = {
+    /**
+     * SIGNUP=open: anyone; invite: only with a live invitation code (one use of it taken with the
+     * insert); closed: nobody. The first account of a server (its administrator) needs neither.
+     */
+    async register(rawUsername: string, password: string, requester: Requester, invite?: string | null): Promise<User> {
       const username = normalizeUsername(rawUsername);
       checkPassword(password);
+      const gated = signup !== "open" && (await repo.users.count()) > 0;
+      if (gated && signup === "closed") throw new Forbidden("Sign-up is closed on this server.");
+      const code = invite?.trim() ?? "";
+      if (gated && code === "") throw new Forbidden("Sign-up needs an invitation on this server.");
       await limits.signUpPerClient.consume(requester.client);
       const passwordHash = await hashing(() => Bun.password.hash(password, hashOptions));
-      const user = await repo.users.insert(username, passwordHash);
-      if (!user) throw new Conflict("That username is taken.", { code: "username_taken", field: "username" });
+      const user = gated
+        ? await repo.users.insertInvited(username, passwordHash, code)
+        : await repo.users.insert(username, passwordHash);
+      if (user === "bad-invite") throw new Forbidden("That invitation is not valid: expired, used up or revoked.");
+      if (!user || user === "taken") throw new Conflict("That username is taken.", { code: "username_taken", field: "username" });
       directory = null;
+      return user;
+    },
+
+    /** A reset link's new password: one use, within its 24 hours; every session of the person ends. */
+    async resetPassword(token: string, password: string): Promise<User> {
+      checkPassword(password);
+      const passwordHash = await hashing(() => Bun.password.hash(password, hashOptions));
+      const userId = token ? await repo.admin.resets.consume(hashToken(token)) : null;
+      const user = userId === null ? null : await repo.users.findById(userId);
+      if (!user)
+        throw new BadRequest("That reset link was used already or has expired.", { code: "invalid_token", field: "token" });
+      await repo.users.setPasswordHash(user.id, passwordHash);
+      await repo.sessions.revokeAllOf(user.id);
+      broker.publish({ type: "session-ended", userId: user.id, sessionId: null });
       return user;
     },
 
@@ -144,13 +180,54 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
       if (!target) throw new NotFound("No such person.");
       if (target.id === admin.id) throw new BadRequest("You cannot disable your own account.", { code: "self" });
       await repo.users.setDisabled(target.id, disabled);
+      await audit(admin.id, disabled ? "user.disable" : "user.enable", target.username);
       if (disabled) {
         await repo.sessions.revokeAllOf(target.id);
         broker.publish({ type: "session-ended", userId: target.id, sessionId: null });
       }
     },
 
+    /**
+     * An administrator bans an account (or lifts the ban): like disabling, its sessions end everywhere
+     * at once; its messages stay, marked as a banned person's.
+     */
+    async setBanned(admin: User, username: string, banned: boolean): Promise<void> {
+      if (!(await repo.users.status(admin.id))?.isAdmin) throw new Forbidden("Only an administrator can do that.");
+      const name = username.trim().toLowerCase();
+      const target = couldBeUsername(name) ? await repo.users.findByUsername(name) : null;
+      if (!target) throw new NotFound("No such person.");
+      if (target.id === admin.id) throw new BadRequest("You cannot ban yourself.", { code: "self" });
+      await repo.users.setBanned(target.id, banned);
+      await audit(admin.id, banned ? "user.ban" : "user.unban", target.username);
+      if (banned) {
+        await repo.sessions.revokeAllOf(target.id);
+        broker.publish({ type: "session-ended", userId: target.id, sessionId: null });
+      }
+      broker.publish({ type: "user-banned", userId: target.id });
+    },
+
+    /** An administrator makes someone an administrator, or takes that away (never from themselves). */
+    async setAdmin(admin: User, username: string, isAdmin: boolean): Promise<void> {
+      if (!(await repo.users.status(admin.id))?.isAdmin) throw new Forbidden("Only an administrator can do that.");
+      const name = username.trim().toLowerCase();
+      const target = couldBeUsername(name) ? await repo.users.findByUsername(name) : null;
+      if (!target) throw new NotFound("No such person.");
+      if (target.id === admin.id && !isAdmin)
+        throw new BadRequest("You cannot stop being an administrator yourself.", { code: "self" });
+      await repo.users.setAdmin(target.id, isAdmin);
+      await audit(admin.id, isAdmin ? "user.make-admin" : "user.revoke-admin", target.username);
+    },
+
+    /** One of accountActions, by an administrator. */
+    act(admin: User, username: string, action: AccountAction): Promise<void> {
+      if (action === "ban" || action === "unban") return service.setBanned(admin, username, action === "ban");
+      if (action === "make-admin" || action === "revoke-admin") return service.setAdmin(admin, username, action === "make-admin");
+      return service.setDisabled(admin, username, action === "disable");
+    },
+
     listUsers: () => repo.users.list(),
+    /** For the admin page, which checks who asks. */
+    listAccounts: (search: string, limit: number) => repo.users.listAccounts(search, limit),
     countUsers: () => currentDirectory().count,
     /** The first `limit` people by username (at most 128 from the directory, more from storage). */
     async firstUsers(limit: number): Promise<User[]> {
@@ -159,6 +236,7 @@ export function accountsService(repo: Repository, { sessionTtl, limits, broker }
     },
     usersByIds: (ids: number[]) => repo.users.byIds(ids),
   };
+  return service;
 }
 
 export type AccountsService = ReturnType<typeof accountsService>;

@@ -31,7 +31,20 @@ export type ReadingEvent =
   /** A new member of a thread (who joined a room, or both people of a new direct thread). */
   | { type: "joined"; userId: number; threadId: number };
 
-export type BrokerEvent = ChatEvent | SessionEnded | ReadingEvent;
+/** Someone is no longer a member of a thread (they left or were removed): their sockets on it close everywhere. */
+export interface MembershipEnded {
+  type: "membership-ended";
+  userId: number;
+  threadId: number;
+}
+
+/** An account was banned or its ban lifted: what each instance keeps of messages shows their author as they are now. */
+export interface UserBanned {
+  type: "user-banned";
+  userId: number;
+}
+
+export type BrokerEvent = ChatEvent | SessionEnded | ReadingEvent | MembershipEnded | UserBanned;
 
 /** Carries events between the services and every instance's fan-out. */
 export interface Broker {

@@ -5,7 +5,7 @@ import { BadRequest, Conflict, NotFound } from "../errors.ts";
 import { log } from "../log.ts";
 import type { Broker } from "./events.ts";
 import { bestMove, type Mark, other, outcome, place } from "./tictactoe.ts";
-import type { ThreadsService } from "./threads.service.ts";
+import { archivedRoom, type ThreadsService } from "./threads.service.ts";
 import { couldBeUsername } from "./validation.ts";
 
 /** How a side is chosen: "me", "ai", or a member's username. */
@@ -82,7 +82,7 @@ export function gamesService(repo: Repository, threads: ThreadsService, broker: 
 
   return {
     async start(threadId: number, userId: number, sides: { x: SideChoice; o: SideChoice }): Promise<Game> {
-      await threads.requireMember(threadId, userId);
+      if ((await threads.requireMember(threadId, userId)).archived) throw archivedRoom();
       const xUserId = await sideUser(threadId, userId, sides.x, "x");
       const oUserId = await sideUser(threadId, userId, sides.o, "o");
       const game = await repo.games.insert({ threadId, xUserId, oUserId, turn: "x" });

@@ -6,7 +6,8 @@ import type { ChatObserver } from "../ops/metrics.ts";
 import type { Broker, ChatEvent } from "./events.ts";
 import { mentionsIn, type WhoIsOnline } from "./mentions.ts";
 import type { RateLimits } from "./rate-limits.ts";
-import type { ThreadsService } from "./threads.service.ts";
+import type { Audit } from "./admin.service.ts";
+import { archivedRoom, moderates, roomLabel, type ThreadsService } from "./threads.service.ts";
 import { limits, normalizeAttachmentIds, normalizeBody, normalizeClientId } from "./validation.ts";
 
 export interface PostInput {
@@ -35,14 +36,24 @@ export interface MessagesOptions {
   observe?: Pick<ChatObserver, "stored">;
   /** Told of the files of each message deleted here, after the delete is committed. */
   released?: (fileIds: string[]) => void;
+  /** Where a moderator's deletion of someone else's message is recorded. */
+  audit?: Audit;
 }
+
+const eventLine = () => new Forbidden("An event line cannot be changed.");
 
 export function messagesService(
   repo: Repository,
   threads: ThreadsService,
   broker: Broker,
   rateLimits: RateLimits,
-  { online = async () => new Set(), stored = () => {}, observe, released = () => {} }: MessagesOptions = {},
+  {
+    online = async () => new Set(),
+    stored = () => {},
+    observe,
+    released = () => {},
+    audit = async () => {},
+  }: MessagesOptions = {},
 ) {
   /** The message, if the user may see it (a member of its thread). */
   async function visible(messageId: number, userId: number): Promise<Message> {
@@ -74,8 +85,21 @@ export function messagesService(
 
   async function own(messageId: number, userId: number): Promise<Message> {
     const message = await visible(messageId, userId);
+    if (message.kind === "event") throw eventLine();
     if (message.author.id !== userId) throw new Forbidden("Only the author can change a message.");
     return message;
+  }
+
+  /** A room's owners and moderators, and administrators, delete anyone's message in the room. */
+  async function mayModerate(thread: Thread, userId: number): Promise<boolean> {
+    if (thread.kind !== "room") return false;
+    const [role, status] = await Promise.all([repo.threads.roleOf(thread.id, userId), repo.users.status(userId)]);
+    return moderates(role) || status?.isAdmin === true;
+  }
+
+  /** An archived room is read-only: nothing posted, edited, deleted or reacted to. */
+  async function writable(threadId: number): Promise<void> {
+    if ((await repo.threads.find(threadId))?.archived) throw archivedRoom();
   }
 
   return {
@@ -89,9 +113,13 @@ export function messagesService(
       const body = normalizeBody(input.body, { empty: attachmentIds.length > 0 });
       const clientId = normalizeClientId(input.clientId);
       const thread = await threads.requireMember(input.threadId, input.authorId);
+      if (thread.archived) throw archivedRoom();
       const replyToId = input.replyTo ?? null;
-      if (replyToId !== null && (await repo.messages.find(replyToId))?.threadId !== input.threadId) {
-        throw new BadRequest("replyTo must be a message of this thread.", { field: "replyTo" });
+      if (replyToId !== null) {
+        const original = await repo.messages.find(replyToId);
+        if (original?.threadId !== input.threadId || original.kind === "event") {
+          throw new BadRequest("replyTo must be a message of this thread.", { field: "replyTo" });
+        }
       }
       await rateLimits.messagesPerUser.consume(input.authorId);
       const mentioned = await mentionsIn(repo, thread, body, online);
@@ -129,6 +157,9 @@ export function messagesService(
       return history(threadId, query);
     },
 
+    /** Forgets the newest pages kept: a ban changed how their authors show, without a new rev. */
+    forgetPages: () => newestPages.clear(),
+
     /** A page of history for a caller that has already checked membership (a page that read the thread). */
     history,
 
@@ -141,6 +172,7 @@ export function messagesService(
       const existing = await own(messageId, userId);
       if (!existing.deleted && existing.body === body) return existing;
       const thread = await threads.requireMember(existing.threadId, userId);
+      if (thread.archived) throw archivedRoom();
       const mentioned = await mentionsIn(repo, thread, body, online);
       const message = existing.deleted ? null : await repo.messages.edit(messageId, body, mentioned);
       if (!message) throw new Conflict("That message was deleted.", { code: "message_deleted" });
@@ -148,13 +180,25 @@ export function messagesService(
       return message;
     },
 
-    /** Idempotent, also when two deletes race: the one that changes nothing publishes nothing. */
+    /**
+     * Idempotent, also when two deletes race: the one that changes nothing publishes nothing. The author
+     * deletes their message; a room's owners and moderators, and administrators, anyone's in the room.
+     */
     async remove(messageId: number, userId: number): Promise<Message> {
-      const existing = await own(messageId, userId);
+      const existing = await visible(messageId, userId);
+      if (existing.kind === "event") throw eventLine();
+      const thread = (await repo.threads.find(existing.threadId))!;
+      const byOther = existing.author.id !== userId;
+      if (byOther && !(await mayModerate(thread, userId))) {
+        throw new Forbidden("Only the author, or the room's owners and moderators, can delete a message.");
+      }
+      if (thread.archived) throw archivedRoom();
       const message = existing.deleted ? null : await repo.messages.markDeleted(messageId);
       if (!message) return (await repo.messages.find(messageId))!;
       broker.publish({ type: "deleted", threadId: message.threadId, message });
       if (existing.attachments.length > 0) released(existing.attachments.map((a) => a.id));
+      if (byOther)
+        await audit(userId, "message.delete", `${existing.author.username}'s message #${existing.id} in ${roomLabel(thread)}`);
       return message;
     },
 
@@ -169,7 +213,9 @@ export function messagesService(
       const emoji = normalizeEmoji(rawEmoji);
       if (!emoji) throw new BadRequest("A reaction is a single emoji.", { code: "invalid_emoji", field: "emoji" });
       const message = await visible(messageId, userId);
+      if (message.kind === "event") throw eventLine();
       if (message.deleted) throw new Conflict("That message was deleted.", { code: "message_deleted" });
+      await writable(message.threadId);
       let changed: Message | null;
       try {
         changed = await repo.messages.react(messageId, userId, emoji, on !== false);

@@ -8,6 +8,7 @@ export const limits = {
   passwordMax: 256,
   bodyMax: 4000,
   roomNameMax: 64,
+  topicMax: 250,
   clientIdMax: 64,
   pageDefault: 50,
   pageMax: 200,
@@ -69,6 +70,16 @@ export function normalizeRoomName(raw: string): string {
     throw new BadRequest(`Room name must be 1–${limits.roomNameMax} characters.`, { field: "name" });
   }
   return name;
+}
+
+/** A room's topic: trimmed, empty meaning none. */
+export function normalizeTopic(raw: string | null | undefined): string | null {
+  const topic = (raw ?? "").trim();
+  if (hasNul(topic)) throw new BadRequest("Topic cannot contain NUL characters.", { field: "topic" });
+  if (topic.length > limits.topicMax) {
+    throw new BadRequest(`Topic must be at most ${limits.topicMax} characters.`, { field: "topic" });
+  }
+  return topic === "" ? null : topic;
 }
 
 export function normalizeClientId(raw: string | undefined | null): string | null {

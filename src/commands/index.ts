@@ -7,8 +7,16 @@ import { backupCommand, restoreCommand } from "./backup.command.ts";
 import { type Command, CommandFailed, UsageError } from "./command.ts";
 import { exportCommand, importCommand } from "./export.command.ts";
 import { importSlackCommand } from "./import-slack.command.ts";
+import { resetPasswordCommand } from "./reset-password.command.ts";
 
-const commands: Command[] = [backupCommand, restoreCommand, exportCommand, importCommand, importSlackCommand];
+const commands: Command[] = [
+  backupCommand,
+  restoreCommand,
+  exportCommand,
+  importCommand,
+  importSlackCommand,
+  resetPasswordCommand,
+];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.usage.length));

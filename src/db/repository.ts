@@ -16,6 +16,13 @@ export interface AccountStatus {
   disabled: boolean;
 }
 
+/** A person as the admin page lists them. */
+export interface AccountListing extends User {
+  isAdmin: boolean;
+  disabled: boolean;
+  banned: boolean;
+}
+
 export interface Session {
   id: string;
   userId: number;
@@ -42,7 +49,45 @@ export interface Thread {
   lastSeq: number;
   /** The rev of the thread's newest change (see Message.rev). */
   lastRev: number;
+  /** A private room: non-members are told it does not exist. Always false for a direct thread. */
+  private: boolean;
+  /** A room's topic, shown under its name; null when none. */
+  topic: string | null;
+  /** An archived room is read-only. */
+  archived: boolean;
 }
+
+/** A member's role in a room (a direct thread's members are all "member"). */
+export type RoomRole = "owner" | "moderator" | "member";
+export const roomRoles: readonly RoomRole[] = ["owner", "moderator", "member"];
+
+export interface Member extends User {
+  role: RoomRole;
+}
+
+/** A room as a list of rooms shows it to one person. */
+export interface RoomSummary extends Thread {
+  joined: boolean;
+  memberCount: number;
+}
+
+export interface NewRoom {
+  name: string;
+  creatorId: number;
+  private?: boolean;
+  topic?: string | null;
+}
+
+/** What an owner may change about a room; only the fields given change. */
+export interface RoomChanges {
+  name?: string;
+  topic?: string | null;
+  private?: boolean;
+  archived?: boolean;
+}
+
+/** Why a membership could not be ended or a role taken away: the room would be left without an owner. */
+export type MembershipChange = "done" | "not-member" | "last-owner";
 
 /**
  * Where a reader of a thread stands: it has every message up to `seq` and every change up to `rev`.
@@ -70,6 +115,9 @@ export interface Reaction {
   users: User[];
 }
 
+/** "event": a line about a change to the room ("ann renamed the room to …"), numbered like any message. */
+export type MessageKind = "message" | "event";
+
 export interface Message {
   id: number;
   threadId: number;
@@ -87,6 +135,9 @@ export interface Message {
   reactions: Reaction[];
   /** The members it names with @username (not those an @here reached). */
   mentions: User[];
+  kind: MessageKind;
+  /** Its author was banned from the server: the message stays, marked. */
+  authorBanned: boolean;
   /** Its files, in the order they were given; none once deleted. */
   attachments: Attachment[];
 }
@@ -190,6 +241,8 @@ export interface NewMessage {
    * transaction (AttachmentsUnavailable otherwise, and nothing is stored).
    */
   attachmentIds?: string[];
+  /** "event" for a room's event line; a message by default. */
+  kind?: MessageKind;
 }
 
 /** A reaction with a 21st distinct emoji on one message. */
@@ -202,8 +255,10 @@ export interface MessagePage {
 }
 
 export interface ThreadSummary extends Thread {
-  /** For direct threads: the other member. */
+  /** For a direct thread of two: the other member (null for a group, or someone talking to themselves). */
   peer: User | null;
+  /** For direct threads: every other member, by username. */
+  peers: User[];
 }
 
 /** One side of a game: a member of the thread, or the built-in AI. */
@@ -280,18 +335,73 @@ export interface FilesRepository {
   unused(sha256s: string[]): Promise<string[]>;
 }
 
+/** An invitation to sign up. */
+export interface Invite {
+  code: string;
+  maxUses: number;
+  uses: number;
+  /** ISO-8601 UTC. */
+  expiresAt: string;
+  revoked: boolean;
+  createdAt: string;
+}
+
+/** Why a sign-up with an invitation did not happen. */
+export type InvitedSignUp = User | "taken" | "bad-invite";
+
+export interface AuditEntry {
+  id: number;
+  /** ISO-8601 UTC. */
+  at: string;
+  /** Null: done from the command line. */
+  actor: User | null;
+  action: string;
+  target: string;
+}
+
+export interface AdminRepository {
+  invites: {
+    insert(invite: { code: string; createdBy: number; maxUses: number; expiresAt: string }): Promise<Invite>;
+    /** Newest first. */
+    list(): Promise<Invite[]>;
+    /** Answers whether a live invitation was revoked. */
+    revoke(code: string): Promise<boolean>;
+  };
+  resets: {
+    insert(reset: { tokenHash: string; userId: number; expiresAt: string }): Promise<void>;
+    /** Marks the reset used, if it is unused and unexpired (one use, even at once); answers its user's id. */
+    consume(tokenHash: string): Promise<number | null>;
+  };
+  audit: {
+    insert(entry: { actorId: number | null; action: string; target: string }): Promise<void>;
+    /** Newest first. */
+    list(limit: number): Promise<AuditEntry[]>;
+  };
+}
+
 export interface Repository {
   games: GamesRepository;
   files: FilesRepository;
   /** File content in the database, where this dialect can keep it (PostgreSQL); null otherwise. */
   fileContent: FileContent | null;
+  admin: AdminRepository;
   search: SearchRepository;
   users: {
     /** null when the username is taken. The first user of a server becomes its administrator. */
     insert(username: string, passwordHash: string): Promise<User | null>;
+    /**
+     * Signs up with an invitation: one use of it is taken in the same transaction as the insert, so a
+     * code is good for exactly maxUses sign-ups even when they arrive at once (a taken username gives the use back).
+     */
+    insertInvited(username: string, passwordHash: string, code: string): Promise<InvitedSignUp>;
     status(id: number): Promise<AccountStatus | null>;
     setPasswordHash(id: number, passwordHash: string): Promise<void>;
     setDisabled(id: number, disabled: boolean): Promise<void>;
+    /** A ban disables the account too; lifting it enables the account again. */
+    setBanned(id: number, banned: boolean): Promise<void>;
+    setAdmin(id: number, isAdmin: boolean): Promise<void>;
+    /** People whose username contains `search` (lower-case), by username, at most `limit`, with their status. */
+    listAccounts(search: string, limit: number): Promise<AccountListing[]>;
     findCredentials(username: string): Promise<UserCredentials | null>;
     findById(id: number): Promise<User | null>;
     findByUsername(username: string): Promise<User | null>;
@@ -314,16 +424,41 @@ export interface Repository {
     extend(id: string, expiresAt: number): Promise<void>;
   };
   threads: {
-    /** Creates the room with its creator as the first member; null when the name is taken. */
-    createRoom(name: string, creatorId: number): Promise<Thread | null>;
+    /** Creates the room with its creator as the first member and owner; null when the name is taken. */
+    createRoom(name: string, creatorId: number, options?: Omit<NewRoom, "name" | "creatorId">): Promise<Thread | null>;
+    /** Changes a room's settings; null when the new name is another room's. */
+    updateRoom(id: number, changes: RoomChanges): Promise<Thread | null>;
     find(id: number): Promise<Thread | null>;
     /** The newest rev of each thread that exists among `ids` (at most a few hundred per call). */
     lastRevs(ids: number[]): Promise<Map<number, number>>;
     /** The one direct thread of a pair, created with both members on first call. */
     openDirect(userId: number, otherId: number): Promise<Thread>;
+    /** The one direct thread of a group of three to nine people (distinct ids), created with them all on first call. */
+    openGroup(memberIds: number[]): Promise<Thread>;
+    /** Deletes a room and everything in it; answers who its members were (none when there was no such room). */
+    deleteRoom(id: number): Promise<number[]>;
+    /** Every room, private ones included (for administrators). */
     listRooms(): Promise<Thread[]>;
+    /** The rooms `userId` may see: every public room and the private rooms they are in. */
+    visibleRooms(userId: number): Promise<RoomSummary[]>;
     listForUser(userId: number): Promise<ThreadSummary[]>;
+    /** Adds the user as a member (idempotent: an existing membership, its role included, stays). */
     addMember(threadId: number, userId: number): Promise<void>;
+    /** Ends the membership, unless it is the room's last owner's. */
+    removeMember(threadId: number, userId: number): Promise<MembershipChange>;
+    /** The member's role; null for a non-member. */
+    roleOf(threadId: number, userId: number): Promise<RoomRole | null>;
+    /** Sets a member's role, unless that takes the room's last owner away. */
+    setRole(threadId: number, userId: number, role: RoomRole): Promise<MembershipChange>;
+    /** The members with their roles, by username. */
+    membersWithRoles(threadId: number): Promise<Member[]>;
+    /** Bans the user from the room (idempotent) and ends their membership, in one transaction. */
+    ban(threadId: number, userId: number, bannedBy: number): Promise<void>;
+    /** Answers whether there was a ban to lift. */
+    unban(threadId: number, userId: number): Promise<boolean>;
+    isBanned(threadId: number, userId: number): Promise<boolean>;
+    /** Those banned from the room, by username. */
+    bans(threadId: number): Promise<User[]>;
     isMember(threadId: number, userId: number): Promise<boolean>;
     /** The thread if the user is a member, else null: one query for the membership check every upgrade and message makes. */
     findForMember(threadId: number, userId: number): Promise<Thread | null>;

@@ -1,6 +1,6 @@
 // Rows as both dialects select them, turned into the Repository's domain objects. SQLite stores
 // times as ISO-8601 text, PostgreSQL as timestamptz (a Date here): both leave as ISO-8601 strings.
-import type { Attachment, Game, Message, Reaction, ResolvedSession, StoredFile, User } from "./repository.ts";
+import type { Attachment, Game, Message, MessageKind, Reaction, ResolvedSession, StoredFile, User } from "./repository.ts";
 
 type Instant = string | Date;
 const iso = (value: Instant) => (typeof value === "string" ? value : value.toISOString());
@@ -28,6 +28,8 @@ export interface MessageRow {
   mentions: string;
   /** JSON: `[{"id":"…","name":"…","type":"…","size":…,"width":…,"height":…}]`. */
   attachments: string;
+  kind: string;
+  authorBanned: boolean | number;
 }
 
 /** Where a file is fetched: its id (unguessable) and its name, for the browser's download. */
@@ -84,6 +86,8 @@ export const toMessage = (
     replyDeleted,
     mentions,
     attachments,
+    kind,
+    authorBanned,
     ...row
   }: MessageRow,
   reactions: Reaction[] = [],
@@ -105,6 +109,8 @@ export const toMessage = (
   reactions,
   mentions: mentions === noOne || row.deleted ? [] : (JSON.parse(mentions) as User[]),
   attachments: attachments === noOne || row.deleted ? [] : toAttachments(attachments),
+  kind: kind as MessageKind,
+  authorBanned: Boolean(authorBanned),
 });
 
 export interface ReactionRow {

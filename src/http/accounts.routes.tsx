@@ -2,7 +2,8 @@
 // (plain form posts, no JavaScript needed) and the JSON API.
 import { Elysia, t } from "elysia";
 import { AccountPage } from "../../views/pages/AccountPage.tsx";
-import { type AuthFormState, AuthPage } from "../../views/pages/AuthPage.tsx";
+import { type AuthFormState, AuthPage, ResetPasswordPage } from "../../views/pages/AuthPage.tsx";
+import { accountActions } from "../chat/accounts.service.ts";
 import type { User } from "../db/repository.ts";
 import type { SessionDeps } from "../edge/session-tokens.ts";
 import type { AppError } from "../errors.ts";
@@ -15,10 +16,17 @@ export interface AccountsRoutesDeps extends SessionDeps {
 }
 
 const credentials = t.Object({ username: t.String(), password: t.String() });
+/** Sign-up: with SIGNUP=invite, an invitation code too. */
+const registration = t.Object({
+  username: t.String(),
+  password: t.String(),
+  invite: t.Optional(t.Union([t.String({ maxLength: 200 }), t.Null()])),
+});
+const resetBody = t.Object({ token: t.String({ maxLength: 200 }), password: t.String() });
 const passwordChange = t.Object({ currentPassword: t.String(), newPassword: t.String() });
 
 interface FormContext {
-  body: { username: string };
+  body: { username: string; invite?: string | null };
   signIn: (user: User) => Promise<string>;
   redirect: (url: string, status: 303) => Response;
   set: { status?: number | string };
@@ -44,7 +52,7 @@ export function accountsRoutes(deps: AccountsRoutesDeps) {
       await signIn(await authenticate());
       return redirect("/", 303);
     } catch (error) {
-      const state = formState(error, body.username);
+      const state = { ...formState(error, body.username), invite: body.invite ?? undefined };
       set.status = (error as AppError).status;
       return <AuthPage ctx={ctx()} mode={mode} state={state} />;
     }
@@ -53,7 +61,26 @@ export function accountsRoutes(deps: AccountsRoutesDeps) {
   return new Elysia({ name: "accounts-routes" })
     .use(sessionPlugin(deps))
     .get("/signin", () => <AuthPage ctx={ctx()} mode="signin" />)
-    .get("/signup", () => <AuthPage ctx={ctx()} mode="signup" />)
+    .get("/signup", ({ query }) => <AuthPage ctx={ctx()} mode="signup" state={{ invite: query.invite }} />, {
+      query: t.Object({ invite: t.Optional(t.String({ maxLength: 200 })) }),
+    })
+    .get("/reset", ({ query }) => <ResetPasswordPage ctx={ctx()} token={query.token} />, {
+      query: t.Object({ token: t.String({ maxLength: 200 }) }),
+    })
+    .post(
+      "/reset",
+      async ({ body, signIn, redirect, set }) => {
+        try {
+          await signIn(await accounts.resetPassword(body.token, body.password));
+          return redirect("/", 303);
+        } catch (error) {
+          const { status, message } = formError(error, []);
+          set.status = status;
+          return <ResetPasswordPage ctx={ctx()} token={body.token} error={message} />;
+        }
+      },
+      { body: resetBody },
+    )
     .post(
       "/signin",
       ({ body, signIn, requester, redirect, set }) =>
@@ -63,8 +90,13 @@ export function accountsRoutes(deps: AccountsRoutesDeps) {
     .post(
       "/signup",
       ({ body, signIn, requester, redirect, set }) =>
-        submitForm("signup", () => accounts.register(body.username, body.password, requester()), { body, signIn, redirect, set }),
-      { body: credentials },
+        submitForm("signup", () => accounts.register(body.username, body.password, requester(), body.invite), {
+          body,
+          signIn,
+          redirect,
+          set,
+        }),
+      { body: registration },
     )
     .post("/signout", async ({ currentSession, signOut, redirect }) => {
       await signOut(await currentSession());
@@ -73,10 +105,21 @@ export function accountsRoutes(deps: AccountsRoutesDeps) {
     .post(
       "/api/auth/register",
       async ({ body, signIn, requester, status }) => {
-        const user = await accounts.register(body.username, body.password, requester());
+        const user = await accounts.register(body.username, body.password, requester(), body.invite);
         return status(201, { user, token: await signIn(user) });
       },
-      { body: credentials },
+      { body: registration, detail: { summary: "Sign up (with SIGNUP=invite, `invite` is the invitation code)" } },
+    )
+    .post(
+      "/api/auth/reset",
+      async ({ body, signIn }) => {
+        const user = await accounts.resetPassword(body.token, body.password);
+        return { user, token: await signIn(user) };
+      },
+      {
+        body: resetBody,
+        detail: { summary: "Set a new password with a one-time reset link's token; every other session ends" },
+      },
     )
     .post(
       "/api/auth/login",
@@ -122,9 +165,18 @@ export function accountsRoutes(deps: AccountsRoutesDeps) {
     .post(
       "/api/admin/users/:username/:action",
       async ({ user, params, status }) => {
-        await accounts.setDisabled(user, params.username, params.action === "disable");
+        const { action } = params;
+        await accounts.act(user, params.username, action);
         return status(204);
       },
-      { signedIn: true, params: t.Object({ username: t.String(), action: t.UnionEnum(["disable", "enable"]) }) },
+      {
+        signedIn: true,
+        params: t.Object({ username: t.String(), action: t.UnionEnum(accountActions) }),
+        detail: {
+          summary: "Disable, enable, ban, unban, make-admin or revoke-admin an account (administrators)",
+          description:
+            "Disabling and banning end its sessions and close its sockets everywhere at once; a ban marks its messages.",
+        },
+      },
     );
 }

@@ -75,13 +75,21 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
   }
 
   async function sidebar(viewer: User, extra: Partial<SidebarData> = {}): Promise<SidebarData> {
-    const [mine, online, everyone] = await Promise.all([reading.threads(viewer.id), hub.onlineUserIds(), accounts.countUsers()]);
+    const [mine, online, everyone, isAdmin] = await Promise.all([
+      reading.threads(viewer.id),
+      hub.onlineUserIds(),
+      accounts.countUsers(),
+      threads.isAdmin(viewer.id),
+    ]);
+    const mayCreateRooms = isAdmin || (await threads.mayCreateRooms(viewer.id));
     const directs = mine.filter((d) => d.kind === "direct");
-    const [rooms, people] = await Promise.all([threads.listRooms(viewer.id, mine), peopleFor(viewer, directs, online)]);
+    const [rooms, people] = await Promise.all([threads.listRooms(viewer.id), peopleFor(viewer, directs, online)]);
     const counts = new Map(
       mine.map(({ id, unread, mentions, lastReadSeq, level }) => [id, { unread, mentions, lastReadSeq, level }]),
     );
-    return { rooms, people, peopleCount: everyone - 1, directs, counts, ...extra };
+    // Group conversations: direct threads with more than one other person (named "ben, cat").
+    const groups = directs.filter((d) => d.peer === null && d.name.includes(", "));
+    return { rooms, people, peopleCount: everyone - 1, directs, groups, counts, mayCreateRooms, isAdmin, ...extra };
   }
 
   /**
@@ -93,7 +101,13 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
   async function threadPage(
     viewer: User,
     threadId: number,
-    options: { before?: number; around?: number; composer?: ThreadPageData["composer"]; replyTo?: number } = {},
+    options: {
+      before?: number;
+      around?: number;
+      composer?: ThreadPageData["composer"];
+      replyTo?: number;
+      peopleError?: string;
+    } = {},
   ): Promise<ThreadPageData> {
     const [thread, [state]] = await Promise.all([
       threads.requireMember(threadId, viewer.id),
@@ -114,7 +128,7 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
     const [{ list, newer }, allGames, members, online, side, answered] = await Promise.all([
       window(),
       games.listForThread(threadId),
-      threads.members(threadId),
+      threads.membersWithRoles(threadId),
       hub.online(threadId),
       sidebar(viewer, { currentThreadId: threadId }),
       options.replyTo === undefined ? null : messages.find(options.replyTo, viewer.id).catch(() => null),
@@ -135,6 +149,7 @@ export function pageData({ accounts, threads, messages, reading, games, hub, ass
       unread: newFrom === undefined ? undefined : { from: newFrom, newer },
       level: effectiveLevel(state ?? { kind: thread.kind, level: null }),
       composer: replyTo ? { ...options.composer, replyTo } : options.composer,
+      peopleError: options.peopleError,
       render,
     };
   }

@@ -35,6 +35,8 @@ export interface OpenSocket {
   lackedUpTo: number;
   /** The thread's newest seq and rev when the upgrade was authorised: where a new feed starts. */
   threadAt: ThreadCursor;
+  /** When the upgrade's authorisation began (Date.now()): a membership ended after it still ends this socket. */
+  authorisedAt?: number;
 }
 
 let connectionsMade = 0;
@@ -47,6 +49,7 @@ export class Connection {
   readonly threadId: number;
   readonly format: WireFormat;
   readonly threadAt: ThreadCursor;
+  readonly authorisedAt: number;
   /** Set by the hub when the socket opens. */
   socket!: Socket;
   /** Where this socket's catch-up stands; null once it is live on the topic. */
@@ -64,6 +67,7 @@ export class Connection {
     this.threadId = init.threadId;
     this.format = init.format;
     this.threadAt = init.threadAt;
+    this.authorisedAt = init.authorisedAt ?? Date.now();
     this.order = new ChangeOrder(init.threadId, init.from, init.lackedUpTo);
   }
 }

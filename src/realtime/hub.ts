@@ -19,7 +19,7 @@ import { countsPushes, countsSnapshot, type PersonSocket } from "./counts-pushes
 import { Frames } from "./frames.tsx";
 import type { PresenceDirectory } from "./presence.ts";
 import { presenceAnnouncer } from "./presence-announcer.ts";
-import { closeEndedSessions } from "./session-ends.ts";
+import { closeEndedMemberships, closeEndedSessions, endedMemberships, removedMemberCode } from "./session-ends.ts";
 import { watchSlowReaders } from "./slow-readers.ts";
 import { startSweep } from "./sweep.ts";
 import { type FeedStore, ThreadFeed } from "./thread-feed.ts";
@@ -100,6 +100,7 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
   const catchingUp = new ThreadSets();
   const feeds = new Map<number, ThreadFeed>();
   const typing = typingPolicy(instanceId);
+  const ended = endedMemberships();
   let server: TopicServer = { publish: () => {}, subscriberCount: () => 0 };
 
   /**
@@ -152,6 +153,12 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
   broker.subscribe((event) => {
     if (event.type === "session-ended") return closeEndedSessions(event, [...open.all(), ...persons]);
     if (event.type === "read" || event.type === "level" || event.type === "joined") return tracker.reading(event);
+    if (event.type === "membership-ended") {
+      ended.add(event);
+      tracker.left(event.userId, event.threadId);
+      return closeEndedMemberships(event, open.of(event.threadId) ?? []);
+    }
+    if (event.type === "user-banned") return;
     const feed = feeds.get(event.threadId);
     if (!feed) return; // nobody here has the thread open
     const change = changeOf(event);
@@ -249,6 +256,12 @@ export function createHub({ instanceId, broker, presence, changes, render, readi
 
     open(conn: Connection, socket: Socket): void {
       conn.socket = socket;
+      // Removed between its check and now: it never joins.
+      if (ended.outlived(conn)) {
+        conn.closed = true;
+        socket.close(removedMemberCode, "no longer a member");
+        return;
+      }
       open.add(conn);
       catchingUp.add(conn);
       const feed = feedFor(conn.threadId, conn.threadAt);

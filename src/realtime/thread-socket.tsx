@@ -12,7 +12,7 @@ import type { ThreadChanges } from "../chat/thread-changes.ts";
 import { limits } from "../chat/validation.ts";
 import type { ThreadsService } from "../chat/threads.service.ts";
 import type { Thread, ThreadCursor } from "../db/repository.ts";
-import { AppError, BadRequest, errorBody, Forbidden, Internal, NotFound, Unauthorized } from "../errors.ts";
+import { AppError, BadRequest, errorBody, Forbidden, Internal, NotFound, TooManyRequests, Unauthorized } from "../errors.ts";
 import { isForeignOrigin } from "../edge/origin.ts";
 import { securityHeadersFor } from "../edge/security-headers.ts";
 import { type SessionDeps, sessionCookie, tokenFrom } from "../edge/session-tokens.ts";
@@ -20,6 +20,7 @@ import { log } from "../log.ts";
 import { type ClientFrame, parseClientFrame } from "./client-frames.ts";
 import { htmlFrame } from "./frames.tsx";
 import { Connection, type Hub, type OpenSocket } from "./hub.ts";
+import { socketQuota } from "./socket-quota.ts";
 
 export interface ThreadSocketDeps extends SessionDeps {
   renderMessage: RenderMessage;
@@ -83,6 +84,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
   const securityHeaders = securityHeadersFor(threadSocketPath);
   /** The last frame's handling, per connection, so that the next one waits for it. */
   const inFlight = new WeakMap<Connection, Promise<void>>();
+  const quota = socketQuota(deps.config.maxSocketsPerUser);
 
   async function handle(conn: Connection, frame: ClientFrame) {
     switch (frame.type) {
@@ -129,6 +131,9 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
   }
 
   class SocketConnection extends Connection implements ThreadSocket {
+    /** Its place in the quota, given back once when the socket closes (whoever closed it). */
+    #holdsPlace = true;
+
     open(ws: ServerWebSocket<ThreadSocket>) {
       hub.open(this, ws);
     }
@@ -147,12 +152,15 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
     }
 
     close() {
+      if (this.#holdsPlace) quota.release(this.user.id);
+      this.#holdsPlace = false;
       hub.close(this);
     }
   }
 
   /** Who is asking, for which thread, from where: what the socket starts with, or the AppError to answer. */
   async function authorise(request: BunRequest) {
+    const authorisedAt = Date.now();
     const { session, headers } = await authoriseUpgrade(request, deps, securityHeaders);
     const threadId = wholeNumber(request.params.id, limits.idMax);
     if (threadId === null) throw new NotFound("No such thread.");
@@ -163,8 +171,13 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
       sessionId: session.sessionId,
       threadId,
       format: query.get("format") === "json" ? "json" : "html",
+      authorisedAt,
       ...(await resumeFrom(query, thread, deps.changes)),
     };
+    // Last, after every await: the place is taken in the same turn as the upgrade that uses it.
+    if (!quota.take(session.user.id)) {
+      throw new TooManyRequests(`At most ${deps.config.maxSocketsPerUser} open connections per account.`, 5);
+    }
     return { state, headers };
   }
 
@@ -175,6 +188,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
     try {
       const { state, headers } = await authorise(request);
       if (server.upgrade(request, { headers, data: new SocketConnection(state) })) return undefined;
+      quota.release(state.user.id);
       return refusal(new BadRequest("Expected a WebSocket handshake."));
     } catch (error) {
       return refusal(error);
@@ -206,5 +220,7 @@ export async function authoriseUpgrade(request: BunRequest, deps: SessionDeps, s
 export function upgradeRefusal(error: unknown, securityHeaders: Record<string, string>): Response {
   const known = error instanceof AppError ? error : new Internal();
   if (known instanceof Internal) log.error("socket upgrade failed", { error });
-  return Response.json(errorBody(known), { status: known.status, headers: securityHeaders });
+  const headers: Record<string, string> = { ...securityHeaders };
+  if (known instanceof TooManyRequests) headers["retry-after"] = String(known.retryAfterSeconds);
+  return Response.json(errorBody(known), { status: known.status, headers });
 }

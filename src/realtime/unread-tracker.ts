@@ -65,6 +65,8 @@ function apply(tally: Tally, userId: number, change: Change): boolean {
     return apply(tally, userId, message.deleted ? { ...change, type: "deleted" } : { ...change, type: "edited" });
   }
   if (change.type === "message") tally.countedSeq = message.seq;
+  // A room's event line ("ann renamed the room") is never unread.
+  if (message.kind === "event") return false;
   if (message.author.id === userId) {
     if (change.type !== "message") return false;
     // Own messages are never unread, and sending one reads up to it. Feeds emit messages in seq order,
@@ -293,6 +295,13 @@ export function unreadTracker(deps: UnreadTrackerDeps) {
           if (!tally) void person.loaded.then(() => readAgain(event.userId, event.threadId, true));
           return;
       }
+    },
+
+    /** The person left the thread or was removed from it: it is counted (and told) no longer. */
+    left(userId: number, threadId: number): void {
+      const person = people.get(userId);
+      if (!person?.threads.delete(threadId)) return;
+      drop(userId, threadId);
     },
 
     /** After a broker outage: every state is read again. */

@@ -22,6 +22,8 @@ export const message = (seq: number, rev = seq, body = `m${seq}`): Message => ({
   reactions: [],
   mentions: [],
   attachments: [],
+  kind: "message",
+  authorBanned: false,
 });
 
 export const game = (id: number, rev: number, board = "........."): Game => ({

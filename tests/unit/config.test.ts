@@ -69,6 +69,24 @@ describe("loadConfig", () => {
     expect(config.push).toEqual({ contact: "mailto:admin@localhost", allowInsecure: false, vapid: null });
   });
 
+  test("SIGNUP, ROOM_CREATION and MAX_SOCKETS_PER_USER: defaults, choices, and a bad value names its variable", () => {
+    const defaults = loadConfig({ DATA_DIR: tempDir() });
+    expect([defaults.signup, defaults.roomCreation, defaults.maxSocketsPerUser]).toEqual(["open", "everyone", 50]);
+    const set = loadConfig({ DATA_DIR: tempDir(), SIGNUP: "Invite", ROOM_CREATION: "admins", MAX_SOCKETS_PER_USER: "3" });
+    expect([set.signup, set.roomCreation, set.maxSocketsPerUser]).toEqual(["invite", "admins", 3]);
+    let error: unknown;
+    try {
+      loadConfig({ DATA_DIR: tempDir(), SIGNUP: "sometimes", ROOM_CREATION: "owners", MAX_SOCKETS_PER_USER: "0" });
+    } catch (caught) {
+      error = caught;
+    }
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    for (const name of ["SIGNUP", "ROOM_CREATION", "MAX_SOCKETS_PER_USER"]) {
+      expect(problems.some((line) => line.startsWith(name))).toBe(true);
+    }
+  });
+
   test("SESSION_SECRET is generated into DATA_DIR once, private, and reused", () => {
     const dataDir = tempDir();
     const first = loadConfig({ DATA_DIR: dataDir }).sessionSecret;

@@ -7,7 +7,11 @@ const clock = (iso: string) => iso.slice(11, 16);
 
 /** A message from the same author within five minutes of the previous one shows no name and time again. */
 export const continuesRun = (m: Message, previous: Message | undefined) =>
-  previous !== undefined && previous.author.id === m.author.id && withinFiveMinutes(previous.createdAt, m.createdAt);
+  previous !== undefined &&
+  m.kind === "message" &&
+  previous.kind === "message" &&
+  previous.author.id === m.author.id &&
+  withinFiveMinutes(previous.createdAt, m.createdAt);
 
 const digit = (text: string, at: number) => text.charCodeAt(at) - 48;
 /** Seconds into the day of an ISO-8601 UTC time, "2026-12-04T09:30:15.123Z". */
@@ -33,6 +37,7 @@ function withinFiveMinutes(earlier: string, later: string): boolean {
  * Reply and React are plain forms, so they work without JavaScript; app.js does them in place.
  */
 export function MessageItem({ m, oob, grouped }: { m: Message; oob?: boolean; grouped?: boolean }) {
+  if (m.kind === "event") return <EventLine m={m} oob={oob} />;
   const base = `/t/${m.threadId}/messages/${m.id}`;
   return (
     <li
@@ -49,6 +54,7 @@ export function MessageItem({ m, oob, grouped }: { m: Message; oob?: boolean; gr
         <span class="author" safe>
           {m.author.username}
         </span>
+        {m.authorBanned ? <span class="banned-mark">banned</span> : null}
         <time datetime={m.createdAt} title={m.createdAt} safe>
           {clock(m.createdAt)}
         </time>
@@ -118,6 +124,26 @@ export function MessageEditor({ m, error, limits }: { m: Message; error?: string
           </a>
         </div>
       </form>
+    </li>
+  );
+}
+
+/** A change to the room ("ann renamed the room to …"), numbered like a message, without a message's actions. */
+function EventLine({ m, oob }: { m: Message; oob?: boolean }) {
+  return (
+    <li
+      id={ids.message(m.id)}
+      class="msg event"
+      data-seq={String(m.seq)}
+      data-rev={String(m.rev)}
+      hx-swap-oob={oob ? "true" : undefined}
+    >
+      <p class="event-line">
+        <span safe>{m.body}</span>{" "}
+        <time datetime={m.createdAt} title={m.createdAt} safe>
+          {clock(m.createdAt)}
+        </time>
+      </p>
     </li>
   );
 }

@@ -6,16 +6,24 @@ import type { FormLimits } from "../page-context.ts";
 
 export interface SidebarData {
   rooms: RoomListing[];
+  /** ROOM_CREATION: whether the viewer may create rooms (the form is shown only then). */
+  mayCreateRooms?: boolean;
   /** The first few people (the viewer left out): those one talks to, then who is online. */
   people: (User & { online: boolean })[];
   /** Everyone but the viewer. */
   peopleCount: number;
   directs: ThreadView[];
+  /** Group conversations (direct threads of three or more), named by their other members. */
+  groups?: ThreadView[];
+  /** The viewer administers the server: the sidebar links to /admin. */
+  isAdmin?: boolean;
   /** What is new in each of the viewer's threads. */
   counts: Map<number, Counts>;
   currentThreadId?: number;
   roomError?: string;
   roomName?: string;
+  /** The Private checkbox as the failed form had it. */
+  roomPrivate?: boolean;
 }
 
 /** Unread messages of threads that are not muted: the number the page's title starts with. */
@@ -142,54 +150,96 @@ export function Sidebar({ data, limits }: { data: SidebarData; limits: FormLimit
       <section>
         <h2>Rooms</h2>
         <ul id={ids.roomList} class="rooms">
-          {data.rooms.map((room) => (
-            <li>
-              {room.joined ? (
-                <a
-                  href={`/t/${room.id}`}
-                  aria-current={current(room.id)}
-                  {...threadLinkName(room.name, data.counts.get(room.id))}
-                >
-                  <span aria-hidden="true"># </span>
-                  <span class="name" safe>
-                    {room.name}
-                  </span>
-                  <ThreadCounts threadId={room.id} counts={data.counts.get(room.id)} />
-                </a>
-              ) : (
-                <form method="post" action={`/rooms/${room.id}/join`} class="join">
-                  <span class="muted">
-                    # <span safe>{room.name}</span>
-                  </span>
-                  <button type="submit" class="link" aria-label={`Join ${room.name}`}>
-                    Join
-                  </button>
-                </form>
-              )}
-            </li>
-          ))}
+          {data.rooms
+            .filter((room) => !room.archived)
+            .map((room) => (
+              <li>
+                {room.joined ? (
+                  <a
+                    href={`/t/${room.id}`}
+                    aria-current={current(room.id)}
+                    {...threadLinkName(room.name, data.counts.get(room.id))}
+                  >
+                    <span aria-hidden="true"># </span>
+                    <span class="name" safe>
+                      {room.name}
+                    </span>
+                    {room.private ? <span class="private-mark">private</span> : null}
+                    <ThreadCounts threadId={room.id} counts={data.counts.get(room.id)} />
+                  </a>
+                ) : (
+                  <form method="post" action={`/rooms/${room.id}/join`} class="join">
+                    <span class="muted">
+                      # <span safe>{room.name}</span>
+                    </span>
+                    <button type="submit" class="link" aria-label={`Join ${room.name}`}>
+                      Join
+                    </button>
+                  </form>
+                )}
+              </li>
+            ))}
         </ul>
-        <form method="post" action="/rooms" class="create-room">
-          <label for={ids.roomName}>Room name</label>
-          <div class="inline">
-            <input
-              id={ids.roomName}
-              name="name"
-              required
-              maxlength={limits.roomNameMax}
-              value={data.roomName}
-              aria-invalid={data.roomError ? "true" : undefined}
-              aria-describedby={data.roomError ? ids.fieldError(ids.roomName) : undefined}
-            />
-            <button type="submit">Create room</button>
-          </div>
-          {data.roomError ? (
-            <p class="field-error" id={ids.fieldError(ids.roomName)} role="alert" safe>
-              {data.roomError}
-            </p>
-          ) : null}
-        </form>
+        {data.rooms.some((room) => room.archived && room.joined) ? (
+          <details class="archived-rooms">
+            <summary>Archived rooms</summary>
+            <ul id={ids.archivedRoomList} class="rooms">
+              {data.rooms
+                .filter((room) => room.archived && room.joined)
+                .map((room) => (
+                  <li>
+                    <a href={`/t/${room.id}`} aria-current={current(room.id)}>
+                      <span aria-hidden="true"># </span>
+                      <span safe>{room.name}</span>
+                    </a>
+                  </li>
+                ))}
+            </ul>
+          </details>
+        ) : null}
+        {data.mayCreateRooms === false ? null : (
+          <form method="post" action="/rooms" class="create-room">
+            <label for={ids.roomName}>Room name</label>
+            <div class="inline">
+              <input
+                id={ids.roomName}
+                name="name"
+                required
+                maxlength={limits.roomNameMax}
+                value={data.roomName}
+                aria-invalid={data.roomError ? "true" : undefined}
+                aria-describedby={data.roomError ? ids.fieldError(ids.roomName) : undefined}
+              />
+              <button type="submit">Create room</button>
+            </div>
+            <label class="checkbox" for={ids.roomPrivate}>
+              <input type="checkbox" id={ids.roomPrivate} name="private" value="on" checked={data.roomPrivate} /> Private
+            </label>
+            {data.roomError ? (
+              <p class="field-error" id={ids.fieldError(ids.roomName)} role="alert" safe>
+                {data.roomError}
+              </p>
+            ) : null}
+          </form>
+        )}
       </section>
+      {data.groups && data.groups.length > 0 ? (
+        <section>
+          <h2>Conversations</h2>
+          <ul class="rooms">
+            {data.groups.map((g) => (
+              <li>
+                <a href={`/t/${g.id}`} aria-current={current(g.id)} {...threadLinkName(g.name, data.counts.get(g.id))}>
+                  <span class="name" safe>
+                    {g.name}
+                  </span>
+                  <ThreadCounts threadId={g.id} counts={data.counts.get(g.id)} />
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <section>
         <h2>People</h2>
         <PeopleList
@@ -205,6 +255,11 @@ export function Sidebar({ data, limits }: { data: SidebarData; limits: FormLimit
           </p>
         ) : null}
       </section>
+      {data.isAdmin ? (
+        <p class="all-people">
+          <a href="/admin">Administration</a>
+        </p>
+      ) : null}
       <section class="notifications">
         {/* whats-new.js shows it where the browser can notify; permission is asked on a press, never on load. */}
         <button type="button" id="enable-notifications" class="link" hidden>

@@ -4,6 +4,8 @@ import type { PageContext } from "../page-context.ts";
 
 export interface AuthFormState {
   username?: string;
+  /** An invitation code the sign-up form carries (from the link's ?invite=). */
+  invite?: string;
   /** Errors by field name; `form` is for errors that belong to no one field. */
   errors?: Partial<Record<"username" | "password" | "form", string>>;
 }
@@ -21,6 +23,7 @@ export function AuthPage({ ctx, mode, state = {} }: { ctx: PageContext; mode: ke
       <main class="auth">
         <h1>{title}</h1>
         <form method="post" action={action} class="auth-form" novalidate>
+          {mode === "signup" && state.invite ? <input type="hidden" name="invite" value={state.invite} /> : null}
           {errors.form ? (
             <p class="form-error" role="alert" safe>
               {errors.form}
@@ -49,6 +52,35 @@ export function AuthPage({ ctx, mode, state = {} }: { ctx: PageContext; mode: ke
         <p class="switch">
           <a href={other.href}>{other.text}</a>
         </p>
+      </main>
+    </Layout>
+  );
+}
+
+/** A reset link's page: a new password for the person the link was made for. */
+export function ResetPasswordPage({ ctx, token, error }: { ctx: PageContext; token: string; error?: string }) {
+  return (
+    <Layout ctx={ctx} title="Choose a new password">
+      <main class="auth">
+        <h1>Choose a new password</h1>
+        <form method="post" action="/reset" class="auth-form" novalidate>
+          {error ? (
+            <p class="form-error" role="alert" safe>
+              {error}
+            </p>
+          ) : null}
+          <input type="hidden" name="token" value={token} />
+          <Field
+            name="password"
+            label="New password"
+            type="password"
+            autocomplete="new-password"
+            maxlength={ctx.limits.passwordMax}
+          />
+          <button type="submit" class="primary">
+            Set password
+          </button>
+        </form>
       </main>
     </Layout>
   );

@@ -18,6 +18,19 @@ export function PeoplePage({
       <main class="home">
         <h1>People</h1>
         <PeopleList people={people} directs={sidebar.directs} />
+        {people.length > 1 ? (
+          <form method="post" action="/dm" class="start-group">
+            <fieldset>
+              <legend>Start a group conversation</legend>
+              {people.map((p) => (
+                <label class="checkbox">
+                  <input type="checkbox" name="usernames" value={p.username} /> <span safe>{p.username}</span>
+                </label>
+              ))}
+            </fieldset>
+            <button type="submit">Start conversation</button>
+          </form>
+        ) : null}
       </main>
     </AppShell>
   );

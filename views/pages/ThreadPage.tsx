@@ -1,5 +1,5 @@
 import type { ThreadView } from "../../src/chat/threads.service.ts";
-import type { Game, Message, NotificationLevel, User } from "../../src/db/repository.ts";
+import type { Game, Member, Message, NotificationLevel, User } from "../../src/db/repository.ts";
 import { GameCard } from "../components/GameCard.tsx";
 import { continuesRun } from "../components/MessageItem.tsx";
 import { quoteLine } from "../components/MessageParts.tsx";
@@ -16,8 +16,10 @@ export interface ThreadPageData {
   messages: Message[];
   /** Games to show among the messages, by when they started. */
   games: Game[];
-  /** Who may play: the thread's members. */
-  members: User[];
+  /** Who may play: the thread's members, with their roles in a room. */
+  members: Member[];
+  /** Without JavaScript: why adding someone or leaving failed, beside the room's people. */
+  peopleError?: string;
   online: User[];
   sidebar: SidebarData;
   /** A fresh clientId for the no-JavaScript form post (app.js sets a new one per send). */
@@ -58,7 +60,14 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
         data-last-read={data.unread ? String(data.unread.from - 1) : String(thread.lastSeq)}
       >
         <header class="thread-head">
-          <h1 safe>{title}</h1>
+          <div class="thread-title">
+            <h1 safe>{title}</h1>
+            {thread.topic ? (
+              <p class="topic" safe>
+                {thread.topic}
+              </p>
+            ) : null}
+          </div>
           <PresenceList threadId={thread.id} online={data.online} />
           <span id={ids.connection(thread.id)} class="connection" data-state="connecting" role="status">
             Connecting…
@@ -68,6 +77,15 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
           </a>
           <LevelForm threadId={thread.id} level={data.level} />
           <ResumePoint threadId={thread.id} at={resumeAt(thread, messages, window)} />
+          {thread.kind === "room" ? (
+            <RoomPeople
+              thread={thread}
+              members={data.members}
+              viewer={ctx.viewer!}
+              suggestions={data.sidebar.people}
+              error={data.peopleError}
+            />
+          ) : null}
         </header>
         {/* The log scrolls; the list in it is what messages are appended to (a log is not a list itself). */}
         <div class="log" role="log" aria-label="Messages" tabindex="0">
@@ -103,6 +121,11 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
         </button>
         <TypingNotice threadId={thread.id} user={null} />
         <NewGameForm threadId={thread.id} members={data.members} viewer={ctx.viewer!} direct={thread.kind === "direct"} />
+        {thread.archived ? (
+          <p class="archived-notice" role="status">
+            This room is archived: it is read-only.
+          </p>
+        ) : null}
         {/* multipart, so that files chosen with no JavaScript go with the post; app.js uploads them first instead. */}
         <form
           id={ids.composer(thread.id)}
@@ -112,6 +135,7 @@ export function ThreadPage({ ctx, data }: { ctx: PageContext; data: ThreadPageDa
           enctype="multipart/form-data"
           data-upload-max={String(ctx.limits.uploadMax ?? 0)}
           hx-ws:send
+          hidden={thread.archived}
         >
           <Replying threadId={thread.id} to={data.composer?.replyTo} />
           <label for={ids.composerBody(thread.id)} class="visually-hidden">
@@ -286,5 +310,89 @@ function LevelForm({ threadId, level }: { threadId: number; level: NotificationL
         <button type="submit">Save</button>
       </noscript>
     </form>
+  );
+}
+
+const roleNames = { owner: "owner", moderator: "moderator", member: "" } as const;
+
+/**
+ * A room's people: who is in it and their roles, Add people (by username, suggested from the people
+ * the sidebar lists) and Leave room. Plain forms: they work without JavaScript.
+ */
+function RoomPeople({
+  thread,
+  members,
+  viewer,
+  suggestions,
+  error,
+}: {
+  thread: ThreadView;
+  members: Member[];
+  viewer: User;
+  suggestions: User[];
+  error?: string;
+}) {
+  const notIn = suggestions.filter((p) => !members.some((m) => m.id === p.id));
+  const mine = members.find((m) => m.id === viewer.id)?.role;
+  // Owners and moderators remove others (a moderator not an owner); the server decides, this only offers.
+  const mayRemove = (m: Member) => m.id !== viewer.id && (mine === "owner" || (mine === "moderator" && m.role !== "owner"));
+  return (
+    <details class="room-people" open={error !== undefined}>
+      <summary>
+        <span safe>{`People (${members.length})`}</span>
+        {thread.private ? <span class="private-mark">private</span> : null}
+      </summary>
+      <div class="room-panel">
+        <ul id={ids.roomPeople(thread.id)} class="members" aria-label="Members">
+          {members.map((m) => (
+            <li>
+              <span safe>{m.username}</span>
+              {m.id === viewer.id ? <span class="muted"> (you)</span> : null}
+              {roleNames[m.role] ? <span class="role">{roleNames[m.role]}</span> : null}
+              {mayRemove(m) ? (
+                <form
+                  method="post"
+                  action={`/t/${thread.id}/members/${encodeURIComponent(m.username)}/remove`}
+                  class="inline-action"
+                >
+                  <button type="submit" class="link danger" aria-label={`Remove ${m.username}`}>
+                    Remove
+                  </button>
+                </form>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+        {thread.archived ? null : (
+          <form method="post" action={`/t/${thread.id}/members`} class="add-people">
+            <label for={ids.addPerson(thread.id)}>Username</label>
+            <input
+              id={ids.addPerson(thread.id)}
+              name="username"
+              required
+              autocomplete="off"
+              list={ids.personSuggestions(thread.id)}
+              aria-describedby={error ? ids.fieldError(ids.addPerson(thread.id)) : undefined}
+            />
+            <datalist id={ids.personSuggestions(thread.id)}>
+              {notIn.map((p) => (
+                <option value={p.username} />
+              ))}
+            </datalist>
+            <button type="submit">Add people</button>
+          </form>
+        )}
+        {error ? (
+          <p class="field-error" id={ids.fieldError(ids.addPerson(thread.id))} role="alert" safe>
+            {error}
+          </p>
+        ) : null}
+        <form method="post" action={`/t/${thread.id}/leave`} class="leave-room">
+          <button type="submit" class="link danger">
+            Leave room
+          </button>
+        </form>
+      </div>
+    </details>
   );
 }

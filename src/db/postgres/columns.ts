@@ -32,6 +32,8 @@ export const messageColumns = {
   replyDeleted: original.deleted,
   mentions: messages.mentions,
   attachments: messages.attachments,
+  kind: messages.kind,
+  authorBanned: sql<boolean>`${users.bannedAt} is not null`,
 };
 
 /** Messages with their authors and the messages they answer (rows for toMessage), on a connection or a transaction. */
@@ -56,6 +58,9 @@ export const threadColumns = {
   name: threads.name,
   lastSeq: threads.lastSeq,
   lastRev: threads.lastRev,
+  private: threads.isPrivate,
+  topic: threads.topic,
+  archived: threads.archived,
 };
 
 /** SQLite compares text byte by byte; collation "C" does the same whatever the database's locale. */

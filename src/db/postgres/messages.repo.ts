@@ -151,7 +151,16 @@ export function postgresMessages(db: PostgresDb, files: ReturnType<typeof postgr
   };
 
   return {
-    async append({ threadId, authorId, body, clientId, replyToId = null, mentioned = noMentions, attachmentIds = [] }) {
+    async append({
+      threadId,
+      authorId,
+      body,
+      clientId,
+      replyToId = null,
+      mentioned = noMentions,
+      attachmentIds = [],
+      kind = "message",
+    }) {
       if (clientId !== null) {
         const existing = await findByClientId(authorId, clientId);
         if (existing) return { message: existing, created: false };
@@ -177,6 +186,7 @@ export function postgresMessages(db: PostgresDb, files: ReturnType<typeof postgr
               clientId,
               replyToId,
               mentions: mentionsJson(mentioned.named),
+              kind,
               // What search matches (search.repo.ts), written in the same statement.
               foldedBody: fold(body),
             })

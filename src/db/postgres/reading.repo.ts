@@ -28,7 +28,7 @@ export function postgresReading(db: PostgresDb): Repository["reading"] {
             select t.id as "threadId", t.kind, t.last_seq as "lastSeq", t.last_rev as "lastRev",
               ms.last_read_seq as "lastReadSeq", ms.level,
               (select count(*)::int from messages m
-                where m.thread_id = t.id and m.seq > ms.last_read_seq and m.author_id != ms.user_id and not m.deleted) as unread
+                where m.thread_id = t.id and m.seq > ms.last_read_seq and m.author_id != ms.user_id and not m.deleted and m.kind = 'message') as unread
             from memberships ms join threads t on t.id = ms.thread_id
             where ms.user_id = ${userId} and ${oneThread(threadId)}
             order by t.id`)) as unknown as StateRow[];

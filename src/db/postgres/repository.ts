@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Repository } from "../repository.ts";
 import type { PostgresDb } from "./client.ts";
 import { postgresFileContent, postgresFiles } from "./files.repo.ts";
+import { postgresAdmin } from "./admin.repo.ts";
 import { postgresGames } from "./games.repo.ts";
 import { postgresMessages } from "./messages.repo.ts";
 import { postgresPush } from "./push.repo.ts";
@@ -20,6 +21,7 @@ export function postgresRepository(db: PostgresDb): Repository {
     files,
     fileContent: postgresFileContent(db),
     users: postgresUsers(db),
+    admin: postgresAdmin(db),
     sessions: postgresSessions(db),
     threads: postgresThreads(db),
     messages,

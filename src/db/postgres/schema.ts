@@ -32,6 +32,8 @@ export const users = pgTable("users", {
   /** The first account on a server administers it. */
   isAdmin: boolean().notNull().default(false),
   disabledAt: instant(),
+  /** Banned by an administrator: disabled, and its messages marked as a banned person's. */
+  bannedAt: instant(),
   createdAt: createdAt(),
 });
 
@@ -62,6 +64,12 @@ export const threads = pgTable("threads", {
   lastSeq: integer().notNull().default(0),
   /** The rev of the newest change to the thread's messages and games; bumped under the same row lock. */
   lastRev: integer().notNull().default(0),
+  /** A private room is seen by its members only: to anyone else it does not exist. */
+  isPrivate: boolean().notNull().default(false),
+  /** Shown under a room's name. */
+  topic: text(),
+  /** An archived room is read-only and listed apart. */
+  archived: boolean().notNull().default(false),
   createdAt: createdAt(),
 });
 
@@ -75,6 +83,8 @@ export const memberships = pgTable(
     lastReadSeq: integer().notNull().default(0),
     /** What notifies this member ("all", "mentions" or "none"); null: the default for the thread's kind. */
     level: text(),
+    /** In a room: "owner", "moderator" or "member" (the room's creator is its owner). */
+    role: text().notNull().default("member"),
   },
   (table) => [primaryKey({ columns: [table.threadId, table.userId] }), index("memberships_user_idx").on(table.userId)],
 );
@@ -97,6 +107,8 @@ export const messages = pgTable(
     replyToId: bigint({ mode: "number" }).references((): AnyPgColumn => messages.id),
     /** The members it names, `[{"id":…,"username":"…"}]`, as the message object carries them. */
     mentions: text().notNull().default("[]"),
+    /** "message", or "event": a line the room shows about a change to it ("ann renamed the room to …"), numbered like any message. */
+    kind: text().notNull().default("message"),
     /** The body folded for search (chat/search-query.ts `fold`), written with it; "" once deleted. */
     foldedBody: text().notNull().default(""),
     /** Its files, `[{"id":"…","name":"…","type":"…","size":…,"width":…,"height":…}]`, as the message object carries them. */
@@ -248,4 +260,54 @@ export const fileChunks = pgTable(
     data: bytea().notNull(),
   },
   (table) => [primaryKey({ columns: [table.blobId, table.n] })],
+);
+
+/** An invitation to sign up (SIGNUP=invite): good for `maxUses` sign-ups until it expires or is revoked. */
+export const invites = pgTable("invites", {
+  code: text().primaryKey(),
+  createdBy: bigint({ mode: "number" }).references(() => users.id, { onDelete: "set null" }),
+  maxUses: integer().notNull(),
+  /** Counted in the transaction of each sign-up, never past maxUses. */
+  uses: integer().notNull().default(0),
+  expiresAt: instant().notNull(),
+  revokedAt: instant(),
+  createdAt: createdAt(),
+});
+
+/** A one-time password reset link; only a hash of its token is kept. */
+export const passwordResets = pgTable(
+  "password_resets",
+  {
+    tokenHash: text().primaryKey(),
+    userId: ref().references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: instant().notNull(),
+    usedAt: instant(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("password_resets_user_idx").on(table.userId)],
+);
+
+/** Every administrative and moderation action: who (null: the command line), what, on what, when. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: id(),
+    actorId: bigint({ mode: "number" }).references(() => users.id, { onDelete: "set null" }),
+    action: text().notNull(),
+    target: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("audit_log_created_idx").on(table.createdAt)],
+);
+
+/** Someone a room's owner banned from it: they cannot join or be added again. */
+export const roomBans = pgTable(
+  "room_bans",
+  {
+    threadId: ref().references(() => threads.id, { onDelete: "cascade" }),
+    userId: ref().references(() => users.id, { onDelete: "cascade" }),
+    bannedBy: bigint({ mode: "number" }).references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.threadId, table.userId] })],
 );

@@ -1,9 +1,9 @@
 // Users on PostgreSQL.
-import { eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Repository } from "../repository.ts";
 import type { PostgresDb } from "./client.ts";
 import { bytewise, userColumns } from "./columns.ts";
-import { users } from "./schema.ts";
+import { invites, users } from "./schema.ts";
 import { isUniqueViolation } from "./unique-violation.ts";
 
 export function postgresUsers(db: PostgresDb): Repository["users"] {
@@ -17,6 +17,34 @@ export function postgresUsers(db: PostgresDb): Repository["users"] {
         return user!;
       } catch (error) {
         if (isUniqueViolation(error, "users_username_unique")) return null;
+        throw error;
+      }
+    },
+    async insertInvited(username, passwordHash, code) {
+      try {
+        return await db.transaction(async (tx) => {
+          // The row lock of this update makes sign-ups with one code wait for each other: never past maxUses.
+          const [used] = await tx
+            .update(invites)
+            .set({ uses: sql`${invites.uses} + 1` })
+            .where(
+              and(
+                eq(invites.code, code),
+                lt(invites.uses, invites.maxUses),
+                sql`${invites.expiresAt} > clock_timestamp()`,
+                isNull(invites.revokedAt),
+              ),
+            )
+            .returning({ code: invites.code });
+          if (!used) return "bad-invite" as const;
+          const [user] = await tx
+            .insert(users)
+            .values({ username, passwordHash, isAdmin: sql`not exists (select 1 from users)` })
+            .returning(userColumns);
+          return user!;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, "users_username_unique")) return "taken";
         throw error;
       }
     },
@@ -43,6 +71,26 @@ export function postgresUsers(db: PostgresDb): Repository["users"] {
         .update(users)
         .set({ disabledAt: disabled ? sql`clock_timestamp()` : null })
         .where(eq(users.id, id));
+    },
+    async setBanned(id, banned) {
+      const at = banned ? sql`clock_timestamp()` : null;
+      await db.update(users).set({ bannedAt: at, disabledAt: at }).where(eq(users.id, id));
+    },
+    async setAdmin(id, isAdmin) {
+      await db.update(users).set({ isAdmin }).where(eq(users.id, id));
+    },
+    async listAccounts(search, limit) {
+      const rows = await db
+        .select({ ...userColumns, isAdmin: users.isAdmin, disabledAt: users.disabledAt, bannedAt: users.bannedAt })
+        .from(users)
+        .where(sql`strpos(${users.username}, ${search}) > 0`)
+        .orderBy(bytewise(users.username))
+        .limit(limit);
+      return rows.map(({ disabledAt, bannedAt, ...row }) => ({
+        ...row,
+        disabled: disabledAt !== null,
+        banned: bannedAt !== null,
+      }));
     },
     async findById(id) {
       const [row] = await db.select(userColumns).from(users).where(eq(users.id, id));

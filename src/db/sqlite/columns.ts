@@ -33,6 +33,8 @@ export const messageColumns = {
   replyDeleted: original.deleted,
   mentions: messages.mentions,
   attachments: messages.attachments,
+  kind: messages.kind,
+  authorBanned: sql<boolean>`${users.bannedAt} is not null`,
 };
 
 /** Messages with their authors and the messages they answer (rows for toMessage). */
@@ -57,4 +59,7 @@ export const threadColumns = {
   name: threads.name,
   lastSeq: threads.lastSeq,
   lastRev: threads.lastRev,
+  private: threads.isPrivate,
+  topic: threads.topic,
+  archived: threads.archived,
 };

@@ -69,6 +69,7 @@ export function sqliteMessages(
       clientId: sql.placeholder("clientId"),
       replyToId: sql.placeholder("replyToId"),
       mentions: sql.placeholder("mentions"),
+      kind: sql.placeholder("kind"),
     })
     .returning({ id: messages.id })
     .prepare();
@@ -158,6 +159,7 @@ export function sqliteMessages(
     replyToId = null,
     mentioned = noMentions,
     attachmentIds = [],
+    kind = "message",
   }: NewMessage) {
     if (clientId !== null) {
       const existing = messageIdByClientId.get({ authorId, clientId });
@@ -174,6 +176,7 @@ export function sqliteMessages(
       clientId,
       replyToId,
       mentions: mentionList,
+      kind,
     })!;
     let fileNames: string[] = [];
     if (attachmentIds.length > 0) {

@@ -22,7 +22,7 @@ export function sqliteReading(db: SqliteDb, messagesByIds: (ids: number[]) => Me
     select t.id as threadId, t.kind, t.last_seq as lastSeq, t.last_rev as lastRev,
       ms.last_read_seq as lastReadSeq, ms.level,
       (select count(*) from messages m
-        where m.thread_id = t.id and m.seq > ms.last_read_seq and m.author_id != ms.user_id and m.deleted = 0) as unread
+        where m.thread_id = t.id and m.seq > ms.last_read_seq and m.author_id != ms.user_id and m.deleted = 0 and m.kind = 'message') as unread
     from memberships ms join threads t on t.id = ms.thread_id
     where ms.user_id = ?1 and (?2 is null or ms.thread_id = ?2)
     order by t.id`);

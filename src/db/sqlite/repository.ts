@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Repository } from "../repository.ts";
 import type { SqliteDb } from "./client.ts";
 import { sqliteFiles } from "./files.repo.ts";
+import { sqliteAdmin } from "./admin.repo.ts";
 import { sqliteGames } from "./games.repo.ts";
 import { groupCommit } from "./group-commit.ts";
 import { sqliteMessages } from "./messages.repo.ts";
@@ -22,6 +23,7 @@ export function sqliteRepository(db: SqliteDb): Repository {
   const games = sqliteGames(db, write);
   return {
     users: sqliteUsers(db),
+    admin: sqliteAdmin(db),
     sessions: sqliteSessions(db),
     threads: sqliteThreads(db, { messages: messages.changedNow, games: games.changedNow }),
     messages,

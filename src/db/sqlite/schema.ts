@@ -11,6 +11,8 @@ export const users = sqliteTable("users", {
   /** The first account on a server administers it. */
   isAdmin: integer({ mode: "boolean" }).notNull().default(false),
   disabledAt: text(),
+  /** Banned by an administrator: disabled, and its messages marked as a banned person's. */
+  bannedAt: text(),
   createdAt: createdAt(),
 });
 
@@ -42,6 +44,12 @@ export const threads = sqliteTable("threads", {
   lastSeq: integer().notNull().default(0),
   /** The rev of the newest change to the thread's messages and games; bumped in the change's transaction. */
   lastRev: integer().notNull().default(0),
+  /** A private room is seen by its members only: to anyone else it does not exist. */
+  isPrivate: integer({ mode: "boolean" }).notNull().default(false),
+  /** Shown under a room's name. */
+  topic: text(),
+  /** An archived room is read-only and listed apart. */
+  archived: integer({ mode: "boolean" }).notNull().default(false),
   createdAt: createdAt(),
 });
 
@@ -59,6 +67,10 @@ export const memberships = sqliteTable(
     lastReadSeq: integer().notNull().default(0),
     /** What notifies this member; null: the default for the thread's kind. */
     level: text({ enum: ["all", "mentions", "none"] }),
+    /** In a room: "owner", "moderator" or "member" (the room's creator is its owner). */
+    role: text({ enum: ["owner", "moderator", "member"] })
+      .notNull()
+      .default("member"),
   },
   (table) => [primaryKey({ columns: [table.threadId, table.userId] }), index("memberships_user_idx").on(table.userId)],
 );
@@ -87,6 +99,8 @@ export const messages = sqliteTable(
     mentions: text().notNull().default("[]"),
     /** Its files, `[{"id":"…","name":"…","type":"…","size":…,"width":…,"height":…}]`, as the message object carries them. */
     attachments: text().notNull().default("[]"),
+    /** "message", or "event": a line the room shows about a change to it ("ann renamed the room to …"), numbered like any message. */
+    kind: text().notNull().default("message"),
   },
   (table) => [
     uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
@@ -225,4 +239,60 @@ export const files = sqliteTable(
     index("files_message_idx").on(table.messageId),
     index("files_sha256_idx").on(table.sha256),
   ],
+);
+
+/** An invitation to sign up (SIGNUP=invite): good for `maxUses` sign-ups until it expires or is revoked. */
+export const invites = sqliteTable("invites", {
+  code: text().primaryKey(),
+  createdBy: integer().references(() => users.id, { onDelete: "set null" }),
+  maxUses: integer().notNull(),
+  /** Counted in the transaction of each sign-up, never past maxUses. */
+  uses: integer().notNull().default(0),
+  expiresAt: text().notNull(),
+  revokedAt: text(),
+  createdAt: createdAt(),
+});
+
+/** A one-time password reset link; only a hash of its token is kept. */
+export const passwordResets = sqliteTable(
+  "password_resets",
+  {
+    tokenHash: text().primaryKey(),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: text().notNull(),
+    usedAt: text(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("password_resets_user_idx").on(table.userId)],
+);
+
+/** Every administrative and moderation action: who (null: the command line), what, on what, when. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    actorId: integer().references(() => users.id, { onDelete: "set null" }),
+    action: text().notNull(),
+    target: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("audit_log_created_idx").on(table.createdAt)],
+);
+
+/** Someone a room's owner banned from it: they cannot join or be added again. */
+export const roomBans = sqliteTable(
+  "room_bans",
+  {
+    threadId: integer()
+      .notNull()
+      .references(() => threads.id, { onDelete: "cascade" }),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    bannedBy: integer().references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.threadId, table.userId] })],
 );

@@ -1,9 +1,9 @@
 // Users on SQLite.
-import { asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Repository } from "../repository.ts";
 import type { SqliteDb } from "./client.ts";
 import { userColumns } from "./columns.ts";
-import { users } from "./schema.ts";
+import { invites, users } from "./schema.ts";
 import { isUniqueViolation } from "./unique-violation.ts";
 
 export function sqliteUsers(db: SqliteDb): Repository["users"] {
@@ -23,6 +23,39 @@ export function sqliteUsers(db: SqliteDb): Repository["users"] {
           .get();
       } catch (error) {
         if (isUniqueViolation(error)) return null;
+        throw error;
+      }
+    },
+    async insertInvited(username, passwordHash, code) {
+      const now = new Date().toISOString();
+      try {
+        return db.transaction(
+          (tx) => {
+            const used = tx
+              .update(invites)
+              .set({ uses: sql`${invites.uses} + 1` })
+              .where(
+                and(
+                  eq(invites.code, code),
+                  lt(invites.uses, invites.maxUses),
+                  gt(invites.expiresAt, now),
+                  isNull(invites.revokedAt),
+                ),
+              )
+              .returning({ code: invites.code })
+              .get();
+            if (!used) return "bad-invite" as const;
+            // A unique violation here rolls the use back with it.
+            return tx
+              .insert(users)
+              .values({ username, passwordHash, isAdmin: sql`not exists (select 1 from users)` })
+              .returning(userColumns)
+              .get();
+          },
+          { behavior: "immediate" },
+        );
+      } catch (error) {
+        if (isUniqueViolation(error)) return "taken";
         throw error;
       }
     },
@@ -51,6 +84,27 @@ export function sqliteUsers(db: SqliteDb): Repository["users"] {
         .set({ disabledAt: disabled ? new Date().toISOString() : null })
         .where(eq(users.id, id))
         .run();
+    },
+    async setBanned(id, banned) {
+      const at = banned ? new Date().toISOString() : null;
+      db.update(users).set({ bannedAt: at, disabledAt: at }).where(eq(users.id, id)).run();
+    },
+    async setAdmin(id, isAdmin) {
+      db.update(users).set({ isAdmin }).where(eq(users.id, id)).run();
+    },
+    async listAccounts(search, limit) {
+      const rows = db
+        .select({ ...userColumns, isAdmin: users.isAdmin, disabledAt: users.disabledAt, bannedAt: users.bannedAt })
+        .from(users)
+        .where(sql`instr(${users.username}, ${search}) > 0`)
+        .orderBy(asc(users.username))
+        .limit(limit)
+        .all();
+      return rows.map(({ disabledAt, bannedAt, ...row }) => ({
+        ...row,
+        disabled: disabledAt !== null,
+        banned: bannedAt !== null,
+      }));
     },
     async findById(id) {
       return db.select(userColumns).from(users).where(eq(users.id, id)).get() ?? null;

@@ -18,7 +18,16 @@ describe("rooms", () => {
   test("createRoom trims the name and makes the creator its one member", async () => {
     const s = await people();
     const room = await s.threads.createRoom("  Lunch plans \n", s.ann.id);
-    expect(room).toEqual({ id: room.id, kind: "room", name: "Lunch plans", lastSeq: 0, lastRev: 0 });
+    expect(room).toEqual({
+      id: room.id,
+      kind: "room",
+      name: "Lunch plans",
+      lastSeq: 0,
+      lastRev: 0,
+      topic: null,
+      private: false,
+      archived: false,
+    });
     expect(await s.threads.members(room.id)).toEqual([s.ann]);
     expect(await s.threads.requireMember(room.id, s.ann.id)).toMatchObject({ id: room.id, name: "Lunch plans" });
   });
@@ -127,9 +136,29 @@ test("listForUser lists only the user's threads, each direct thread named after 
   await s.messages.post({ threadId: withBob.id, authorId: s.bob.id, body: "hi ann" });
 
   expect(await s.threads.listForUser(s.ann.id)).toEqual([
-    { id: room.id, kind: "room", name: "team", lastSeq: 0, lastRev: 0, peer: null },
-    { id: withBob.id, kind: "direct", name: "bob", lastSeq: 1, lastRev: 1, peer: s.bob },
-    { id: withCarol.id, kind: "direct", name: "carol", lastSeq: 0, lastRev: 0, peer: s.carol },
+    { id: room.id, kind: "room", name: "team", lastSeq: 0, lastRev: 0, topic: null, private: false, archived: false, peer: null },
+    {
+      id: withBob.id,
+      kind: "direct",
+      name: "bob",
+      lastSeq: 1,
+      lastRev: 1,
+      topic: null,
+      private: false,
+      archived: false,
+      peer: s.bob,
+    },
+    {
+      id: withCarol.id,
+      kind: "direct",
+      name: "carol",
+      lastSeq: 0,
+      lastRev: 0,
+      topic: null,
+      private: false,
+      archived: false,
+      peer: s.carol,
+    },
   ]);
   expect((await s.threads.listForUser(s.bob.id)).map((t) => [t.id, t.name])).toEqual([[withBob.id, "ann"]]);
 });

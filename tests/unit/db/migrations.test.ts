@@ -102,3 +102,39 @@ test("the rev migration numbers what is already stored: each message its seq, th
   ]);
   await repo.close();
 });
+
+test("the rooms migration makes each existing room's first member its owner, everyone else a member", async () => {
+  const path = tempDbPath("rooms.db");
+  const before = drizzle({ client: new Database(path, { create: true }), casing: "snake_case" });
+  const internals = before as unknown as { dialect: SQLiteSyncDialect; session: SQLiteSession<"sync", void, never, never> };
+  const upToUnread = embeddedMigrations("sqlite").slice(0, 7); // 0000_init … 0006_unread
+  internals.dialect.migrate(upToUnread, internals.session, { migrationsFolder: "" });
+  before.$client.exec(`
+    insert into users (id, username, password_hash) values (1, 'ann', 'h'), (2, 'ben', 'h'), (3, 'cat', 'h');
+    insert into threads (id, kind, name, name_key, pair_key) values (1, 'room', 'one', 'one', null), (2, 'room', 'two', 'two', null),
+      (3, 'direct', null, null, '1:2');
+    insert into memberships (thread_id, user_id, joined_at) values
+      (1, 2, '2026-01-01T00:00:00.000Z'), (1, 1, '2026-01-02T00:00:00.000Z'),
+      (2, 3, '2026-01-01T00:00:00.000Z'), (2, 1, '2026-01-01T00:00:00.000Z'),
+      (3, 1, '2026-01-01T00:00:00.000Z'), (3, 2, '2026-01-01T00:00:00.000Z');
+  `);
+  before.$client.close();
+
+  const repo = sqliteRepository(openSqlite(path));
+  const roles = async (threadId: number) => (await repo.threads.membersWithRoles(threadId)).map((m) => [m.username, m.role]);
+  expect(await roles(1)).toEqual([
+    ["ann", "member"],
+    ["ben", "owner"],
+  ]);
+  // Joined at the same moment: the lower id was first.
+  expect(await roles(2)).toEqual([
+    ["ann", "owner"],
+    ["cat", "member"],
+  ]);
+  expect(await roles(3)).toEqual([
+    ["ann", "member"],
+    ["ben", "member"],
+  ]);
+  expect(await repo.threads.find(1)).toMatchObject({ private: false, topic: null, archived: false });
+  await repo.close();
+});

@@ -42,16 +42,20 @@ describe.if(await postgresAvailable())("migrating PostgreSQL", () => {
     const tables = await first.$client<{ name: string }[]>`
       select table_name as name from information_schema.tables where table_schema = 'public' order by 1`;
     expect(tables.map((t) => t.name)).toEqual([
+      "audit_log",
       "file_blobs",
       "file_chunks",
       "files",
       "games",
       "imported_ids",
+      "invites",
       "memberships",
       "mentions",
       "messages",
+      "password_resets",
       "push_subscriptions",
       "reactions",
+      "room_bans",
       "sessions",
       "threads",
       "users",

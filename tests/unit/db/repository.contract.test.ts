@@ -123,7 +123,17 @@ for (const factory of await repositoryFactories()) {
       test("createRoom makes its creator a member; the same name in any case answers null", async () => {
         const erin = await user("erin");
         const general = await room("General", erin);
-        expect(general).toEqual({ id: expect.any(Number), kind: "room", name: "General", lastSeq: 0, lastRev: 0 });
+        expect(general).toEqual({
+          id: expect.any(Number),
+          kind: "room",
+          name: "General",
+          lastSeq: 0,
+          lastRev: 0,
+          private: false,
+          topic: null,
+          archived: false,
+        });
+        expect(await repo.threads.roleOf(general.id, erin.id)).toBe("owner");
         expect(await repo.threads.isMember(general.id, erin.id)).toBe(true);
         expect(await repo.threads.members(general.id)).toEqual([erin]);
         expect(await repo.threads.createRoom("general", erin.id)).toBeNull();
@@ -135,7 +145,16 @@ for (const factory of await repositoryFactories()) {
       test("openDirect gives one thread per pair, whichever side opens it; a self-pair has one member", async () => {
         const [ann, ben] = [await user("ann"), await user("ben")];
         const direct = await repo.threads.openDirect(ann.id, ben.id);
-        expect(direct).toEqual({ id: expect.any(Number), kind: "direct", name: null, lastSeq: 0, lastRev: 0 });
+        expect(direct).toEqual({
+          id: expect.any(Number),
+          kind: "direct",
+          name: null,
+          lastSeq: 0,
+          lastRev: 0,
+          private: false,
+          topic: null,
+          archived: false,
+        });
         expect(await repo.threads.openDirect(ben.id, ann.id)).toEqual(direct);
         expect(await repo.threads.openDirect(ann.id, ben.id)).toEqual(direct);
         expect(await repo.threads.members(direct.id)).toEqual([ann, ben]);
@@ -153,6 +172,77 @@ for (const factory of await repositoryFactories()) {
         expect(await repo.threads.listRooms()).toEqual([a, b, c]);
       });
 
+      test("visibleRooms: public rooms and one's own private rooms, with joined and memberCount", async () => {
+        const [ann, ben] = [await user("ann"), await user("ben")];
+        const open = await room("open", ann);
+        const secret = (await repo.threads.createRoom("secret", ann.id, { private: true, topic: "t" }))!;
+        expect(secret).toMatchObject({ private: true, topic: "t", archived: false });
+        expect((await repo.threads.visibleRooms(ann.id)).map((r) => [r.name, r.joined, r.memberCount])).toEqual([
+          ["open", true, 1],
+          ["secret", true, 1],
+        ]);
+        expect((await repo.threads.visibleRooms(ben.id)).map((r) => [r.id, r.joined])).toEqual([[open.id, false]]);
+        await repo.threads.addMember(secret.id, ben.id);
+        expect((await repo.threads.visibleRooms(ben.id)).map((r) => [r.name, r.joined, r.memberCount])).toEqual([
+          ["open", false, 1],
+          ["secret", true, 2],
+        ]);
+      });
+
+      test("roles: the creator owns the room; the last owner can neither leave nor step down", async () => {
+        const [ann, ben] = [await user("ann"), await user("ben")];
+        const r = await room("team", ann);
+        await repo.threads.addMember(r.id, ben.id);
+        expect(await repo.threads.membersWithRoles(r.id)).toEqual([
+          { ...ann, role: "owner" },
+          { ...ben, role: "member" },
+        ]);
+        expect(await repo.threads.removeMember(r.id, ann.id)).toBe("last-owner");
+        expect(await repo.threads.setRole(r.id, ann.id, "member")).toBe("last-owner");
+        expect(await repo.threads.setRole(r.id, ben.id, "owner")).toBe("done");
+        expect(await repo.threads.setRole(r.id, ann.id, "moderator")).toBe("done");
+        expect(await repo.threads.roleOf(r.id, ann.id)).toBe("moderator");
+        expect(await repo.threads.removeMember(r.id, ann.id)).toBe("done");
+        expect(await repo.threads.removeMember(r.id, ann.id)).toBe("not-member");
+        expect(await repo.threads.roleOf(r.id, ann.id)).toBeNull();
+        expect(await repo.threads.isMember(r.id, ann.id)).toBe(false);
+      });
+
+      test("updateRoom changes only what is given; another room's name answers null", async () => {
+        const ann = await user("ann");
+        const [a] = [await room("a", ann), await room("b", ann)];
+        expect(await repo.threads.updateRoom(a.id, { topic: "news", archived: true })).toMatchObject({
+          name: "a",
+          topic: "news",
+          archived: true,
+        });
+        expect(await repo.threads.updateRoom(a.id, { name: "B" })).toBeNull();
+        expect(await repo.threads.updateRoom(a.id, { name: "A2", private: true })).toMatchObject({
+          name: "A2",
+          private: true,
+          topic: "news",
+        });
+        expect(await repo.threads.updateRoom(a.id, {})).toMatchObject({ name: "A2" });
+      });
+
+      test("openGroup: one direct thread per set of people, whoever opens it; listed with every other member", async () => {
+        const [kim, lea, max, ned] = [await user("kim"), await user("lea"), await user("max"), await user("ned")];
+        const group = await repo.threads.openGroup([max.id, kim.id, lea.id]);
+        expect(group).toMatchObject({ kind: "direct", name: null });
+        expect(await repo.threads.openGroup([lea.id, max.id, kim.id])).toEqual(group);
+        expect(await repo.threads.members(group.id)).toEqual([kim, lea, max]);
+        const bigger = await repo.threads.openGroup([kim.id, lea.id, max.id, ned.id]);
+        expect(bigger.id).not.toBe(group.id);
+        const pair = await repo.threads.openDirect(kim.id, lea.id);
+        expect([group.id, bigger.id]).not.toContain(pair.id);
+        const mine = await repo.threads.listForUser(kim.id);
+        expect(mine.map((t) => [t.id, t.peer, t.peers.map((p) => p.username)])).toEqual([
+          [group.id, null, ["lea", "max"]],
+          [bigger.id, null, ["lea", "max", "ned"]],
+          [pair.id, lea, ["lea"]],
+        ]);
+      });
+
       test("listForUser lists the user's threads in creation order, with the peer of each direct thread", async () => {
         const [hal, ivy, jo] = [await user("hal"), await user("ivy"), await user("jo")];
         const lobby = await room("lobby", hal);
@@ -162,13 +252,13 @@ for (const factory of await repositoryFactories()) {
         const self = await repo.threads.openDirect(hal.id, hal.id);
         await repo.threads.openDirect(ivy.id, jo.id);
         expect(await repo.threads.listForUser(hal.id)).toEqual([
-          { ...lobby, peer: null },
-          { ...withIvy, peer: ivy },
-          { ...withJo, peer: jo },
-          { ...self, peer: null },
+          { ...lobby, peer: null, peers: [] },
+          { ...withIvy, peer: ivy, peers: [ivy] },
+          { ...withJo, peer: jo, peers: [jo] },
+          { ...self, peer: null, peers: [] },
         ]);
         expect(await repo.threads.listForUser(ivy.id)).toEqual([
-          { ...withIvy, peer: hal },
+          { ...withIvy, peer: hal, peers: [hal] },
           expect.objectContaining({ kind: "direct", peer: jo }),
         ]);
       });
@@ -255,6 +345,8 @@ for (const factory of await repositoryFactories()) {
           reactions: [],
           mentions: [],
           attachments: [],
+          kind: "message",
+          authorBanned: false,
         });
         expect(Date.parse(first.createdAt)).toBeGreaterThanOrEqual(before - 1000);
         expect(Date.parse(first.createdAt)).toBeLessThanOrEqual(Date.now() + 1000);

@@ -25,6 +25,8 @@ const message = (seq: number, rev: number, over: Partial<Message> = {}): Message
   reactions: [],
   mentions: [],
   attachments: [],
+  kind: "message",
+  authorBanned: false,
   ...over,
 });
 
