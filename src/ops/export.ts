@@ -6,6 +6,7 @@
 import { chmodSync, existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { asc, getTableColumns, type SQL, sql, type Table } from "drizzle-orm";
+import { collectGarbage } from "../chat/files.service.ts";
 import type { Config } from "../config.ts";
 import { diskContent } from "../db/disk-content.ts";
 import { openPostgres } from "../db/postgres/client.ts";
@@ -229,6 +230,7 @@ export async function exportData(
           pending = { table: fileContentTable, sha256, part: pending ? pending.part + 1 : 0, data: piece.toString("base64") };
           written += piece.byteLength;
           progress.add("bytes", piece.byteLength);
+          collectGarbage(piece.byteLength);
         }
         if (hasher.digest("hex") !== sha256) throw new Error(`the stored content ${sha256} does not match its SHA-256: damaged?`);
         await write({ ...(pending ?? { table: fileContentTable, sha256, part: 0, data: "" }), size: written });

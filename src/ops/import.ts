@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
+import { collectGarbage } from "../chat/files.service.ts";
 import type { Config } from "../config.ts";
 import { diskContent } from "../db/disk-content.ts";
 import { openPostgres, type PostgresDb } from "../db/postgres/client.ts";
@@ -82,6 +83,7 @@ function contentChecker() {
       if (open.sha256 !== sha256) return `file content ${sha256} starts before ${open.sha256} ends`;
       if (part !== open.part) return `piece ${part} of file content ${sha256} where piece ${open.part} belongs`;
       const bytes = Buffer.from(data, "base64");
+      collectGarbage(bytes.byteLength);
       open.hasher.update(bytes);
       open.size += bytes.byteLength;
       open.part += 1;
@@ -163,6 +165,7 @@ class ContentsWritten {
     const bytes = Buffer.from(line.data, "base64");
     await this.writer.write(bytes);
     progress.add("bytes", bytes.byteLength);
+    collectGarbage(bytes.byteLength);
     if (line.size === undefined) return;
     const writer = this.writer;
     this.writer = null;
