@@ -227,6 +227,15 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("export and imp
     };
     expect(existsSync(contentFile(onPostgres.DATA_DIR, document))).toBe(false);
     expect(readFileSync(contentFile(back.DATA_DIR, document))).toEqual(Buffer.from(document));
+    // PostgreSQL with FILE_STORAGE=disk: the content goes to its DATA_DIR/files, and comes back from there.
+    const pgDisk = await createPostgresDatabase();
+    cleanups.push(() => pgDisk.drop());
+    const onPostgresDisk = { DATA_DIR: folder(), DATABASE_URL: pgDisk.url, FILE_STORAGE: "disk" };
+    expect((await parley(["import", fromSqlite], onPostgresDisk)).status).toBe(0);
+    expect(readFileSync(contentFile(onPostgresDisk.DATA_DIR, document))).toEqual(Buffer.from(document));
+    const fromPostgresDisk = join(files, "from-postgres-disk.jsonl");
+    expect((await parley(["export", fromPostgresDisk, "--with-secrets"], onPostgresDisk)).status).toBe(0);
+    expect(rowsOf(fromPostgresDisk)).toEqual(rowsOf(fromSqlite));
     expect(JSON.parse(readFileSync(fromPostgres, "utf8").split("\n")[0]!).header).toMatchObject({
       dialect: "postgres",
       secrets: true,
