@@ -167,10 +167,9 @@ class ContentsWritten {
     progress.add("bytes", bytes.byteLength);
     collectGarbage(bytes.byteLength);
     if (line.size === undefined) return;
-    const writer = this.writer;
+    await this.writer.finish();
     this.writer = null;
     this.sha256s.push(line.sha256);
-    await writer.finish();
   }
 
   async removeAll() {
