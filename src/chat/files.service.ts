@@ -82,10 +82,11 @@ function eachChunk(stream: BusboyFileStream, handle: (chunk: Buffer) => Promise<
  * uploads at once: 110-260 MiB above idle). A full collection every 8 MB read keeps it bounded:
  * about 40 MiB above idle on disk and 125 on PostgreSQL (whose chunks go as base64 text) in
  * tests/integration/files-memory.test.ts, at no cost in throughput that those runs could see.
+ * Export and import, which pass every file's content through as base64 lines, collect the same way.
  */
 let readSinceCollection = 0;
 const collectEvery = 8 * 1024 * 1024;
-const collectGarbage = (bytes: number) => {
+export const collectGarbage = (bytes: number) => {
   readSinceCollection += bytes;
   if (readSinceCollection < collectEvery) return;
   readSinceCollection = 0;

@@ -1,7 +1,9 @@
 // What `parley export` writes and `parley import` reads: JSON Lines that mean the same on either
 // dialect. A header line, then one line per row, table by table (parents first), then a trailer with
 // the counts. Rows are the tables' own columns in camelCase, times as ISO-8601 strings, ids kept as
-// they are (so replies, reactions and mentions keep pointing where they did).
+// they are (so replies, reactions and mentions keep pointing where they did). After the rows, the
+// content of each file not deleted, once per SHA-256, in base64 pieces of a bounded size (`FileContentLine`):
+// a 25 MB file is a hundred lines, never one, so neither side holds it whole.
 //
 // Adding a table (files, roles, …) is one entry in `portableTables`: its name in both schemas, the
 // columns it is ordered by, and what differs between the dialects, if anything. Left out on purpose:
@@ -28,8 +30,29 @@ export interface ExportHeader {
 
 export type Row = Record<string, unknown>;
 
-/** A line of the file: the header, a row of a table, or the trailer. */
-export type ExportLine = { header: ExportHeader } | { table: string; row: Row } | { end: true; counts: Record<string, number> };
+/** The table name content pieces carry, and their count in the trailer (one per content). */
+export const fileContentTable = "file_content";
+
+/** The bytes of one content piece before base64: as many as a PostgreSQL chunk holds. */
+export const pieceBytes = 256 * 1024;
+
+/** A piece of a file's content: pieces of one content follow each other from 0; the last one says the size. */
+export interface FileContentLine {
+  table: typeof fileContentTable;
+  sha256: string;
+  part: number;
+  /** At most `pieceBytes` bytes, base64. */
+  data: string;
+  /** On the last piece only: the content's size in bytes. */
+  size?: number;
+}
+
+/** A line of the file: the header, a row of a table, a piece of file content, or the trailer. */
+export type ExportLine =
+  | { header: ExportHeader }
+  | { table: string; row: Row }
+  | FileContentLine
+  | { end: true; counts: Record<string, number> };
 
 export interface PortableTable {
   /** The SQL name, the same in both schemas. */
@@ -55,6 +78,9 @@ export const portableTables: PortableTable[] = [
   { name: "games", key: ["id"] },
   { name: "reactions", key: ["messageId", "emoji", "userId"] },
   { name: "mentions", key: ["messageId", "userId"] },
+  // Their content follows the rows, once per SHA-256 (FileContentLine). Deleted ones keep their row
+  // (a person's daily total counts it) but not their content, which is gone.
+  { name: "files", key: ["id"] },
   // What import-slack made of each Slack user and channel: a later run after a move still finds them.
   { name: "imported_ids", key: ["source", "externalId"] },
 ];

@@ -1,15 +1,17 @@
 // parley export and import, run as processes against real servers and databases: a round trip
 // SQLite → PostgreSQL → SQLite gives the same rows (three exports compared line for line) and the same
-// threads, members, messages, mentions and search as the original; refusals are one line and write nothing.
+// threads, members, messages, mentions, search and files (byte for byte, from the storage each side
+// uses) as the original; refusals are one line and write nothing.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPostgresDatabase, postgresAvailable } from "../helpers/databases.ts";
+import { pdf, png, uploadFiles } from "../helpers/files.ts";
 import { parley, shown } from "../helpers/parley-command.ts";
 import { type Person, testPeople } from "../helpers/people.ts";
 import { apiClient, startServer } from "../helpers/server.ts";
-import type { ApiMessage } from "../helpers/ws-client.ts";
+import type { ApiFile, ApiMessage } from "../helpers/ws-client.ts";
 
 setDefaultTimeout(120_000);
 
@@ -98,6 +100,36 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("export and imp
     }
     await post(bob, dm.id, "a private word about the deploy");
     await post(ann, dm.id, "noted");
+    // Files: an image and a PDF of three pieces (256 KiB each) on one message, the same image again on
+    // another (its content is carried once), and an upload never sent (its row goes, it has no message).
+    const image = png(64, 48);
+    const document = new Uint8Array(Buffer.concat([pdf, crypto.getRandomValues(new Uint8Array(600 * 1024))]));
+    const uploaded = await uploadFiles(server.url, ann.token, dm.id, [
+      { name: "chart.png", bytes: image, type: "image/png" },
+      { name: "plan.pdf", bytes: document, type: "application/pdf" },
+    ]);
+    expect(uploaded.status).toBe(201);
+    const [chart, plan] = uploaded.body.files!;
+    const withFiles = await api<{ message: ApiMessage }>("POST", `/api/threads/${dm.id}/messages`, {
+      token: ann.token,
+      body: { body: "the chart and the plan", attachments: [chart!.id, plan!.id] },
+    });
+    expect(withFiles.status).toBe(201);
+    const again = (await uploadFiles(server.url, bob.token, dm.id, [{ name: "same.png", bytes: image, type: "image/png" }])).body
+      .files![0]!;
+    const onlyFile = await api<{ message: ApiMessage }>("POST", `/api/threads/${dm.id}/messages`, {
+      token: bob.token,
+      body: { body: "", attachments: [again.id] },
+    });
+    expect(onlyFile.status).toBe(201);
+    expect(
+      (await uploadFiles(server.url, cat.token, room.id, [{ name: "unsent.pdf", bytes: pdf, type: "application/pdf" }])).status,
+    ).toBe(201);
+    const carried: [ApiFile, Uint8Array][] = [
+      [chart!, image],
+      [plan!, document],
+      [again, image],
+    ];
     expect((await api("POST", `/api/threads/${room.id}/read`, { token: cat.token, body: { seq: 2 } })).status).toBe(200);
     expect((await api("PUT", `/api/threads/${room.id}/notifications`, { token: bob.token, body: { level: "all" } })).status).toBe(
       200,
@@ -121,8 +153,52 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("export and imp
     const fromSqlite = join(files, "from-sqlite.jsonl");
     expect(shown(await parley(["export", fromSqlite, "--with-secrets"], source))).toMatchObject({
       status: 0,
-      stdout: expect.stringContaining("exported 3 users, 2 threads, 5 memberships, 7 messages, 1 games, 3 reactions, 1 mentions"),
+      stdout: expect.stringContaining(
+        "exported 3 users, 2 threads, 5 memberships, 9 messages, 1 games, 3 reactions, 1 mentions, 4 files, 0 imported_ids, 3 file contents",
+      ),
     });
+    // Each content once, in pieces of at most 256 KiB (the PDF in three), the last one saying the size.
+    const pieces = readFileSync(fromSqlite, "utf8")
+      .split("\n")
+      .filter((line) => line.includes('"table":"file_content"'))
+      .map((line) => JSON.parse(line) as { sha256: string; part: number; data: string; size?: number });
+    const partsOf = new Map<string, { part: number; size?: number }[]>();
+    for (const { sha256, part, size } of pieces) partsOf.set(sha256, [...(partsOf.get(sha256) ?? []), { part, size }]);
+    for (const parts of partsOf.values()) {
+      expect(parts.map(({ part }) => part)).toEqual(parts.map((_, n) => n));
+      expect(parts.slice(0, -1).every(({ size }) => size === undefined)).toBe(true);
+    }
+    expect(
+      pieces
+        .filter((piece) => piece.size !== undefined)
+        .map((piece) => piece.size)
+        .sort((a, b) => a! - b!),
+    ).toEqual([pdf.byteLength, image.byteLength, document.byteLength].sort((a, b) => a - b));
+    expect(Math.max(...pieces.map((piece) => Buffer.from(piece.data, "base64").byteLength))).toBe(256 * 1024);
+    expect(pieces.filter((piece) => piece.part === 2)).toHaveLength(1);
+    // Damaged content is refused before anything is written; so is a file whose rows the database
+    // refuses (no file content left behind either).
+    const text = readFileSync(fromSqlite, "utf8");
+    const firstPiece = text.split("\n").find((line) => line.includes('"table":"file_content"'))!;
+    const flipped = JSON.parse(firstPiece) as { data: string };
+    flipped.data = (flipped.data[0] === "A" ? "B" : "A") + flipped.data.slice(1);
+    for (const [name, damaged, says] of [
+      ["damaged.jsonl", text.replace(firstPiece, JSON.stringify(flipped)), /does not match its SHA-256: damaged/],
+      [
+        "orphan-member.jsonl",
+        text.replace(/("table":"memberships","row":\{"threadId":\d+,"userId":)\d+/, "$19999"),
+        /the database refused a row/,
+      ],
+    ] as const) {
+      const path = join(folder(), name);
+      writeFileSync(path, damaged);
+      const target = folder();
+      const run = await parley(["import", path], { DATA_DIR: target });
+      expect({ name, status: run.status, lines: run.stderr.trim().split("\n").length }).toEqual({ name, status: 1, lines: 1 });
+      expect(run.stderr).toMatch(says);
+      const stored = existsSync(join(target, "files")) ? readdirSync(join(target, "files"), { recursive: true }) : [];
+      expect({ name, stored }).toEqual({ name, stored: stored.length > 0 ? ["tmp"] : [] });
+    }
     const pg = await createPostgresDatabase();
     cleanups.push(() => pg.drop());
     const onPostgres = { DATA_DIR: folder(), DATABASE_URL: pg.url };
@@ -135,14 +211,31 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("export and imp
     expect((await parley(["export", fromPostgres, "--with-secrets"], onPostgres)).status).toBe(0);
     const back = { DATA_DIR: folder() };
     expect((await parley(["import", fromPostgres], back)).status).toBe(0);
-    const again = join(files, "again.jsonl");
-    expect((await parley(["export", again, "--with-secrets"], back)).status).toBe(0);
+    const againFile = join(files, "again.jsonl");
+    expect((await parley(["export", againFile, "--with-secrets"], back)).status).toBe(0);
 
     // The same rows all the way: ids, seq, rev, times, authors, memberships, read positions, levels, reactions.
     // Sessions stay behind, and so do Web Push subscriptions, which belong to one.
     expect(readFileSync(fromSqlite, "utf8")).not.toContain("push_subscriptions");
     expect(rowsOf(fromPostgres)).toEqual(rowsOf(fromSqlite));
-    expect(rowsOf(again)).toEqual(rowsOf(fromSqlite));
+    expect(rowsOf(againFile)).toEqual(rowsOf(fromSqlite));
+    // The content went where each server keeps it: PostgreSQL's chunks (FILE_STORAGE=database by
+    // default there), DATA_DIR/files on SQLite.
+    const contentFile = (dataDir: string, file: Uint8Array) => {
+      const sha256 = new Bun.CryptoHasher("sha256").update(file).digest("hex");
+      return join(dataDir, "files", sha256.slice(0, 2), sha256);
+    };
+    expect(existsSync(contentFile(onPostgres.DATA_DIR, document))).toBe(false);
+    expect(readFileSync(contentFile(back.DATA_DIR, document))).toEqual(Buffer.from(document));
+    // PostgreSQL with FILE_STORAGE=disk: the content goes to its DATA_DIR/files, and comes back from there.
+    const pgDisk = await createPostgresDatabase();
+    cleanups.push(() => pgDisk.drop());
+    const onPostgresDisk = { DATA_DIR: folder(), DATABASE_URL: pgDisk.url, FILE_STORAGE: "disk" };
+    expect((await parley(["import", fromSqlite], onPostgresDisk)).status).toBe(0);
+    expect(readFileSync(contentFile(onPostgresDisk.DATA_DIR, document))).toEqual(Buffer.from(document));
+    const fromPostgresDisk = join(files, "from-postgres-disk.jsonl");
+    expect((await parley(["export", fromPostgresDisk, "--with-secrets"], onPostgresDisk)).status).toBe(0);
+    expect(rowsOf(fromPostgresDisk)).toEqual(rowsOf(fromSqlite));
     expect(JSON.parse(readFileSync(fromPostgres, "utf8").split("\n")[0]!).header).toMatchObject({
       dialect: "postgres",
       secrets: true,
@@ -158,6 +251,25 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("export and imp
       const copyApi = apiClient(copy.url);
       const signed = await signIn(copyApi, people);
       expect({ where, view: await viewOf(copyApi, signed) }).toEqual({ where, view: original });
+      // The message keeps its attachments, and each file opens for a member, byte for byte.
+      const [annThere, bobThere] = signed;
+      const history = (
+        await copyApi<{ messages: ApiMessage[] }>("GET", `/api/threads/${dm.id}/messages?after=0&limit=200`, {
+          token: bobThere!.token,
+        })
+      ).body.messages;
+      expect(history.find((m) => m.id === withFiles.body.message.id)?.attachments).toEqual([chart!, plan!]);
+      expect(history.find((m) => m.id === onlyFile.body.message.id)?.attachments).toEqual([again]);
+      for (const [file, bytes] of carried) {
+        for (const person of [annThere!, bobThere!]) {
+          const got = await fetch(copy.url + file.url, { headers: { authorization: `Bearer ${person.token}` } });
+          expect({ where, name: file.name, status: got.status }).toEqual({ where, name: file.name, status: 200 });
+          expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
+        }
+        // Not a member of the direct thread: no such file.
+        const cats = await fetch(copy.url + file.url, { headers: { authorization: `Bearer ${signed[2]!.token}` } });
+        expect(cats.status).toBe(404);
+      }
       // And it goes on from there: the next message takes the next seq and id.
       const next = await copyApi<{ message: ApiMessage }>("POST", `/api/threads/${room.id}/messages`, {
         token: signed[0]!.token,
