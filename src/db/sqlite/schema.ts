@@ -97,10 +97,10 @@ export const messages = sqliteTable(
     replyToId: integer().references((): AnySQLiteColumn => messages.id),
     /** The members it names, `[{"id":…,"username":"…"}]`, as the message object carries them. */
     mentions: text().notNull().default("[]"),
-    /** Its files, `[{"id":"…","name":"…","type":"…","size":…,"width":…,"height":…}]`, as the message object carries them. */
-    attachments: text().notNull().default("[]"),
     /** "message", or "event": a line the room shows about a change to it ("ann renamed the room to …"), numbered like any message. */
     kind: text().notNull().default("message"),
+    /** Its files, `[{"id":"…","name":"…","type":"…","size":…,"width":…,"height":…}]`, as the message object carries them. */
+    attachments: text().notNull().default("[]"),
   },
   (table) => [
     uniqueIndex("messages_thread_seq_idx").on(table.threadId, table.seq),
