@@ -26,6 +26,7 @@ import { pushSender } from "./notify/push-sender.ts";
 import { pushSubscriptions } from "./notify/push-subscriptions.ts";
 import { vapidKeys } from "./notify/vapid-keys.ts";
 import { createHub } from "./realtime/hub.ts";
+import { socketQuota } from "./realtime/socket-quota.ts";
 import { memoryBroker } from "./realtime/memory-broker.ts";
 import { memoryPresence } from "./realtime/presence.ts";
 import { connectRedis } from "./realtime/redis.ts";
@@ -140,6 +141,8 @@ export async function openDeps(
     games,
     search,
     hub,
+    /** Open sockets per account on this instance (MAX_SOCKETS_PER_USER), thread sockets and /ws together. */
+    socketQuota: socketQuota(config.maxSocketsPerUser),
     metrics,
     pages,
     renderMessage,

@@ -5,10 +5,11 @@
 // router like the thread socket, and authorised the same way.
 import type { BunRequest, Server, ServerWebSocket } from "bun";
 import type { User } from "../db/repository.ts";
-import { BadRequest } from "../errors.ts";
+import { BadRequest, TooManyRequests } from "../errors.ts";
 import { securityHeadersFor } from "../edge/security-headers.ts";
 import type { SessionDeps } from "../edge/session-tokens.ts";
 import type { Hub, Socket } from "./hub.ts";
+import type { SocketQuota } from "./socket-quota.ts";
 import { authoriseUpgrade, upgradeRefusal } from "./thread-socket.tsx";
 import type { WireFormat } from "./topics.ts";
 
@@ -19,11 +20,15 @@ export class PersonConnection {
   socket!: Socket;
   closed = false;
 
+  /** Its place in the quota, given back once when the socket closes. */
+  #holdsPlace = true;
+
   constructor(
     readonly user: User,
     readonly sessionId: string,
     readonly format: WireFormat,
     private readonly hub: Hub,
+    private readonly quota: SocketQuota,
   ) {}
 
   // What Elysia's global websocket handlers call (ws.data.open/message/close).
@@ -34,18 +39,25 @@ export class PersonConnection {
   message() {}
 
   close() {
+    if (this.#holdsPlace) this.quota.release(this.user.id);
+    this.#holdsPlace = false;
     this.hub.closePerson(this);
   }
 }
 
-export function personSocketRoute(deps: SessionDeps & { hub: Hub }) {
+export function personSocketRoute(deps: SessionDeps & { hub: Hub; socketQuota: SocketQuota }) {
   const securityHeaders = securityHeadersFor(personSocketPath);
   return async (request: BunRequest, server: Server<unknown>): Promise<Response | undefined> => {
     try {
       const { session, headers } = await authoriseUpgrade(request, deps, securityHeaders);
       const format = new URL(request.url).searchParams.get("format") === "json" ? "json" : "html";
-      const data = new PersonConnection(session.user, session.sessionId, format, deps.hub);
+      // The same limit as thread sockets: an account's sockets of either kind count together.
+      if (!deps.socketQuota.take(session.user.id)) {
+        throw new TooManyRequests(`At most ${deps.config.maxSocketsPerUser} open connections per account.`, 5);
+      }
+      const data = new PersonConnection(session.user, session.sessionId, format, deps.hub, deps.socketQuota);
       if (server.upgrade(request, { headers, data })) return undefined;
+      deps.socketQuota.release(session.user.id);
       return upgradeRefusal(new BadRequest("Expected a WebSocket handshake."), securityHeaders);
     } catch (error) {
       return upgradeRefusal(error, securityHeaders);

@@ -20,7 +20,7 @@ import { log } from "../log.ts";
 import { type ClientFrame, parseClientFrame } from "./client-frames.ts";
 import { htmlFrame } from "./frames.tsx";
 import { Connection, type Hub, type OpenSocket } from "./hub.ts";
-import { socketQuota } from "./socket-quota.ts";
+import type { SocketQuota } from "./socket-quota.ts";
 
 export interface ThreadSocketDeps extends SessionDeps {
   renderMessage: RenderMessage;
@@ -28,6 +28,8 @@ export interface ThreadSocketDeps extends SessionDeps {
   messages: MessagesService;
   changes: ThreadChanges;
   hub: Hub;
+  /** Open sockets per account on this instance, shared with the person socket (/ws). */
+  socketQuota: SocketQuota;
 }
 
 export const threadSocketPath = "/t/:id/ws";
@@ -84,7 +86,7 @@ export function threadSocketRoute(deps: ThreadSocketDeps) {
   const securityHeaders = securityHeadersFor(threadSocketPath);
   /** The last frame's handling, per connection, so that the next one waits for it. */
   const inFlight = new WeakMap<Connection, Promise<void>>();
-  const quota = socketQuota(deps.config.maxSocketsPerUser);
+  const quota = deps.socketQuota;
 
   async function handle(conn: Connection, frame: ClientFrame) {
     switch (frame.type) {

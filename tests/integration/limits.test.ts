@@ -62,6 +62,27 @@ test("ten upgrades at once with three places: exactly three open, the rest refus
   }
 });
 
+test("the person's own sockets (/ws) count toward the same limit as thread sockets", async () => {
+  const dan = await register("dan");
+  const room = await roomWith(dan);
+  const opened: JsonSocket[] = [];
+  try {
+    opened.push(await connect(`${server.url}/ws`, dan.token), await connect(`${server.url}/ws`, dan.token));
+    opened.push(await connect(threadSocketUrl(server.url, room.id), dan.token));
+    const refused = await upgradeStatus(`${server.url}/ws`, { authorization: `Bearer ${dan.token}` });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect((await upgradeStatus(threadSocketUrl(server.url, room.id), { authorization: `Bearer ${dan.token}` })).status).toBe(
+      429,
+    );
+    await opened.shift()!.close();
+    await Bun.sleep(50);
+    opened.push(await connect(threadSocketUrl(server.url, room.id), dan.token));
+  } finally {
+    await Promise.all(opened.map((s) => s.close()));
+  }
+});
+
 test("ROOM_CREATION=admins: an administrator creates rooms, anyone else is 403", async () => {
   const restricted = await startServer({ ROOM_CREATION: "admins" });
   try {
