@@ -6,8 +6,11 @@
 // a 25 MB file is a hundred lines, never one, so neither side holds it whole.
 //
 // Adding a table (files, roles, …) is one entry in `portableTables`: its name in both schemas, the
-// columns it is ordered by, and what differs between the dialects, if anything. Left out on purpose:
-// sessions (everyone signs in again after a move) and Web Push subscriptions, which belong to a session.
+// columns it is ordered by, and what differs between the dialects, if anything. A new column of a table
+// here (a member's role, a room's privacy, topic and archiving, a ban, a message's kind) travels by
+// itself: every column is taken. Left out on purpose: sessions (everyone signs in again after a move),
+// Web Push subscriptions, which belong to a session, and password reset links (password_resets): one-time
+// secrets, of no use after a move, whose holder asks for a new one.
 import { getTableColumns, getTableName, is, Table } from "drizzle-orm";
 import { noPasswordHash } from "../chat/accounts.service.ts";
 import { fold } from "../chat/search-query.ts";
@@ -69,6 +72,10 @@ export const portableTables: PortableTable[] = [
   { name: "users", key: ["id"], secrets: { passwordHash: noPasswordHash } },
   { name: "threads", key: ["id"] },
   { name: "memberships", key: ["threadId", "userId"] },
+  { name: "room_bans", key: ["threadId", "userId"] },
+  // Invitations to sign up go on working after a move (their codes are not kept elsewhere).
+  { name: "invites", key: ["code"] },
+  { name: "audit_log", key: ["id"] },
   // By id: a reply's original is always older, so it is there before the reply.
   {
     name: "messages",
@@ -101,12 +108,18 @@ export function tableIn(dialect: Dialect, name: string): Table {
   return table;
 }
 
-/** The columns an export carries for the table: its own, less those derived, less secrets when left out. */
+/**
+ * The columns an export carries for the table: its own, less those derived, less secrets when left out;
+ * in the SQLite schema's order on both dialects (the two schemas declare a few in another order), so
+ * that the same rows make the same lines.
+ */
 export function exportedColumns(dialect: Dialect, spec: PortableTable, withSecrets: boolean): string[] {
   const derivedHere = dialect === "postgres" && spec.derived?.postgres ? Object.keys(spec.derived.postgres({})) : [];
-  return Object.keys(getTableColumns(tableIn(dialect, spec.name))).filter(
-    (column) => !derivedHere.includes(column) && (withSecrets || !(spec.secrets && column in spec.secrets)),
-  );
+  const canonical = Object.keys(getTableColumns(tableIn("sqlite", spec.name)));
+  const position = (column: string) => (canonical.includes(column) ? canonical.indexOf(column) : canonical.length);
+  return Object.keys(getTableColumns(tableIn(dialect, spec.name)))
+    .filter((column) => !derivedHere.includes(column) && (withSecrets || !(spec.secrets && column in spec.secrets)))
+    .sort((a, b) => position(a) - position(b));
 }
 
 /** A row as read through drizzle, in its portable form. */

@@ -5,6 +5,11 @@
 //
 // Running it again imports nothing twice: what a Slack user or channel became is kept in imported_ids,
 // and every message has a clientId made from its conversation and ts (unique per author).
+//
+// Channels become rooms, private channels (groups.json) private rooms, each with its members and its
+// creator as owner (the first member when Slack does not say, or the creator is no longer in it); DMs
+// become direct threads and group DMs (mpims.json) group conversations: the one direct thread of those
+// people, keyed like `POST /api/dm` makes it.
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type SQL, sql } from "drizzle-orm";
@@ -12,7 +17,8 @@ import { noPasswordHash } from "../chat/accounts.service.ts";
 import { fold } from "../chat/search-query.ts";
 import type { Config } from "../config.ts";
 import { openPostgres } from "../db/postgres/client.ts";
-import type { User } from "../db/repository.ts";
+import { groupMax } from "../chat/threads.service.ts";
+import type { RoomRole, User } from "../db/repository.ts";
 import { mentionsJson } from "../db/rows.ts";
 import { openSqlite } from "../db/sqlite/client.ts";
 import { sqliteSearchIndex } from "../db/sqlite/search.repo.ts";
@@ -44,6 +50,7 @@ export interface SlackReport {
   people: { created: number; existing: number; renamed: string[] };
   rooms: { created: number; existing: number; renamed: string[] };
   directThreads: { created: number; existing: number };
+  groups: { created: number; existing: number };
   messages: { created: number; existing: number; replies: number; shortened: number };
   reactions: number;
   mentions: number;
@@ -224,17 +231,13 @@ async function openTarget(config: Config): Promise<Target> {
 
 const one = async (tx: Tx, query: SQL) => (await tx.rows(query))[0];
 
-export async function importSlack(
-  config: Config,
-  file: string,
-  { includePrivate }: { includePrivate: boolean },
-  progress: Progress,
-): Promise<SlackReport> {
+export async function importSlack(config: Config, file: string, progress: Progress): Promise<SlackReport> {
   const { users, conversations, strayMessages } = await survey(file);
   const report: SlackReport = {
     people: { created: 0, existing: 0, renamed: [] },
     rooms: { created: 0, existing: 0, renamed: [] },
     directThreads: { created: 0, existing: 0 },
+    groups: { created: 0, existing: 0 },
     messages: { created: 0, existing: 0, replies: 0, shortened: 0 },
     reactions: 0,
     mentions: 0,
@@ -292,44 +295,43 @@ export async function importSlack(
         report.people.created++;
       }
 
-      const join = (threadId: number, userId: number) =>
-        tx.run(sql`insert into memberships (thread_id, user_id) values (${threadId}, ${userId}) on conflict do nothing`);
+      const join = (threadId: number, userId: number, role: RoomRole = "member") =>
+        tx.run(
+          sql`insert into memberships (thread_id, user_id, role) values (${threadId}, ${userId}, ${role}) on conflict do nothing`,
+        );
+      const source = { channel: "slack:channel", private: "slack:channel", dm: "slack:dm", mpim: "slack:mpim" } as const;
+      const counted = (kind: Conversation["kind"]) =>
+        kind === "dm" ? report.directThreads : kind === "mpim" ? report.groups : report.rooms;
       for (const conversation of conversations) {
         const { kind, slack } = conversation;
-        if (kind === "mpim") {
-          skip("group DMs (mpims.json): Parley's direct threads are for two people; their messages are left out too");
-          continue;
-        }
-        if (kind === "private" && !includePrivate) {
-          skip(
-            "private channels (groups.json): Parley has no private rooms yet; --include-private imports them as ordinary rooms",
-          );
-          continue;
-        }
-        const members = (slack.members ?? []).flatMap((id) => people.get(id) ?? []);
-        const known = await mapped(kind === "dm" ? "slack:dm" : "slack:channel", slack.id);
+        const members = [...new Set((slack.members ?? []).flatMap((id) => people.get(id) ?? []))];
+        const known = await mapped(source[kind], slack.id);
         if (known !== undefined && (await one(tx, sql`select id from threads where id = ${known}`))) {
           threadOf.set(conversation, Number(known));
-          if (kind === "dm") report.directThreads.existing++;
-          else report.rooms.existing++;
+          counted(kind).existing++;
           continue;
         }
-        if (kind === "dm") {
-          const pair = [...new Set(members.map((m) => m.id))].sort((a, b) => a - b);
-          if (pair.length !== 2) {
-            skip("direct messages without two known people");
+        if (kind === "dm" || kind === "mpim") {
+          // A direct thread's key is its people's ids in order: the same people always have the one thread.
+          const ids = members.map((m) => m.id).sort((a, b) => a - b);
+          if (kind === "dm" ? ids.length !== 2 : ids.length < 2) {
+            skip(kind === "dm" ? "direct messages without two known people" : "group DMs without two known people");
             continue;
           }
-          const pairKey = pair.join(":");
+          if (ids.length > groupMax + 1) {
+            skip(`group DMs of more than ${groupMax + 1} people (Parley's group conversations hold at most ${groupMax + 1})`);
+            continue;
+          }
+          const pairKey = ids.join(":");
           const existing = await one(tx, sql`select id from threads where pair_key = ${pairKey}`);
           const threadId = existing
             ? Number(existing.id)
             : Number((await one(tx, sql`insert into threads (kind, pair_key) values ('direct', ${pairKey}) returning id`))!.id);
-          for (const userId of pair) await join(threadId, userId);
-          await remember("slack:dm", slack.id, threadId);
+          for (const userId of ids) await join(threadId, userId);
+          await remember(source[kind], slack.id, threadId);
           threadOf.set(conversation, threadId);
-          if (existing) report.directThreads.existing++;
-          else report.directThreads.created++;
+          if (existing) counted(kind).existing++;
+          else counted(kind).created++;
           continue;
         }
         const wanted = roomNameFrom(slack.name!);
@@ -341,11 +343,14 @@ export async function importSlack(
         if (name !== wanted) report.rooms.renamed.push(`#${slack.name} → ${name}`);
         const row = await one(
           tx,
-          sql`insert into threads (kind, name, name_key) values ('room', ${name}, ${name.toLowerCase()}) returning id`,
+          sql`insert into threads (kind, name, name_key, is_private)
+            values ('room', ${name}, ${name.toLowerCase()}, ${kind === "private"}) returning id`,
         );
         const threadId = Number(row!.id);
-        for (const member of members) await join(threadId, member.id);
-        await remember("slack:channel", slack.id, threadId);
+        const creator = typeof slack.creator === "string" ? people.get(slack.creator) : undefined;
+        const owner = creator && members.includes(creator) ? creator : members[0];
+        for (const member of members) await join(threadId, member.id, member === owner ? "owner" : "member");
+        await remember(source[kind], slack.id, threadId);
         threadOf.set(conversation, threadId);
         report.rooms.created++;
       }
@@ -391,6 +396,8 @@ export async function importSlack(
           sql`select last_seq as "lastSeq", last_rev as "lastRev" from threads where id = ${threadId}${lock}`,
         );
         let seq = Number(thread!.lastSeq);
+        // A direct thread's people are fixed (they are its key): nobody joins it by writing there.
+        const direct = conversation.kind === "dm" || conversation.kind === "mpim";
         let rev = Number(thread!.lastRev);
         const members = new Set(
           (await tx.rows(sql`select user_id as "userId" from memberships where thread_id = ${threadId}`)).map((r) =>
@@ -440,6 +447,10 @@ export async function importSlack(
             continue;
           }
           if (text.cut) report.messages.shortened++;
+          if (!members.has(author.id) && direct) {
+            skip("messages in a direct conversation by someone not in it");
+            continue;
+          }
           if (!members.has(author.id)) {
             await tx.run(
               sql`insert into memberships (thread_id, user_id) values (${threadId}, ${author.id}) on conflict do nothing`,

@@ -20,6 +20,8 @@ export interface SlackConversation {
   /** Channels, private channels and group DMs; a DM's folder is its id. */
   name?: string;
   members?: string[];
+  /** Who created a channel or private channel: its owner here. */
+  creator?: unknown;
 }
 
 export interface SlackMessage {

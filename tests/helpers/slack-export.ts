@@ -19,7 +19,8 @@ export const ts = (iso: string, micros = 0) => `${Math.floor(Date.parse(iso) / 1
 /**
  * A workspace: alice, bob.smith, a deleted carol, "Dé" (too short a name) and one named `taken` (a name
  * someone on the server has already); #general (a day out of order in the zip, a thread, reactions, a
- * file, a join notice, a bot, markup), #random, a private channel, a DM and a group DM.
+ * file, a join notice, a bot, markup; created by bob), #random (no creator said), a private channel
+ * (created by bob), a DM and a group DM of three.
  */
 export function sampleWorkspace(taken: string): SlackFiles {
   const U = { alice: "U01ALICE", bob: "U02BOB", carol: "U03CAROL", de: "U04DE", taken: "U05TAKEN" };
@@ -33,10 +34,16 @@ export function sampleWorkspace(taken: string): SlackFiles {
       { id: U.taken, name: taken },
     ],
     "channels.json": [
-      { id: "C01GENERAL", name: "general", members: [U.alice, U.bob, U.carol, U.de, U.taken], created: 1704067200 },
+      {
+        id: "C01GENERAL",
+        name: "general",
+        members: [U.alice, U.bob, U.carol, U.de, U.taken],
+        created: 1704067200,
+        creator: U.bob,
+      },
       { id: "C02RANDOM", name: "random", members: [U.alice, U.bob] },
     ],
-    "groups.json": [{ id: "G01SECRET", name: "secret-plans", members: [U.alice, U.bob] }],
+    "groups.json": [{ id: "G01SECRET", name: "secret-plans", members: [U.alice, U.bob], creator: U.bob }],
     "dms.json": [{ id: "D01ALICEBOB", members: [U.alice, U.bob] }],
     "mpims.json": [{ id: "G02MPIM", name: "mpdm-alice--bob--carol-1", members: [U.alice, U.bob, U.carol] }],
     // The second day first: the import orders by ts, not by the zip.

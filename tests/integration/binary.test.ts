@@ -201,7 +201,7 @@ describe("dist/parley", () => {
     await Bun.write(zip, slackZip(sampleWorkspace("someone")));
     const slack = await run(["import-slack", zip], { DATA_DIR: copy });
     expect(slack).toMatchObject({ status: 0, stderr: "" });
-    expect(slack.stdout).toContain("messages: 8 new messages (2 replies)");
+    expect(slack.stdout).toContain("messages: 10 new messages (2 replies)");
     expect(slack.stdout).toContain("3 reactions");
 
     const server = await start(copy);

@@ -142,6 +142,22 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("export and imp
     expect((await api("POST", `/api/games/${game.body.game.id}/moves`, { token: ann.token, body: { cell: 4 } })).status).toBe(
       200,
     );
+    // A private room (ann its owner, bob a moderator, cat banned from it), an invitation: rows of their
+    // own tables (room_bans, invites, audit_log) and columns of the old ones (role, is_private, kind).
+    const ops = await api<{ thread: { id: number } }>("POST", "/api/rooms", {
+      token: ann.token,
+      body: { name: "ops", private: true },
+    });
+    expect(ops.status).toBe(201);
+    const opsId = ops.body.thread.id;
+    const opsAs = (person: Person, method: string, path: string, body?: unknown) =>
+      api(method, `/api/threads/${opsId}${path}`, { token: person.token, body });
+    expect((await opsAs(ann, "POST", "/members", { username: bob.user.username })).status).toBe(200);
+    expect((await opsAs(ann, "PUT", `/roles/${bob.user.username}`, { role: "moderator" })).status).toBe(200);
+    expect((await opsAs(ann, "POST", "/bans", { username: cat.user.username })).status).toBe(204);
+    await post(bob, opsId, "the key rotates tonight");
+    const invite = await api("POST", "/api/admin/invites", { token: ann.token, body: { maxUses: 5, expiresInHours: 48 } });
+    expect(invite.status).toBe(201);
     const people = [ann, bob, cat];
     const original = await viewOf(api, people);
     // Search finds the room's two and the direct thread's one (cat is not in that one).
@@ -154,7 +170,7 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("export and imp
     expect(shown(await parley(["export", fromSqlite, "--with-secrets"], source))).toMatchObject({
       status: 0,
       stdout: expect.stringContaining(
-        "exported 3 users, 2 threads, 5 memberships, 9 messages, 1 games, 3 reactions, 1 mentions, 4 files, 0 imported_ids, 3 file contents",
+        "exported 3 users, 3 threads, 7 memberships, 1 room_bans, 1 invites, 3 audit_log, 12 messages, 1 games, 3 reactions, 1 mentions, 4 files, 0 imported_ids, 3 file contents",
       ),
     });
     // Each content once, in pieces of at most 256 KiB (the PDF in three), the last one saying the size.
@@ -251,8 +267,32 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("export and imp
       const copyApi = apiClient(copy.url);
       const signed = await signIn(copyApi, people);
       expect({ where, view: await viewOf(copyApi, signed) }).toEqual({ where, view: original });
+      // The private room is still private, with its owner, its moderator and its ban.
+      const [annThere, bobThere, catThere] = signed;
+      const roles = await copyApi<{ members: { username: string; role: string }[] }>("GET", `/api/threads/${opsId}/members`, {
+        token: annThere!.token,
+      });
+      expect({ where, roles: roles.body.members.map((m) => [m.username, m.role]) }).toEqual({
+        where,
+        roles: [
+          [ann.user.username, "owner"],
+          [bob.user.username, "moderator"],
+        ],
+      });
+      expect((await copyApi("GET", `/api/threads/${opsId}/messages?after=0`, { token: catThere!.token })).status).toBe(404);
+      expect((await copyApi("POST", `/api/threads/${opsId}/join`, { token: catThere!.token })).status).toBe(404);
+      const bans = await copyApi<{ users: { username: string }[] }>("GET", `/api/threads/${opsId}/bans`, {
+        token: bobThere!.token,
+      });
+      expect(bans.body.users.map((u) => u.username)).toEqual([cat.user.username]);
+      const audit = await copyApi<{ entries: { action: string }[] }>("GET", "/api/admin/audit", { token: annThere!.token });
+      expect({ where, actions: audit.body.entries.map((e) => e.action) }).toEqual({
+        where,
+        actions: expect.arrayContaining(["member.role", "room.ban"]),
+      });
+      const invites = await copyApi<{ invites: unknown[] }>("GET", "/api/admin/invites", { token: annThere!.token });
+      expect(invites.body.invites).toHaveLength(1);
       // The message keeps its attachments, and each file opens for a member, byte for byte.
-      const [annThere, bobThere] = signed;
       const history = (
         await copyApi<{ messages: ApiMessage[] }>("GET", `/api/threads/${dm.id}/messages?after=0&limit=200`, {
           token: bobThere!.token,

@@ -1,6 +1,7 @@
 // parley import-slack, run as a process on a Slack export the test builds, into a running server's
 // database on both dialects: the expected counts, the same again on a second run with nothing new,
-// what people see afterwards; and bad archives refused in one line with nothing imported.
+// what people see afterwards (a private channel a private room that others cannot find, a group DM a
+// group conversation); and bad archives refused in one line with nothing imported.
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -71,35 +72,34 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("import-slack",
       expect(first.status).toBe(0);
       for (const line of [
         "people: 5 new accounts (each needs a reset link to sign in), 0 already here",
-        "rooms: 2 new rooms, 0 already here",
+        "rooms: 3 new rooms, 0 already here",
         "direct threads: 1 new direct thread, 0 already here",
-        "messages: 8 new messages (2 replies), 0 already here",
+        "group conversations: 1 new group conversation, 0 already here",
+        "messages: 10 new messages (2 replies), 0 already here",
         "3 reactions, 2 mentions, 1 file as links",
         `renamed (the name was taken): ${admin.user.username} → ${admin.user.username}-2`,
         "Slack's own notices (channel_join): 1",
         "messages by bots and integrations: 1",
         "reactions with a custom or unknown emoji: 1",
-        "private channels (groups.json): Parley has no private rooms yet; --include-private imports them as ordinary rooms: 1",
-        "group DMs (mpims.json): Parley's direct threads are for two people; their messages are left out too: 1",
-        "messages of the private channels left out: 1",
-        "messages of the group DMs left out: 1",
       ]) {
         expect(first.stdout).toContain(line);
       }
+      expect(first.stdout).not.toContain("left out");
 
       // Again: nothing new, everything found.
       const second = await parley(["import-slack", archive], env);
       expect(shown(second)).toMatchObject({ status: 0, stderr: "" });
       for (const line of [
         "people: 0 new accounts (each needs a reset link to sign in), 5 already here",
-        "rooms: 0 new rooms, 2 already here",
+        "rooms: 0 new rooms, 3 already here",
         "direct threads: 0 new direct threads, 1 already here",
-        "messages: 0 new messages (0 replies), 8 already here",
+        "group conversations: 0 new group conversations, 1 already here",
+        "messages: 0 new messages (0 replies), 10 already here",
         "0 reactions, 0 mentions, 0 files as links",
       ]) {
         expect(second.stdout).toContain(line);
       }
-      expect((await query("select count(*) as n from messages"))[0]!.n).toEqual(dialect === "sqlite" ? 8 : "8");
+      expect((await query("select count(*) as n from messages"))[0]!.n).toEqual(dialect === "sqlite" ? 10 : "10");
 
       // What people see: #general in time order, gapless, with its thread, reactions, markup and file.
       const rooms = (await api<{ threads: ApiThread[] }>("GET", "/api/users", { token: admin.token })).status;
@@ -146,15 +146,49 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("import-slack",
         await api<{ threads: (ApiThread & { lastRev: number; unread: number })[] }>("GET", "/api/threads", { token: admin.token })
       ).body.threads.find((t) => t.id === generalId)!;
       expect(thread).toMatchObject({ lastSeq: 5, lastRev: 6 });
-      // Random's reaction kept its skin tone; the DM is a direct thread of alice and bob.
+      // Random's reaction kept its skin tone; the DM is a direct thread of alice and bob, the group DM
+      // one of alice, bob and carol, each with its message.
       const wave = await query(
         "select emoji from reactions join messages on messages.id = reactions.message_id join threads on threads.id = messages.thread_id where threads.name = 'random'",
       );
       expect(wave.map((r) => r.emoji)).toEqual(["👋🏼"]);
       const direct = await query(
-        "select u.username from threads t join memberships m on m.thread_id = t.id join users u on u.id = m.user_id where t.kind = 'direct' order by u.username",
+        "select t.id, u.username, t.last_seq as seq from threads t join memberships m on m.thread_id = t.id join users u on u.id = m.user_id where t.kind = 'direct' order by t.id, u.username",
       );
-      expect(direct.map((r) => r.username)).toEqual(["alice", "bob.smith"]);
+      const directs = new Map<string, { people: unknown[]; seq: unknown }>();
+      for (const row of direct) {
+        const thread = directs.get(String(row.id)) ?? { people: [], seq: Number(row.seq) };
+        thread.people.push(row.username);
+        directs.set(String(row.id), thread);
+      }
+      expect([...directs.values()]).toEqual([
+        { people: ["alice", "bob.smith"], seq: 2 },
+        { people: ["alice", "bob.smith", "carol"], seq: 1 },
+      ]);
+      // Each room's creator owns it (random's, unsaid, is its first member); the private channel is a
+      // private room of its members, with its message, that nobody else finds.
+      const roles = await query(
+        "select t.name, u.username, m.role, t.is_private as private from threads t join memberships m on m.thread_id = t.id join users u on u.id = m.user_id where t.kind = 'room' and (m.role = 'owner' or t.name = 'secret-plans') order by t.name, u.username",
+      );
+      expect(roles.map((r) => [r.name, r.username, r.role, Boolean(r.private)])).toEqual([
+        ["general", "bob.smith", "owner", false],
+        ["random", "alice", "owner", false],
+        ["secret-plans", "alice", "member", true],
+        ["secret-plans", "bob.smith", "owner", true],
+      ]);
+      const [secret] = await query("select id, last_seq as seq from threads where name = 'secret-plans'");
+      expect(Number(secret!.seq)).toBe(1);
+      const outsider = await testPeople(() => api).register("outsider");
+      for (const [method, path] of [
+        ["GET", `/api/threads/${secret!.id}/messages?after=0`],
+        ["GET", `/api/threads/${secret!.id}/members`],
+        ["POST", `/api/threads/${secret!.id}/join`],
+      ] as const) {
+        const seen = await api(method, path, { token: outsider.token });
+        expect({ path, status: seen.status }).toEqual({ path, status: 404 });
+      }
+      const listed = await api<{ rooms: { name: string }[] }>("GET", "/api/rooms", { token: outsider.token });
+      expect(listed.body.rooms.map((r) => r.name).sort()).toEqual(["general", "random"]);
       // Accounts without a password: nobody signs in as them; the deleted Slack user is disabled.
       const login = await api("POST", "/api/auth/login", { body: { username: "alice", password: "password1" } });
       expect(login.status).toBe(401);
@@ -166,6 +200,7 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("import-slack",
         ["carol", true, false],
         ["de_slack", false, false],
         [`${admin.user.username}-2`, false, false],
+        [outsider.user.username, false, false],
       ]);
       // Search finds imported messages.
       const found = await api<{ results: unknown[] }>("GET", "/api/search?q=bold", { token: admin.token });
@@ -177,11 +212,11 @@ describe.skipIf(process.env.PARLEY_TEST_DATABASE === "postgres")("import-slack",
       });
       expect(next.body.message.seq).toBe(6);
 
-      // With --include-private the private channel comes too; the rest is already here.
+      // --include-private is still taken, and changes nothing: everything is here already.
       const third = await parley(["import-slack", archive, "--include-private"], env);
       expect(shown(third)).toMatchObject({ status: 0 });
-      expect(third.stdout).toContain("rooms: 1 new room, 2 already here");
-      expect(third.stdout).toContain("messages: 1 new message (0 replies), 8 already here");
+      expect(third.stdout).toContain("rooms: 0 new rooms, 3 already here");
+      expect(third.stdout).toContain("messages: 0 new messages (0 replies), 10 already here");
     });
   }
 
