@@ -1,7 +1,8 @@
 // Sends each person's changed counts to all of their sockets on this instance, rendered once per
-// person and wire format whatever the number of their sockets. What changes in one turn of the event
-// loop goes out together (a burst of messages is one frame per thread, not one per message), rendered
-// only for the formats that person has sockets in. Sent to the person's sockets directly rather than
+// person and wire format whatever the number of their sockets. A change goes out at once when the
+// person was last told more than `spacingMs` ago; otherwise it waits until then, and whatever changed
+// meanwhile goes out together with it: in a busy room a sidebar moves a few times a second rather than
+// once per message, and the count frames cost far less than the messages themselves. Sent to the person's sockets directly rather than
 // through a topic per person: a topic costs memory for every idle socket, and a person has few sockets.
 import { CountsChanged, DirectOpened, NotificationQueued } from "../../views/fragments/pushes.tsx";
 import type { Counts } from "../chat/reading.service.ts";
@@ -23,6 +24,9 @@ export interface CountsPushesDeps {
   peerOf(threadId: number, userId: number): Promise<(User & { online: boolean }) | null>;
 }
 
+/** The least time between two count frames to one person (the first after a quiet spell goes at once). */
+export const spacingMs = 200;
+
 /** API.md's live counts frame. */
 export const unreadFrame = (threadId: number, counts: Counts) =>
   JSON.stringify({
@@ -40,7 +44,9 @@ export const countsSnapshot = (counts: Map<number, Counts>) =>
 export function countsPushes(deps: CountsPushesDeps) {
   /** Per person, per thread: the newest counts not sent yet. */
   const due = new Map<number, Map<number, Counts>>();
-  let scheduled = false;
+  /** When each person was last sent counts, while that is less than `spacingMs` ago. */
+  const sentAt = new Map<number, number>();
+  let scheduled: "now" | "later" | null = null;
   /** The last message told about, rendered once for everyone it is told to. */
   let told: { message: Message; html: string } | null = null;
 
@@ -55,13 +61,28 @@ export function countsPushes(deps: CountsPushesDeps) {
     }
   }
 
+  const toldLately = (userId: number, now: number) => now - (sentAt.get(userId) ?? Number.NEGATIVE_INFINITY) < spacingMs;
+
   function flush() {
-    scheduled = false;
+    scheduled = null;
+    const now = performance.now();
+    for (const [userId, at] of sentAt) if (now - at >= spacingMs) sentAt.delete(userId);
     for (const [userId, threads] of due) {
+      if (toldLately(userId, now)) continue; // the next round
+      due.delete(userId);
+      sentAt.set(userId, now);
       send(userId, "json", () => [...threads].map(([threadId, counts]) => unreadFrame(threadId, counts)));
       send(userId, "html", () => countsSnapshot(threads));
     }
-    due.clear();
+    if (due.size > 0) schedule("later");
+  }
+
+  function schedule(when: "now" | "later") {
+    if (scheduled === "now" || scheduled === when) return;
+    scheduled = when;
+    if (when === "now") setImmediate(flush);
+    // Looked at four times per spacing: nobody waits much past their turn.
+    else setTimeout(flush, spacingMs / 4).unref();
   }
 
   async function announceDirect(userId: number, threadId: number, counts: Counts) {
@@ -85,10 +106,7 @@ export function countsPushes(deps: CountsPushesDeps) {
       }
       const threads = due.get(userId) ?? new Map<number, Counts>();
       due.set(userId, threads.set(threadId, counts));
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      schedule(toldLately(userId, performance.now()) ? "later" : "now");
     },
   };
 }
