@@ -146,10 +146,11 @@ function inlineText(tokens: Token[], parts: string[]) {
   }
 }
 
-/** A message as one line of plain text, for notifications: its text, or when it is files alone, their names. */
-export function summaryText(message: { body: string; attachments: { name: string }[] }): string {
+/** A message as one line of plain text, for notifications: its text, or when it is files alone, their names; cut at `max` with an ellipsis. */
+export function summaryText(message: { body: string; attachments: { name: string }[] }, max = Number.POSITIVE_INFINITY): string {
   const text = plainText(message.body);
-  if (text || message.attachments.length === 0) return text;
   const names = message.attachments.map((a) => a.name);
-  return `${names.length === 1 ? "A file" : `${names.length} files`}: ${names.join(", ")}`;
+  const summary =
+    text || names.length === 0 ? text : `${names.length === 1 ? "A file" : `${names.length} files`}: ${names.join(", ")}`;
+  return summary.length > max ? `${summary.slice(0, max - 1)}…` : summary;
 }

@@ -39,10 +39,9 @@ export interface PushSenderDeps {
 /** API.md's payload: what the service worker shows, and where a click takes the reader. */
 export function pushPayload(event: Extract<ChatEvent, { type: "message" }>, thread: Thread) {
   const { message } = event;
-  const text = summaryText(message);
   return {
     title: thread.kind === "room" ? `${message.author.username} in #${thread.name ?? ""}` : message.author.username,
-    body: text.length > 200 ? `${text.slice(0, 199)}…` : text,
+    body: summaryText(message, 200),
     url: `/t/${thread.id}?around=${message.seq}`,
     threadId: thread.id,
     messageId: message.id,

@@ -86,8 +86,7 @@ export function DirectOpened({
 
 /** A message worth a notification, for whats-new.js to show (and take away) while the page is in the background. */
 export function NotificationQueued({ message }: { message: Message }) {
-  const text = summaryText(message);
-  const excerpt = text.length > 140 ? `${text.slice(0, 139)}…` : text;
+  const excerpt = summaryText(message, 140);
   return (
     <div hx-swap-oob="beforeend:#notify-queue">
       <p
